@@ -1,0 +1,2 @@
+from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
+from attnat_allennlp.data.dataset_readers import *  # noqa: F401,F403

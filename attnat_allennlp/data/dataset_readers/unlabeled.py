@@ -1,0 +1,36 @@
+from typing import Any, Dict, Iterator, Tuple
+
+from allennlp.common.file_utils import cached_path
+from allennlp.data import DatasetReader
+
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader, read_jsonl, require
+
+
+@DatasetReader.register("attnat_unlabeled_text")
+class UnlabeledTextReader(TextClassificationReader):
+    """
+    Reads unlabeled text for the virtual adversarial techniques: a `.jsonl` file (one object a line,
+    the text under `text_key`; any label there is ignored) or any other file as plain text, one
+    example a line. Instances have `tokens` and `metadata` but no `label`.
+
+    Registered as a `DatasetReader` with name "attnat_unlabeled_text".
+
+    # Parameters
+
+    text_key : `str`, optional (default = `"text"`)
+    **kwargs
+        `tokenizer`, `token_indexers`, `max_tokens` as in `AttentionDatasetReader`.
+    """
+
+    def __init__(self, text_key: str = "text", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text_key = text_key
+
+    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+        if file_path.endswith(".jsonl"):
+            for location, record in read_jsonl(file_path):
+                yield location, {"text": require(record, self._text_key, location)}
+        else:
+            with open(cached_path(file_path), encoding="utf-8") as handle:
+                for line_number, line in enumerate(handle, start=1):
+                    yield f"{file_path}:{line_number}", {"text": line.strip()}

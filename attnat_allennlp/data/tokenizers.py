@@ -1,0 +1,79 @@
+import re
+from typing import List, Optional
+
+from allennlp.data.tokenizers import SpacyTokenizer, Token, Tokenizer
+
+_DIGIT = re.compile(r"\d")
+
+
+@Tokenizer.register("jain_wallace")
+class JainWallaceTokenizer(SpacyTokenizer):
+    """
+    The preprocessing of Jain & Wallace ("Attention is not Explanation", 2019): spaCy tokenization,
+    lower-casing, and every token that contains a digit replaced by `"qqq"`.
+
+    The default spaCy pipeline is `"blank:en"`, spaCy's rule-based English tokenizer, which needs no
+    model download and therefore works offline. Any installed pipeline name works too.
+
+    Registered as a `Tokenizer` with name "jain_wallace".
+
+    # Parameters
+
+    language : `str`, optional (default = `"blank:en"`)
+        The spaCy pipeline to load.
+    lowercase : `bool`, optional (default = `True`)
+        Lower-case every token.
+    digit_token : `Optional[str]`, optional (default = `"qqq"`)
+        Replace any token that contains a digit by this string; `None` keeps digits.
+    max_length : `Optional[int]`, optional (default = `None`)
+        Keep only the first `max_length` tokens. (Readers that *drop* long texts, as Jain & Wallace
+        do for IMDB, have their own `max_tokens`.)
+    split_on_spaces : `bool`, optional (default = `False`)
+        Split only on spaces, for text that is already tokenized.
+    """
+
+    def __init__(
+        self,
+        language: str = "blank:en",
+        lowercase: bool = True,
+        digit_token: Optional[str] = "qqq",
+        max_length: Optional[int] = None,
+        split_on_spaces: bool = False,
+    ) -> None:
+        super().__init__(
+            language=language, pos_tags=False, split_on_spaces=split_on_spaces
+        )
+        self._lowercase = lowercase
+        self._digit_token = digit_token
+        self._max_length = max_length
+
+    def _normalise(self, tokens: List[Token]) -> List[Token]:
+        normalised = []
+        for token in tokens:
+            text = token.text
+            if not text.strip():
+                continue
+            if self._lowercase:
+                text = text.lower()
+            if self._digit_token is not None and _DIGIT.search(text):
+                text = self._digit_token
+            normalised.append(Token(text, idx=token.idx, idx_end=token.idx_end))
+        if self._max_length is not None:
+            normalised = normalised[: self._max_length]
+        return normalised
+
+    def tokenize(self, text: str) -> List[Token]:
+        return self._normalise(super().tokenize(text))
+
+    def batch_tokenize(self, texts: List[str]) -> List[List[Token]]:
+        return [self._normalise(tokens) for tokens in super().batch_tokenize(texts)]
+
+    def _to_params(self):
+        return {
+            "type": "jain_wallace",
+            "language": self._language,
+            "lowercase": self._lowercase,
+            "digit_token": self._digit_token,
+            "max_length": self._max_length,
+            "split_on_spaces": self._split_on_spaces,
+        }

@@ -1,0 +1,213 @@
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Optional
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.models import Model
+from allennlp.modules import TextFieldEmbedder
+from allennlp.nn import InitializerApplicator, util
+
+from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
+
+# A large finite negative logit for answers outside the candidates: finite so that KL terms and
+# fp16 autocast stay free of inf - inf.
+_EXCLUDED_LOGIT = -1e4
+
+
+@dataclass
+class AttentionState:
+    """
+    Everything a perturbation needs to re-run part of an [`AttentionModel`](#attentionmodel)
+    on the same batch. It travels in the model's output dict (key `"attention_state"`) during
+    training, since a `TrainerCallback` sees the outputs but not the batch.
+
+    embeddings : the word embeddings of each text field, e.g. `{"tokens": (batch, len, dim)}`.
+    masks : the padding mask of each text field.
+    token_ids : the token ids of each text field (the `tokens` namespace), for word iAT.
+    states : the encoder states that attention pools over `(batch, seq_len, dim)`.
+    mask : the mask of `states`.
+    scores : the pre-softmax attention scores `(batch, seq_len)`.
+    query : the query vector of pair models, `None` for single-text models.
+    label : the gold labels `(batch,)`, `None` for unlabeled data.
+    label_mask : which labels are allowed per example `(batch, num_labels)` (QA candidates), or `None`.
+    """
+
+    embeddings: Dict[str, torch.Tensor]
+    masks: Dict[str, torch.BoolTensor]
+    token_ids: Dict[str, torch.Tensor]
+    states: torch.Tensor
+    mask: torch.BoolTensor
+    scores: torch.Tensor
+    query: Optional[torch.Tensor] = None
+    label: Optional[torch.Tensor] = None
+    label_mask: Optional[torch.BoolTensor] = None
+
+    @property
+    def batch_size(self) -> int:
+        return self.scores.size(0)
+
+
+class AttentionModel(Model):
+    """
+    The shared machinery of the attention models: embed, encode, score, pool, predict, each step a
+    method, so that perturbations re-run only what they change.
+
+    - `logits_from_scores(state, score_perturbation)` re-runs the attention head only (softmax,
+      pooling, output layers): what attention-level perturbations need.
+    - `rerun_from_embeddings(state, embedding_perturbations)` re-runs the encoder on perturbed word
+      embeddings: what word-level perturbations need.
+    - `task_loss(logits, state)` is the loss the model trains on (mean over the batch).
+
+    Subclasses implement `_embed_and_encode` and `_output_logits`.
+    """
+
+    default_predictor = "attnat_classifier"
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        text_field_embedder: TextFieldEmbedder,
+        label_namespace: str = "labels",
+        namespace: str = "tokens",
+        initializer: Optional[InitializerApplicator] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(vocab, **kwargs)
+        self._text_field_embedder = text_field_embedder
+        self._label_namespace = label_namespace
+        self._namespace = namespace
+        self._num_labels = vocab.get_vocab_size(namespace=label_namespace)
+        self._loss = torch.nn.CrossEntropyLoss()
+        self._initializer = initializer
+
+    # ---- to implement -------------------------------------------------------------------------
+    @property
+    def attention_encoder(self) -> AttentionSeq2VecEncoder:
+        raise NotImplementedError
+
+    def _encode(
+        self, embeddings: Dict[str, torch.Tensor], masks: Dict[str, torch.BoolTensor]
+    ) -> Dict[str, Any]:
+        """Returns `states`, `mask`, `scores` and `query` for the given word embeddings."""
+        raise NotImplementedError
+
+    def _output_logits(self, context: torch.Tensor, state: AttentionState) -> torch.Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def _check_attention_encoder(encoder, name: str) -> None:
+        if not isinstance(encoder, AttentionSeq2VecEncoder):
+            raise ConfigurationError(
+                f"{name} must be an attention encoder ({{\"type\": \"attnat_attention\"}}), "
+                f"got {type(encoder).__name__}"
+            )
+
+    # ---- shared -------------------------------------------------------------------------------
+    def embed(self, field_name: str, text: TextFieldTensors):
+        mask = util.get_text_field_mask(text)
+        embedded = self._text_field_embedder(text)
+        token_ids = util.get_token_ids_from_text_field_tensors(text)
+        return embedded, mask, token_ids
+
+    def build_state(
+        self,
+        texts: Dict[str, TextFieldTensors],
+        label: Optional[torch.Tensor] = None,
+        label_mask: Optional[torch.BoolTensor] = None,
+    ) -> AttentionState:
+        embeddings, masks, token_ids = {}, {}, {}
+        for name, text in texts.items():
+            embeddings[name], masks[name], token_ids[name] = self.embed(name, text)
+        encoded = self._encode(embeddings, masks)
+        return AttentionState(
+            embeddings=embeddings,
+            masks=masks,
+            token_ids=token_ids,
+            label=label,
+            label_mask=label_mask,
+            **encoded,
+        )
+
+    def rerun_from_embeddings(
+        self, state: AttentionState, embedding_perturbations: Dict[str, torch.Tensor]
+    ) -> AttentionState:
+        """A new state for the word embeddings plus the given perturbations (same keys)."""
+        embeddings = {
+            name: value + embedding_perturbations[name] if name in embedding_perturbations else value
+            for name, value in state.embeddings.items()
+        }
+        encoded = self._encode(embeddings, state.masks)
+        return replace(state, embeddings=embeddings, **encoded)
+
+    def logits_from_scores(
+        self, state: AttentionState, score_perturbation: Optional[torch.Tensor] = None
+    ):
+        """Returns `(logits, weights)`, re-running only the attention head."""
+        weights, context = self.attention_encoder.pool(
+            state.states, state.scores, state.mask, score_perturbation
+        )
+        logits = self._output_logits(context, state)
+        if state.label_mask is not None:
+            logits = logits.masked_fill(~state.label_mask, _EXCLUDED_LOGIT)
+        return logits, weights
+
+    def task_loss(self, logits: torch.Tensor, state: AttentionState) -> torch.Tensor:
+        if state.label is None:
+            raise ValueError("task_loss needs gold labels; this batch has none")
+        return self._loss(logits, state.label.long().view(-1))
+
+    def _finish_forward(
+        self,
+        state: AttentionState,
+        metadata: Optional[List[Dict[str, Any]]],
+    ) -> Dict[str, torch.Tensor]:
+        logits, weights = self.logits_from_scores(state)
+        probs = torch.nn.functional.softmax(logits, dim=-1)
+        output_dict: Dict[str, Any] = {
+            "logits": logits,
+            "probs": probs,
+            "attention": weights,
+            "attention_scores": state.scores,
+            "attention_mask": state.mask,
+        }
+        if metadata is not None:
+            output_dict["tokens"] = [m.get(self._attended_field_tokens_key, []) for m in metadata]
+        if state.label is not None:
+            output_dict["loss"] = self.task_loss(logits, state)
+            self._update_metrics(logits, probs, state.label.long().view(-1))
+        if self.training:
+            output_dict["attention_state"] = state
+        return output_dict
+
+    _attended_field_tokens_key = "tokens"
+
+    def _update_metrics(self, logits, probs, label) -> None:
+        raise NotImplementedError
+
+    def make_output_human_readable(
+        self, output_dict: Dict[str, torch.Tensor]
+    ) -> Dict[str, torch.Tensor]:
+        """
+        Adds `label` (the predicted label string) and trims `attention` to the real tokens, so that
+        each instance's weights line up with its `tokens` and sum to 1.
+        """
+        output_dict.pop("attention_state", None)
+        predictions = output_dict["probs"]
+        if predictions.dim() == 2:
+            predictions_list = [predictions[i] for i in range(predictions.shape[0])]
+        else:
+            predictions_list = [predictions]
+        output_dict["label"] = [
+            self.vocab.get_token_from_index(int(p.argmax(dim=-1)), namespace=self._label_namespace)
+            for p in predictions_list
+        ]
+        masks = output_dict.pop("attention_mask")
+        attention = output_dict["attention"]
+        scores = output_dict["attention_scores"]
+        if attention.dim() == 1:
+            attention, scores, masks = attention[None], scores[None], masks[None]
+        lengths = masks.sum(-1).tolist()
+        output_dict["attention"] = [a[: int(n)].tolist() for a, n in zip(attention, lengths)]
+        output_dict["attention_scores"] = [s[: int(n)].tolist() for s, n in zip(scores, lengths)]
+        return output_dict

@@ -1,0 +1,1 @@
+from attnat_allennlp.modules.attention_encoder import AttentionOutput, AttentionSeq2VecEncoder

@@ -1,0 +1,157 @@
+import math
+from typing import NamedTuple, Optional
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.modules import Seq2SeqEncoder, Seq2VecEncoder
+from allennlp.nn import util
+
+
+class AttentionOutput(NamedTuple):
+    """
+    What one pass of an [`AttentionSeq2VecEncoder`](#attentionseq2vecencoder) computed.
+
+    states : `(batch, seq_len, encoder_dim)` the Seq2Seq encoder states h_t.
+    scores : `(batch, seq_len)` the pre-softmax attention scores s_t (unperturbed).
+    weights : `(batch, seq_len)` the attention weights a = masked_softmax(s + r), exactly 0 on padding.
+    context : `(batch, encoder_dim)` the pooled vector c = sum_t a_t h_t.
+    """
+
+    states: torch.Tensor
+    scores: torch.Tensor
+    weights: torch.Tensor
+    context: torch.Tensor
+
+
+@Seq2VecEncoder.register("attnat_attention")
+class AttentionSeq2VecEncoder(Seq2VecEncoder):
+    """
+    A Seq2Seq encoder (a BiLSTM in Jain & Wallace's model) followed by attention pooling, the base
+    model of Jain & Wallace (2019) and Kitada & Iyatomi (2021).
+
+    Additive (tanh) scores: s_t = w2^T tanh(W1 h_t + b1 [+ W_q q]); dot scores: s_t = v^T h_t / sqrt(d)
+    (with a query q: s_t = (W_q q)^T h_t / sqrt(d)). Then a = masked_softmax(s + r) and
+    c = sum_t a_t h_t, where r is an optional additive perturbation of the scores.
+
+    The three steps are separate methods, `encode`, `score` and `pool`, so that an adversarial
+    perturbation of the scores re-runs only `pool` (and the layers after it), never the encoder.
+    All attention parameters live under `_attention_*` names, so that a regex can exempt them from
+    weight decay as the papers do.
+
+    Registered as a `Seq2VecEncoder` with name "attnat_attention".
+
+    # Parameters
+
+    encoder : `Seq2SeqEncoder`
+        The encoder of the token embeddings, e.g. `{"type": "lstm", "bidirectional": true, ...}`.
+    scorer : `str`, optional (default = `"additive"`)
+        `"additive"` (tanh) or `"dot"`.
+    attention_dim : `int`, optional (default = `128`)
+        The hidden size of the additive scorer (W1: encoder_dim -> attention_dim).
+    query_dim : `Optional[int]`, optional (default = `None`)
+        The size of a query vector (the final state of the question or hypothesis in the pair models).
+        When given, `forward` and `score` require a `query`.
+    """
+
+    def __init__(
+        self,
+        encoder: Seq2SeqEncoder,
+        scorer: str = "additive",
+        attention_dim: int = 128,
+        query_dim: Optional[int] = None,
+    ) -> None:
+        super().__init__()
+        if scorer not in ("additive", "dot"):
+            raise ConfigurationError(f"scorer must be 'additive' or 'dot', got {scorer!r}")
+        self._encoder = encoder
+        self._scorer = scorer
+        self._query_dim = query_dim
+        dim = encoder.get_output_dim()
+        if scorer == "additive":
+            self._attention_hidden = torch.nn.Linear(dim, attention_dim)
+            self._attention_vector = torch.nn.Linear(attention_dim, 1, bias=False)
+            self._attention_query = (
+                torch.nn.Linear(query_dim, attention_dim, bias=False) if query_dim else None
+            )
+        else:
+            self._attention_vector = torch.nn.Linear(dim, 1, bias=False)
+            self._attention_query = (
+                torch.nn.Linear(query_dim, dim, bias=False) if query_dim else None
+            )
+
+    def get_input_dim(self) -> int:
+        return self._encoder.get_input_dim()
+
+    def get_output_dim(self) -> int:
+        return self._encoder.get_output_dim()
+
+    @property
+    def query_dim(self) -> Optional[int]:
+        return self._query_dim
+
+    def encode(self, embedded: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+        """The Seq2Seq encoder states `(batch, seq_len, encoder_dim)`."""
+        return self._encoder(embedded, mask)
+
+    def score(
+        self,
+        states: torch.Tensor,
+        mask: torch.BoolTensor,
+        query: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        """The pre-softmax attention scores `(batch, seq_len)`, 0 on padding."""
+        if (query is None) != (self._attention_query is None):
+            raise ConfigurationError(
+                "this attention encoder was built with query_dim="
+                f"{self._query_dim} but called with{'out' if query is None else ''} a query"
+            )
+        if self._scorer == "additive":
+            hidden = self._attention_hidden(states)
+            if query is not None:
+                hidden = hidden + self._attention_query(query).unsqueeze(1)
+            scores = self._attention_vector(torch.tanh(hidden)).squeeze(-1)
+        else:
+            if query is not None:
+                scores = (states * self._attention_query(query).unsqueeze(1)).sum(-1)
+            else:
+                scores = self._attention_vector(states).squeeze(-1)
+            scores = scores / math.sqrt(states.size(-1))
+        return scores.masked_fill(~mask, 0.0)
+
+    @staticmethod
+    def pool(
+        states: torch.Tensor,
+        scores: torch.Tensor,
+        mask: torch.BoolTensor,
+        score_perturbation: Optional[torch.Tensor] = None,
+    ):
+        """
+        Returns `(weights, context)` for the scores plus an optional perturbation `(batch, seq_len)`.
+        Padding gets exactly zero weight whatever the perturbation holds there.
+        """
+        if score_perturbation is not None:
+            scores = scores + score_perturbation
+        weights = util.masked_softmax(scores, mask, memory_efficient=True)
+        weights = weights.masked_fill(~mask, 0.0)
+        return weights, util.weighted_sum(states, weights)
+
+    def forward_with_attention(
+        self,
+        tokens: torch.Tensor,
+        mask: torch.BoolTensor,
+        query: Optional[torch.Tensor] = None,
+        score_perturbation: Optional[torch.Tensor] = None,
+    ) -> AttentionOutput:
+        states = self.encode(tokens, mask)
+        scores = self.score(states, mask, query)
+        weights, context = self.pool(states, scores, mask, score_perturbation)
+        return AttentionOutput(states, scores, weights, context)
+
+    def forward(
+        self,
+        tokens: torch.Tensor,
+        mask: torch.BoolTensor,
+        query: Optional[torch.Tensor] = None,
+        score_perturbation: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        return self.forward_with_attention(tokens, mask, query, score_perturbation).context

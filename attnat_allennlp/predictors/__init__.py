@@ -1,0 +1,4 @@
+from attnat_allennlp.predictors.attention_predictors import (
+    AttentionClassifierPredictor,
+    AttentionPairPredictor,
+)

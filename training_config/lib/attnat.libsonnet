@@ -1,0 +1,87 @@
+// The shared pieces of every attnat-allennlp training config.
+//
+// A config is one call: `lib.experiment(lib.datasets.<name>, lib.techniques.<name>)`; both
+// arguments are plain objects, so a config can adjust them with `+ {...}`.
+local datasets = import 'datasets.libsonnet';
+local techniques = import 'techniques.libsonnet';
+
+local tokenizer(d) = { type: 'jain_wallace' } + (if d.split_on_spaces then { split_on_spaces: true } else {});
+
+local reader(d) = d.reader + { tokenizer: tokenizer(d) } + (
+  if d.max_tokens == null then {} else { max_tokens: d.max_tokens }
+);
+
+local embedder(d) = {
+  token_embedders: {
+    tokens: {
+      type: 'embedding',
+      embedding_dim: d.embedding_dim,
+      trainable: true,
+    } + (if d.pretrained_file == null then {} else { pretrained_file: d.pretrained_file }),
+  },
+};
+
+local bilstm(d) = {
+  type: 'lstm',
+  input_size: d.embedding_dim,
+  hidden_size: d.hidden_size,
+  bidirectional: true,
+};
+
+local attention(d, query_dim=null) = {
+  type: 'attnat_attention',
+  encoder: bilstm(d),
+  scorer: d.scorer,
+  attention_dim: d.hidden_size,
+} + (if query_dim == null then {} else { query_dim: query_dim });
+
+local model(d) =
+  if d.task == 'classification' then {
+    type: 'attnat_classifier',
+    text_field_embedder: embedder(d),
+    seq2vec_encoder: attention(d),
+    [if d.positive_label != null then 'positive_label']: d.positive_label,
+  } else {
+    type: 'attnat_pair_classifier',
+    text_field_embedder: embedder(d),
+    premise_encoder: attention(d, 2 * d.hidden_size),
+    hypothesis_encoder: bilstm(d),
+    output_dim: d.hidden_size,
+  };
+
+{
+  datasets: datasets,
+  techniques: techniques,
+
+  // Adam (amsgrad) 1e-3, weight decay 1e-5 except on the attention parameters (METHODS.md).
+  optimizer: {
+    type: 'adam',
+    lr: 1e-3,
+    amsgrad: true,
+    weight_decay: 1e-5,
+    parameter_groups: [[['_attention_'], { weight_decay: 0.0 }]],
+  },
+
+  experiment(d, t):: {
+    dataset_reader: reader(d),
+    train_data_path: d.train_data_path,
+    validation_data_path: d.validation_data_path,
+    test_data_path: d.test_data_path,
+    evaluate_on_test: true,
+    vocabulary: { min_count: { tokens: d.min_count } },
+    model: model(d),
+    data_loader: {
+      batch_sampler: { type: 'bucket', batch_size: d.batch_size },
+    },
+    validation_data_loader: {
+      batch_sampler: { type: 'bucket', batch_size: d.batch_size, shuffle: false },
+    },
+    trainer: {
+      optimizer: $.optimizer,
+      num_epochs: d.num_epochs,
+      validation_metric: d.validation_metric,
+      checkpointer: { keep_most_recent_by_count: 1 },
+      callbacks: [{ type: 'tensorboard' }] + t.callbacks(d),
+    },
+  },
+}

@@ -1,0 +1,100 @@
+// The datasets of the papers, with Jain & Wallace's hyper-parameters (METHODS.md), and the jsonl
+// data of ../shared/data. Paths under data/ are written by `allennlp prepare-attnat-data NAME`.
+local glove300 = 'https://allennlp.s3.amazonaws.com/datasets/glove/glove.840B.300d.txt.gz';
+local glove50 = '../shared/data/glove/glove.6B.50d.subset.txt.gz';
+
+local classification = {
+  task: 'classification',
+  embedding_dim: 300,
+  pretrained_file: glove300,
+  hidden_size: 128,
+  scorer: 'additive',
+  batch_size: 32,
+  num_epochs: 8,
+  validation_metric: '+auc',
+  positive_label: '1',
+  max_tokens: null,
+  split_on_spaces: false,
+  unlabeled_data_path: null,
+};
+
+local pair = classification + {
+  task: 'pair',
+  num_epochs: 25,
+  validation_metric: '+accuracy',
+  positive_label: null,
+};
+
+local paths(name, ext) = {
+  train_data_path: 'data/%s/train.%s' % [name, ext],
+  validation_data_path: 'data/%s/dev.%s' % [name, ext],
+  test_data_path: 'data/%s/test.%s' % [name, ext],
+};
+
+{
+  // Single-text binary classification.
+  sst: classification + paths('sst', 'txt') + {
+    reader: { type: 'attnat_sst' },
+    min_count: 1,
+  },
+  imdb: classification + paths('imdb', 'jsonl') + {
+    reader: { type: 'attnat_text_classification_jsonl' },
+    min_count: 10,
+    max_tokens: 400,
+  },
+  '20news': classification + paths('20news', 'jsonl') + {
+    reader: { type: 'attnat_text_classification_jsonl' },
+    min_count: 2,
+  },
+  agnews: classification + paths('agnews', 'jsonl') + {
+    reader: { type: 'attnat_text_classification_jsonl' },
+    min_count: 5,
+  },
+  rt_polarity: classification + {
+    reader: { type: 'attnat_text_classification_jsonl' },
+    train_data_path: '../shared/data/rt-polarity/train.jsonl',
+    validation_data_path: '../shared/data/rt-polarity/dev.jsonl',
+    test_data_path: '../shared/data/rt-polarity/test.jsonl',
+    unlabeled_data_path: '../shared/data/rt-polarity/unlabeled-plot.jsonl',
+    pretrained_file: glove50,
+    embedding_dim: 50,
+    min_count: 1,
+    positive_label: 'positive',
+  },
+
+  // Natural language inference.
+  snli: pair + paths('snli', 'jsonl') + {
+    reader: { type: 'attnat_nli_jsonl' },
+    min_count: 3,
+  },
+  multinli: pair + paths('multinli', 'jsonl') + {
+    reader: { type: 'attnat_nli_jsonl' },
+    min_count: 3,
+  },
+  vitaminc: pair + {
+    reader: { type: 'attnat_nli_jsonl' },
+    train_data_path: '../shared/data/vitaminc-nli/train.jsonl',
+    validation_data_path: '../shared/data/vitaminc-nli/dev.jsonl',
+    test_data_path: '../shared/data/vitaminc-nli/test.jsonl',
+    pretrained_file: glove50,
+    embedding_dim: 50,
+    min_count: 3,
+    num_epochs: 4,
+  },
+
+  // Question answering.
+  babi1: pair + paths('babi1', 'txt') + {
+    reader: { type: 'attnat_babi' },
+    min_count: 1,
+    hidden_size: 32,
+    embedding_dim: 50,
+    pretrained_file: null,
+    num_epochs: 100,
+  },
+  babi2: self.babi1 + paths('babi2', 'txt'),
+  babi3: self.babi1 + paths('babi3', 'txt'),
+  cnn: pair + paths('cnn', 'jsonl') + {
+    reader: { type: 'attnat_cnn' },
+    min_count: 8,
+  },
+}

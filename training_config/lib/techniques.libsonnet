@@ -1,0 +1,4 @@
+// The training techniques: each is `callbacks(dataset)`, the trainer callbacks it adds.
+{
+  vanilla: { callbacks(d):: [] },
+}
