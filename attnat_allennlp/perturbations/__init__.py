@@ -1,0 +1,1 @@
+from attnat_allennlp.perturbations.base import Perturbation
