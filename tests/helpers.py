@@ -1,0 +1,52 @@
+"""Shared helpers of the test suite: fixture data for each config's dataset, in-process training."""
+import json
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+from allennlp.models import Model
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+FIXTURE_DATA = FIXTURES / "data"
+CONFIGS = REPO_ROOT / "training_config"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+_EMBEDDING = "model.text_field_embedder.token_embedders.tokens"
+
+
+def _same(path: Path) -> Dict[str, str]:
+    return {
+        "train_data_path": str(path),
+        "validation_data_path": str(path),
+        "test_data_path": str(path),
+    }
+
+
+# For every dataset of the configs: data paths of small fixtures in the dataset's own format.
+FIXTURE_PATHS: Dict[str, Dict[str, str]] = {
+    "rt_polarity": _same(FIXTURE_DATA / "text_classification.jsonl"),
+    "vitaminc": _same(FIXTURE_DATA / "nli.jsonl"),
+}
+
+
+def fixture_overrides(dataset: str, **extra: Any) -> Dict[str, Any]:
+    """Overrides that point a config of `dataset` at fixtures, without pretrained vectors."""
+    overrides: Dict[str, Any] = dict(FIXTURE_PATHS[dataset])
+    overrides[f"{_EMBEDDING}.pretrained_file"] = None
+    overrides["trainer.num_epochs"] = 1
+    overrides.update(extra)
+    return overrides
+
+
+def load_config(config: str, overrides: Optional[Dict[str, Any]] = None) -> Params:
+    path = CONFIGS / (config if config.endswith(".jsonnet") else f"{config}.jsonnet")
+    return Params.from_file(str(path), params_overrides=json.dumps(overrides or {}))
+
+
+def train_config(
+    config: str, serialization_dir: Path, overrides: Optional[Dict[str, Any]] = None, **kwargs
+) -> Model:
+    """Trains `training_config/<config>.jsonnet` in-process (no 25 s CLI import)."""
+    return train_model(load_config(config, overrides), str(serialization_dir), **kwargs)
