@@ -15,3 +15,9 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 def _quiet_allennlp_logs():
     logging.getLogger("allennlp").setLevel(logging.WARNING)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo_root(monkeypatch):
+    """Configs name data relative to the repository root, as users run them."""
+    monkeypatch.chdir(REPO_ROOT)
