@@ -7,3 +7,9 @@ from attnat_allennlp.data.dataset_readers.base import (
 )
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlNliReader, JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
+from attnat_allennlp.data.dataset_readers.sst import SstReader
+from attnat_allennlp.data.dataset_readers.imdb import ImdbReader
+from attnat_allennlp.data.dataset_readers.newsgroups import NewsgroupsReader
+from attnat_allennlp.data.dataset_readers.agnews import AgNewsReader
+from attnat_allennlp.data.dataset_readers.babi import BabiReader
+from attnat_allennlp.data.dataset_readers.cnn import CnnReader

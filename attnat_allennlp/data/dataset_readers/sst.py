@@ -1,0 +1,62 @@
+from typing import Any, Dict, Iterator, Optional, Tuple
+
+from allennlp.common.file_utils import cached_path
+from allennlp.data import DatasetReader
+from nltk.tree import Tree
+
+from attnat_allennlp.data.dataset_readers.base import (
+    DataFormatError,
+    SkipExample,
+    TextClassificationReader,
+)
+
+# The Penn Treebank escapes of brackets in the leaves of the SST trees.
+_PTB_ESCAPES = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
+_BINARY = {"0": "0", "1": "0", "3": "1", "4": "1"}
+
+
+@DatasetReader.register("attnat_sst")
+class SstReader(TextClassificationReader):
+    """
+    Reads the Stanford Sentiment Treebank in its distributed PTB tree format: one sentence a line,
+    a labelled tree such as `(3 (2 It) (4 (4 (2 's) (4 great)) (2 .)))`, as in the files
+    `trees/{train,dev,test}.txt` of `trainDevTestTrees_PTB.zip`. The path may point into the
+    archive: `https://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip!trees/train.txt`.
+
+    The text is the leaves of the tree (PTB bracket escapes such as `-LRB-` restored), the label the
+    root's sentiment 0-4, mapped by `label_map` (default: Jain & Wallace's binary task, 0-1 -> `"0"`,
+    3-4 -> `"1"`). Neutral sentences (2) are skipped and counted, as are other labels outside
+    `label_map`. Only whole sentences are read, not their sub-phrases. A line that is not a
+    well-formed tree with a 0-4 root label raises a `DataFormatError` naming file and line.
+
+    Registered as a `DatasetReader` with name "attnat_sst".
+
+    # Parameters
+
+    label_map : `Optional[Dict[str, str]]`, optional (default = `{"0": "0", "1": "0", "3": "1", "4": "1"}`)
+        Maps the root sentiment to the label; pass the identity on 0-4 for fine-grained SST-5.
+    **kwargs
+        `tokenizer`, `token_indexers`, `max_tokens` as in `AttentionDatasetReader`.
+    """
+
+    def __init__(self, label_map: Optional[Dict[str, str]] = None, **kwargs) -> None:
+        super().__init__(label_map=label_map or _BINARY, **kwargs)
+
+    def _examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
+        with open(cached_path(file_path, extract_archive="!" in file_path), encoding="utf-8") as handle:
+            for line_number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                location = f"{file_path}:{line_number}"
+                try:
+                    tree = Tree.fromstring(line)
+                except ValueError as error:
+                    raise DataFormatError(location, f"malformed tree ({error})") from None
+                label = tree.label()
+                if label not in ("0", "1", "2", "3", "4"):
+                    raise DataFormatError(location, f"root label {label!r} is not a sentiment 0-4")
+                if label == "2" and label not in self._label_map:
+                    yield location, SkipExample("neutral sentences")
+                    continue
+                text = " ".join(_PTB_ESCAPES.get(leaf, leaf) for leaf in tree.leaves())
+                yield location, {"text": text, "label": label}
