@@ -28,6 +28,18 @@ def _same(path: Path) -> Dict[str, str]:
 FIXTURE_PATHS: Dict[str, Dict[str, str]] = {
     "rt_polarity": _same(FIXTURE_DATA / "text_classification.jsonl"),
     "vitaminc": _same(FIXTURE_DATA / "nli.jsonl"),
+    # The papers' datasets: the files `allennlp prepare-attnat-data NAME` writes for each config.
+    "sst": _same(FIXTURE_DATA / "sst" / "train.txt"),
+    "imdb": _same(FIXTURE_DATA / "imdb" / "prepared.jsonl"),
+    "20news": _same(FIXTURE_DATA / "20news" / "prepared.jsonl"),
+    "agnews": _same(FIXTURE_DATA / "agnews" / "prepared.jsonl"),
+    "snli": _same(FIXTURE_DATA / "snli" / "snli_1.0_train.jsonl"),
+    "multinli": _same(FIXTURE_DATA / "multinli" / "multinli_1.0_train.jsonl"),
+    "babi1": _same(FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa1_single-supporting-fact_train.txt"),
+    "babi2": _same(FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa2_two-supporting-facts_train.txt"),
+    "babi3": _same(FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa3_three-supporting-facts_train.txt"),
+    "cnn": _same(FIXTURE_DATA / "cnn" / "cnn" / "questions" / "training"),
+    "rotten_tomatoes": _same(FIXTURE_DATA / "text_classification.jsonl"),
 }
 
 

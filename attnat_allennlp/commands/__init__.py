@@ -1,0 +1,1 @@
+from attnat_allennlp.commands.prepare_data import PrepareAttnatData, prepare_dataset
