@@ -1,0 +1,30 @@
+from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
+
+
+@Perturbation.register("attention_vat")
+class AttentionVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
+    """
+    Attention VAT (Kitada & Iyatomi, arXiv 2104.08763): VAT on the pre-softmax attention scores s.
+    Power iteration (K steps): d ~ N(0, I) on the real tokens, d <- xi * d / ||d||,
+    g = grad_d KL(p_hat || p(y | s + d)), d <- g; r_vadv = eps * g / ||g||;
+    L_vat = KL(p_hat || p(y | s + r_vadv)), p_hat under a stop-gradient. Every pass re-runs only
+    the attention head. Works on unlabeled batches (no gold labels needed).
+
+    The outputs are 2-way softmaxes for binary tasks, so the categorical KL used here equals the
+    Bernoulli KL of sigmoid outputs. QA candidates (`label_mask`) are masked in the logits, so
+    excluded answers contribute 0 to the KL.
+
+    Registered as a `Perturbation` with name "attention_vat".
+
+    # Parameters
+
+    eps : `float`, optional (default = `5.0`)
+        The L2 norm of r_vadv per example (Miyato's text default; Kitada's values are not published).
+    weight : `float`, optional (default = `1.0`)
+        lambda, the weight of L_vat.
+    xi : `float`, optional (default = `0.1`)
+        The size of the probe perturbation of the power iteration.
+    num_power_iterations : `int`, optional (default = `1`)
+        K, the number of power iterations (0: a random direction).
+    """

@@ -1,0 +1,41 @@
+"""The shared core of the gradient-based techniques (AT and iAT, on the scores or the embeddings)."""
+from typing import Optional
+
+import torch
+
+from attnat_allennlp.models.base import AttentionModel, AttentionState
+from attnat_allennlp.perturbations.base import Perturbation, detach_fields
+from attnat_allennlp.perturbations.util import Fields, normalize_fields
+
+
+class GradientPerturbation(Perturbation):
+    """
+    Base of AT and iAT: the perturbation is a function of the gradient g of the clean task loss with
+    respect to the target, `direction(model, state, g)`, scaled to norm eps per example.
+    Subclasses implement `direction`.
+    """
+
+    uses_clean_gradient = True
+
+    def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
+        raise NotImplementedError
+
+    def perturb(
+        self,
+        model: AttentionModel,
+        state: AttentionState,
+        clean_gradient: Optional[Fields] = None,
+        clean_logits: Optional[torch.Tensor] = None,
+    ) -> Fields:
+        if clean_gradient is None:
+            clean_gradient = self.clean_gradient(model, state)
+        gradient = detach_fields(clean_gradient)
+        direction = self.direction(model, state, gradient)
+        return normalize_fields(detach_fields(direction), self.target_masks(state), self.eps)
+
+
+class AdversarialPerturbation(GradientPerturbation):
+    """AT: the direction is the gradient itself, r = eps * g / ||g||_2 per example."""
+
+    def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
+        return gradient

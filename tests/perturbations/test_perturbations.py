@@ -1,0 +1,256 @@
+import logging
+
+import pytest
+import torch
+
+from attnat_allennlp.perturbations import Perturbation
+from attnat_allennlp.perturbations.util import (
+    iat_directions,
+    kl_from_logits,
+    nearest_neighbours,
+    normalize,
+)
+from attnat_allennlp.perturbations.word_iat import word_embedding
+from perturbations.tiny import LENGTHS, tiny_model, tiny_state
+
+ALL = ["attention_rp", "attention_at", "attention_iat", "word_at", "word_iat", "word_vat", "attention_vat", "attention_ivat"]
+EPS = 0.7
+
+
+def build(name, **kwargs):
+    return Perturbation.by_name(name)(eps=EPS, **kwargs)
+
+
+def fields_and_masks(perturbation, state):
+    return perturbation.target_fields(state)
+
+
+def per_example_norms(r, masks):
+    return sum(value.pow(2).flatten(1).sum(-1) for value in r.values()).sqrt()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model()
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_norm_is_eps_padding_is_zero_and_detached(model, name):
+    state, _ = tiny_state(model)
+    perturbation = build(name)
+    r = perturbation.perturb(model, state)
+    _, masks = fields_and_masks(perturbation, state)
+    assert set(r) == set(masks)
+    torch.testing.assert_close(per_example_norms(r, masks), torch.full((4,), EPS, dtype=torch.double))
+    for key, value in r.items():
+        assert not value.requires_grad
+        padding = ~masks[key]
+        assert padding.any()
+        assert (value[padding] == 0).all()
+    loss = perturbation.loss(model, state)
+    assert loss.dim() == 0 and torch.isfinite(loss) and loss.requires_grad
+
+
+@pytest.mark.parametrize("name", ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat"])
+def test_attention_level_never_reruns_the_encoder(model, name, monkeypatch):
+    state, _ = tiny_state(model)
+    calls = []
+    encoder = model._seq2vec_encoder
+    original = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda *a, **k: calls.append(1) or original(*a, **k))
+    build(name).loss(model, state)
+    assert calls == []
+
+
+def score_gradient(model, state):
+    loss = model.task_loss(model.logits_from_scores(state)[0], state)
+    return torch.autograd.grad(loss, state.scores, retain_graph=True)[0]
+
+
+def test_attention_at_is_the_normalised_gradient_and_beats_random(model):
+    state, _ = tiny_state(model)
+    g = score_gradient(model, state)
+    r = build("attention_at").perturb(model, state)["scores"]
+    torch.testing.assert_close(r, EPS * g / g.norm(dim=-1, keepdim=True))
+    # To first order the loss rises by <g, r> = eps ||g||, more than for any other direction.
+    torch.manual_seed(0)
+    for _ in range(20):
+        random = build("attention_rp").perturb(model, state)["scores"]
+        assert ((g * r).sum(-1) >= (g * random).sum(-1) - 1e-12).all()
+    # ... and for real, at a small eps.
+    small = Perturbation.by_name("attention_at")(eps=1e-3).perturb(model, state)["scores"]
+    random = Perturbation.by_name("attention_rp")(eps=1e-3).perturb(model, state)["scores"]
+    clean = model.task_loss(model.logits_from_scores(state)[0], state)
+    adversarial = model.task_loss(model.logits_from_scores(state, small)[0], state)
+    randomly = model.task_loss(model.logits_from_scores(state, random)[0], state)
+    assert adversarial - clean > abs(randomly - clean)
+
+
+def test_attention_iat_lies_in_the_span_of_the_directions_and_raises_the_loss(model):
+    state, _ = tiny_state(model)
+    g = score_gradient(model, state)
+    r = build("attention_iat").perturb(model, state)["scores"]
+    directions = iat_directions(state.scores, state.mask)
+    r_at = build("attention_at").perturb(model, state)["scores"]
+    for i in range(state.batch_size):
+        others = [j for j in range(state.batch_size) if j != i]
+        basis = directions[i, others].t()  # (seq_len, batch - 1)
+        coefficients = torch.linalg.lstsq(basis, r[i].unsqueeze(-1)).solution
+        torch.testing.assert_close(basis @ coefficients, r[i].unsqueeze(-1))
+        # the first-order rise <g, r> = eps ||D g|| / ||D^T D g|| ... > 0, and r is not -r_AT
+        assert (g[i] * r[i]).sum() > 0
+        assert (r[i] * r_at[i]).sum() > 0
+    # exactly the paper's formula
+    grad_alpha = torch.einsum("ijt,it->ij", directions, g)
+    expected = torch.einsum("ij,ijt->it", grad_alpha / grad_alpha.norm(dim=-1, keepdim=True), directions)
+    torch.testing.assert_close(r, EPS * expected / expected.norm(dim=-1, keepdim=True))
+
+
+def test_iat_directions_are_unit_masked_and_zero_on_the_diagonal():
+    scores = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [1.0, 2.0, 0.0]], dtype=torch.double)
+    mask = torch.tensor([[True, True, False], [True, True, True], [True, True, False]])
+    d = iat_directions(scores, mask)
+    assert (d[torch.arange(3), torch.arange(3)] == 0).all()
+    assert (d[0, :, 2] == 0).all()  # masked to example 0's tokens
+    torch.testing.assert_close(d[0, 1], torch.tensor([-1.0, -1.0, 0.0], dtype=torch.double) / 2 ** 0.5)
+    assert (d[0, 2] == 0).all()  # identical scores: no direction, no NaN
+
+
+def test_word_at_norm_runs_over_the_whole_example_and_beats_random(model):
+    state, _ = tiny_state(model)
+    embeddings = state.embeddings["tokens"]
+    loss = model.task_loss(model.logits_from_scores(state)[0], state)
+    g = torch.autograd.grad(loss, embeddings, retain_graph=True)[0]
+    r = build("word_at").perturb(model, state)["tokens"]
+    expected = EPS * g / g.flatten(1).norm(dim=-1).view(-1, 1, 1)
+    torch.testing.assert_close(r, expected)
+    random = torch.randn_like(g) * state.masks["tokens"].unsqueeze(-1)
+    random = EPS * random / random.flatten(1).norm(dim=-1).view(-1, 1, 1)
+    assert ((g * r).flatten(1).sum(-1) > (g * random).flatten(1).sum(-1)).all()
+
+
+def test_nearest_neighbours_by_cosine_skip_the_word_and_padding():
+    weight = torch.tensor([[0.0, 0.0], [1.0, 0.0], [2.0, 0.1], [0.0, 1.0], [-1.0, -0.5]])
+    ids = torch.tensor([1, 3])
+    neighbours = nearest_neighbours(weight, ids, k=2, excluded_ids=[0], chunk_elements=5)
+    assert neighbours.tolist() == [[2, 3], [2, 1]]
+
+
+def test_word_iat_lies_in_the_span_of_the_neighbour_directions(model):
+    state, _ = tiny_state(model)
+    perturbation = build("word_iat", num_neighbours=3)
+    directions = perturbation.directions(model, state)["tokens"]  # (batch, len, K, dim)
+    assert directions.shape[2] == 3
+    r = perturbation.perturb(model, state)["tokens"]
+    weight = word_embedding(model).weight.detach()
+    ids = state.token_ids["tokens"]
+    for i, length in enumerate(LENGTHS):
+        for t in range(length):
+            basis = directions[i, t].t()  # (dim, K)
+            torch.testing.assert_close(basis.norm(dim=0), torch.ones(3, dtype=torch.double))
+            solution = torch.linalg.lstsq(basis, r[i, t].unsqueeze(-1)).solution
+            torch.testing.assert_close(basis @ solution, r[i, t].unsqueeze(-1))
+            # the first direction points to the word's nearest (cosine) other word
+            unit = weight / weight.norm(dim=-1, keepdim=True)
+            similarity = unit @ unit[ids[i, t]]
+            similarity[[0, 1, int(ids[i, t])]] = -2  # padding, OOV, the word itself
+            nearest = weight[similarity.argmax()] - weight[ids[i, t]]
+            torch.testing.assert_close(basis[:, 0], nearest / nearest.norm())
+
+
+def test_kl_is_non_negative_and_zero_for_equal_outputs_and_masked_candidates():
+    torch.manual_seed(0)
+    p, q = torch.randn(50, 3, dtype=torch.double), torch.randn(50, 3, dtype=torch.double)
+    assert (kl_from_logits(p, q) >= 0).all()
+    assert kl_from_logits(p, q).dtype == torch.double
+    torch.testing.assert_close(kl_from_logits(p, p), torch.zeros(50, dtype=torch.double))
+    # binary: the categorical KL of 2-way softmaxes equals the Bernoulli KL of sigmoid outputs
+    a, b = torch.sigmoid(p[:, 1] - p[:, 0]), torch.sigmoid(q[:, 1] - q[:, 0])
+    bernoulli = a * (a / b).log() + (1 - a) * ((1 - a) / (1 - b)).log()
+    torch.testing.assert_close(kl_from_logits(p[:, :2], q[:, :2]), bernoulli)
+    masked = torch.tensor([[1.0, -1e4, 0.0]], dtype=torch.double)
+    other = torch.tensor([[0.0, -1e4, 1.0]], dtype=torch.double)
+    assert torch.isfinite(kl_from_logits(masked, other)).all()
+    p_gradient, q_gradient = p.clone().requires_grad_(), q.clone().requires_grad_()
+    kl_from_logits(p_gradient, q_gradient).sum().backward()
+    assert p_gradient.grad is None and q_gradient.grad is not None  # stop-gradient on p_hat
+
+
+def kl_hessian(model, state, example):
+    """The exact Hessian of KL(p_hat || p(s + d)) with respect to d on example's real tokens."""
+    length = int(state.mask[example].sum())
+    clean = model.logits_from_scores(state)[0].detach()
+    frozen = Perturbation.detached(state)
+
+    def kl(d):
+        r = torch.zeros_like(frozen.scores)
+        r = r.index_put((torch.tensor([example]).expand(length), torch.arange(length)), d)
+        return kl_from_logits(clean, model.logits_from_scores(frozen, r)[0])[example]
+
+    return torch.autograd.functional.hessian(kl, torch.zeros(length, dtype=torch.double))
+
+
+def test_attention_vat_power_iteration_approaches_the_dominant_eigenvector(model):
+    state, _ = tiny_state(model)
+    cosines = {}
+    for iterations in (0, 1, 3, 20):
+        torch.manual_seed(3)
+        r = Perturbation.by_name("attention_vat")(eps=EPS, xi=1e-4, num_power_iterations=iterations)
+        r = r.perturb(model, state)["scores"]
+        cosines[iterations] = []
+        for i, length in enumerate(LENGTHS):
+            values, vectors = torch.linalg.eigh(kl_hessian(model, state, i))
+            top = vectors[:, values.abs().argmax()]
+            cosines[iterations].append(float((r[i, :length] @ top).abs() / r[i].norm()))
+    for i in range(len(LENGTHS)):
+        assert cosines[20][i] > 0.999
+        assert cosines[20][i] >= cosines[3][i] - 1e-6 >= cosines[1][i] - 2e-6
+    assert sum(cosines[1]) > sum(cosines[0])
+
+
+def test_vat_family_works_without_labels_and_kl_is_non_negative(model):
+    state, _ = tiny_state(model, with_label=False)
+    assert state.label is None
+    for name in ("attention_vat", "attention_ivat", "word_vat"):
+        perturbation = build(name)
+        assert perturbation.requires_labels is False
+        loss = perturbation.loss(model, state)
+        assert loss >= 0 and torch.isfinite(loss)
+
+
+def test_attention_ivat_lies_in_the_span_of_the_directions(model):
+    state, _ = tiny_state(model)
+    r = build("attention_ivat").perturb(model, state)["scores"]
+    directions = iat_directions(state.scores, state.mask)
+    for i in range(state.batch_size):
+        basis = directions[i, [j for j in range(4) if j != i]].t()
+        solution = torch.linalg.lstsq(basis, r[i].unsqueeze(-1)).solution
+        torch.testing.assert_close(basis @ solution, r[i].unsqueeze(-1))
+
+
+@pytest.mark.parametrize("name", ["attention_iat", "attention_ivat"])
+def test_batch_of_one_gives_no_perturbation_and_logs_once(model, name, caplog):
+    state, _ = tiny_state(model, lengths=[5])
+    perturbation = build(name)
+    with caplog.at_level(logging.WARNING):
+        r = perturbation.perturb(model, state)["scores"]
+        perturbation.perturb(model, state)
+    assert (r == 0).all()
+    assert torch.isfinite(perturbation.loss(model, state))
+
+
+@pytest.mark.parametrize("name", ["attention_at", "attention_iat", "word_at", "word_iat"])
+def test_zero_gradient_gives_no_perturbation(model, name):
+    state, _ = tiny_state(model)
+    perturbation = build(name)
+    fields, _ = perturbation.target_fields(state)
+    zero = {key: torch.zeros_like(value) for key, value in fields.items()}
+    r = perturbation.perturb(model, state, clean_gradient=zero)
+    for value in r.values():
+        assert (value == 0).all()
+
+
+def test_normalize_of_zero_and_non_finite_is_zero():
+    mask = torch.tensor([[True, True], [True, False]])
+    x = torch.tensor([[0.0, 0.0], [float("nan"), 1.0]])
+    assert (normalize(x, mask, 2.0) == 0).all()
