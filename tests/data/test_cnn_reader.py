@@ -49,3 +49,9 @@ def test_missing_blocks_name_the_file(tmp_path):
     (tmp_path / "f00.question").write_text("http://example.com\n\n( @entity0 ) -- a passage .\n")
     with pytest.raises(DataFormatError, match=r"/f00.question: expected url, passage, question, answer"):
         list(CnnReader().read(str(tmp_path)))
+
+
+def test_text_to_instance_defaults_candidates_to_the_passage_entities():
+    instance = CnnReader().text_to_instance("@entity3 met @entity12 and @entity3 .", "@placeholder met @entity12")
+    assert instance["answer_candidates"].labels == ["@entity3", "@entity12"]
+    assert "label" not in instance.fields

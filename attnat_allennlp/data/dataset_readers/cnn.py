@@ -1,9 +1,9 @@
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.common.file_utils import cached_path
-from allennlp.data import DatasetReader, Token, Tokenizer
+from allennlp.data import DatasetReader, Instance, Token, Tokenizer
 
 from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader, SkipExample
 
@@ -32,6 +32,11 @@ class MarkerPreservingTokenizer(Tokenizer):
             if marker is not None:
                 tokens.append(Token(marker))
         return tokens
+
+
+def passage_entities(passage: str) -> List[str]:
+    """The distinct entity markers of a passage, by number."""
+    return sorted(set(_ENTITY.findall(passage)), key=lambda entity: int(entity[len("@entity"):]))
 
 
 def parse_question_file(path: Path, location: str) -> Dict[str, Any]:
@@ -68,7 +73,8 @@ class CnnReader(PairReader):
 
     The passage is the `premise`, the question (with its `@placeholder`) the `hypothesis`, the
     answer marker the `label`; `answer_candidates` are the entity markers that occur in the
-    passage. Entity markers stay single tokens (see `MarkerPreservingTokenizer`). Questions whose
+    passage (also in `text_to_instance` without `candidates`, so the predictor restricts its
+    answers to them; every candidate must be in the training label vocabulary). Entity markers stay single tokens (see `MarkerPreservingTokenizer`). Questions whose
     answer is not among the passage's entities are skipped and counted; a file without the four
     blocks raises a `DataFormatError` naming it.
 
@@ -93,7 +99,7 @@ class CnnReader(PairReader):
             files = [(file_path, root)]
         for location, path in files:
             example = parse_question_file(path, location)
-            candidates = sorted(set(_ENTITY.findall(example["passage"])), key=lambda e: int(e[7:]))
+            candidates = passage_entities(example["passage"])
             if example["answer"] not in candidates:
                 yield location, SkipExample("answers not among the passage's entities")
                 continue
@@ -103,3 +109,14 @@ class CnnReader(PairReader):
                 "label": example["answer"],
                 "candidates": candidates,
             }
+
+    def text_to_instance(  # type: ignore
+        self,
+        premise: str,
+        hypothesis: str,
+        label: Optional[str] = None,
+        candidates: Optional[List[str]] = None,
+    ) -> Instance:
+        if candidates is None:
+            candidates = passage_entities(premise)
+        return super().text_to_instance(premise, hypothesis, label, candidates)
