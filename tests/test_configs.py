@@ -1,0 +1,65 @@
+"""Every config of training_config/ parses and trains one epoch on its dataset's fixture."""
+import json
+from pathlib import Path
+
+import pytest
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+
+from helpers import CONFIGS, FIXTURE_DATA, FIXTURE_PATHS, fixture_overrides, load_config
+
+ALL_CONFIGS = sorted(p.stem for p in CONFIGS.glob("*.jsonnet"))
+DATASETS = sorted(FIXTURE_PATHS, key=len, reverse=True)
+
+
+def dataset_of(config: str) -> str:
+    return next(d for d in DATASETS if config.startswith(d + "_"))
+
+
+def fixture_params(config: str) -> Params:
+    params = load_config(config, fixture_overrides(dataset_of(config))).as_dict()
+    for callback in params["trainer"].get("callbacks", []):
+        if callback.get("unlabeled_data_path"):
+            callback["unlabeled_data_path"] = str(FIXTURE_DATA / "unlabeled.jsonl")
+            callback["unlabeled_batch_size"] = 8
+    return Params(params)
+
+
+def test_every_dataset_has_all_techniques_and_a_fixture():
+    techniques = {
+        "vanilla", "attention_rp", "attention_at", "attention_iat", "word_at", "word_iat",
+        "word_vat", "attention_vat", "attention_ivat",
+    }
+    for dataset in FIXTURE_PATHS:
+        assert {f"{dataset}_{t}" for t in techniques} <= set(ALL_CONFIGS), dataset
+    assert "snli_iat" in ALL_CONFIGS
+    assert all(dataset_of(config) in FIXTURE_PATHS for config in ALL_CONFIGS)
+
+
+def test_papers_hyper_parameters():
+    params = load_config("sst_attention_iat").as_dict()
+    model = params["model"]
+    assert model["seq2vec_encoder"]["encoder"] == {
+        "type": "lstm", "input_size": 300, "hidden_size": 128, "bidirectional": True,
+    }
+    assert model["seq2vec_encoder"]["scorer"] == "additive"
+    optimizer = params["trainer"]["optimizer"]
+    assert (optimizer["lr"], optimizer["amsgrad"], optimizer["weight_decay"]) == (1e-3, True, 1e-5)
+    assert optimizer["parameter_groups"] == [[["_attention_"], {"weight_decay": 0.0}]]
+    assert params["trainer"]["num_epochs"] == 8 and params["trainer"]["validation_metric"] == "+auc"
+    assert params["vocabulary"]["min_count"]["tokens"] == 1
+    assert load_config("imdb_vanilla").as_dict()["dataset_reader"]["max_tokens"] == 400
+    babi = load_config("babi1_vanilla").as_dict()
+    assert babi["trainer"]["num_epochs"] == 100
+    assert babi["model"]["premise_encoder"]["encoder"]["hidden_size"] == 32
+    snli = load_config("snli_iat").as_dict()
+    assert snli["trainer"]["num_epochs"] == 25
+    assert [p["type"] for p in snli["trainer"]["callbacks"][-1]["perturbations"]] == ["attention_iat"]
+
+
+@pytest.mark.parametrize("config", ALL_CONFIGS)
+def test_config_trains_one_epoch_on_fixtures(config, tmp_path: Path):
+    train_model(fixture_params(config), str(tmp_path))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["epoch"] == 0
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
