@@ -1,5 +1,5 @@
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy
 from allennlp.common.checks import ConfigurationError
@@ -9,16 +9,40 @@ from allennlp.data.fields import LabelField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
+from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
+
 
 class _AttentionPredictor(Predictor):
     """
     Shared behaviour of the predictors: input lines may be JSON objects or plain text, and each
     output carries the predicted `label`, the class probabilities by label (`label_probs`), the
     `tokens` and the `attention` weight of each token (summing to 1 over the tokens).
+
+    # Parameters
+
+    model : `Model`
+    dataset_reader : `DatasetReader`
+    frozen : `bool`, optional (default = `True`)
+    importance : `Optional[str]`, optional (default = `None`)
+        Adds `importance`, one value per token beside `attention`: `"gradient"` (|dy/dx_t . x_t|,
+        summing to 1) or `"leave_one_out"` (the change of the predicted class's probability when
+        the token is dropped; `null` for a one-token text). See `attnat_allennlp.interpret`.
+        From the command line: `--predictor-args '{"importance": "gradient"}'`.
     """
 
-    def __init__(self, model: Model, dataset_reader: DatasetReader, frozen: bool = True) -> None:
+    def __init__(
+        self,
+        model: Model,
+        dataset_reader: DatasetReader,
+        frozen: bool = True,
+        importance: Optional[str] = None,
+    ) -> None:
         super().__init__(model, dataset_reader, frozen)
+        if importance is not None and importance not in IMPORTANCE_METHODS:
+            raise ConfigurationError(
+                f"importance must be one of {', '.join(IMPORTANCE_METHODS)}, got {importance!r}"
+            )
+        self._importance = importance
         vocab = model.vocab
         namespace = getattr(model, "_label_namespace", "labels")
         self._labels = [
@@ -48,10 +72,15 @@ class _AttentionPredictor(Predictor):
         return outputs
 
     def predict_instance(self, instance: Instance) -> JsonDict:
-        return self._finish(super().predict_instance(instance))
+        return self.predict_batch_instance([instance])[0]
 
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
-        return [self._finish(o) for o in super().predict_batch_instance(instances)]
+        outputs = [self._finish(o) for o in super().predict_batch_instance(instances)]
+        if self._importance is not None:
+            importance = token_importance(self._model, instances, self._importance)
+            for output, values in zip(outputs, importance):
+                output["importance"] = values
+        return outputs
 
     def predictions_to_labeled_instances(
         self, instance: Instance, outputs: Dict[str, numpy.ndarray]

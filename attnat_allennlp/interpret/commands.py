@@ -1,0 +1,248 @@
+"""
+The `allennlp` subcommands of the interpretability measures:
+
+    allennlp attention-report MODEL.tar.gz DATA_FILE --output report.json [--rationales DIR]
+    allennlp attention-eps-sweep CONFIG --techniques attention_iat word_at --eps 1 5 -s OUT_DIR
+    allennlp attention-heatmap MODEL.tar.gz DATA_FILE -o page.html [--report report.json]
+
+Each subcommand's work is a plain function of an `argparse.Namespace` (`attention_report_from_args`,
+`eps_sweep_from_args`, `heatmap_from_args`), which the tests call in-process.
+"""
+import argparse
+import json
+import logging
+import os
+from typing import Any, Dict, List
+
+from allennlp.commands.subcommand import Subcommand
+from allennlp.common.checks import ConfigurationError
+from allennlp.models.archival import load_archive
+
+from attnat_allennlp.interpret.eps_sweep import random_eps, read_csv, run_sweep, write_csv
+from attnat_allennlp.interpret.heatmap import render_html
+from attnat_allennlp.interpret.plots import best_metric, plot_eps_sweep, plot_report_histograms
+from attnat_allennlp.interpret.rationales import read_eraser
+from attnat_allennlp.interpret.report import (
+    attention_report,
+    explain_instances,
+    format_report,
+    load_instances,
+    rationale_report,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _load(args: argparse.Namespace):
+    archive = load_archive(
+        args.archive_file, cuda_device=args.cuda_device, overrides=args.overrides or ""
+    )
+    return archive.model, archive.validation_dataset_reader
+
+
+def _add_model_arguments(subparser: argparse.ArgumentParser) -> None:
+    subparser.add_argument("archive_file", type=str, help="the model archive (model.tar.gz)")
+    subparser.add_argument("input_file", type=str, help="the data to explain, in the model's format")
+    subparser.add_argument("--max-instances", type=int, default=None, help="use only the first N")
+    subparser.add_argument("--batch-size", type=int, default=32)
+    subparser.add_argument("--cuda-device", type=int, default=-1, help="GPU id; -1 for the CPU")
+    subparser.add_argument(
+        "-o", "--overrides", type=str, default="", help="overrides of the archived config (JSON)"
+    )
+
+
+@Subcommand.register("attention-report")
+class AttentionReportCommand(Subcommand):
+    """
+    Writes a JSON report of how well a model's attention explains its predictions on a data file:
+    the model's metrics, Pearson r and Kendall tau of attention with gradient and leave-one-out
+    importance (mean and std), agreement with ERASER-style human rationales (AUPRC, top-k token
+    F1), and Jain & Wallace's permutation and adversarial-attention checks. Prints a short table.
+
+    Registered as a `Subcommand` with name "attention-report".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = "Measure how well a model's attention explains its predictions."
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        _add_model_arguments(subparser)
+        # add_model_arguments uses -o for overrides; the report file is --output only.
+        subparser.add_argument("--output", type=str, default=None, help="the report JSON file")
+        subparser.add_argument(
+            "--rationales", type=str, default=None,
+            help="an ERASER dataset folder ({split}.jsonl and docs/) for rationale agreement",
+        )
+        subparser.add_argument("--rationale-split", type=str, default="test")
+        subparser.add_argument(
+            "--top-k", type=int, default=None,
+            help="k of the top-k token F1 (default: the number of rationale tokens)",
+        )
+        subparser.add_argument("--num-permutations", type=int, default=100)
+        subparser.add_argument("--adversarial-steps", type=int, default=100)
+        subparser.add_argument("--tvd-threshold", type=float, default=0.01)
+        subparser.add_argument(
+            "--no-leave-one-out", action="store_true", help="skip leave-one-out importance"
+        )
+        subparser.add_argument(
+            "--no-instances", action="store_true", help="leave the per-instance rows out of the JSON"
+        )
+        subparser.add_argument("--seed", type=int, default=0)
+        subparser.set_defaults(func=attention_report_from_args)
+        return subparser
+
+
+def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
+    model, reader = _load(args)
+    instances = load_instances(reader, args.input_file, args.max_instances)
+    report = attention_report(
+        model,
+        instances,
+        batch_size=args.batch_size,
+        leave_one_out=not args.no_leave_one_out,
+        num_permutations=args.num_permutations,
+        adversarial_steps=args.adversarial_steps,
+        tvd_threshold=args.tvd_threshold,
+        seed=args.seed,
+    )
+    report = {"model": args.archive_file, "data": args.input_file, **report}
+    if args.rationales:
+        examples = read_eraser(args.rationales, args.rationale_split)
+        report["rationales"] = rationale_report(model, reader, examples, args.top_k, args.batch_size)
+    if args.no_instances:
+        report.pop("instances")
+    print(format_report(report))
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w") as handle:
+            json.dump(report, handle, indent=2)
+        logger.info("Wrote the report to %s", args.output)
+    return report
+
+
+@Subcommand.register("attention-eps-sweep")
+class EpsSweepCommand(Subcommand):
+    """
+    Trains a dataset's config with each technique at each eps (in-process), evaluates each model on
+    the test set, and writes `sweep.csv` (technique, eps, test metrics, attention-gradient
+    agreement) and `sweep.png` (the score against eps) to the output folder.
+
+    Registered as a `Subcommand` with name "attention-eps-sweep".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = "Train and evaluate techniques over a range of eps; write a CSV and a plot."
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument(
+            "config", type=str,
+            help="a dataset name (training_config/<dataset>_<technique>.jsonnet is used) or a "
+            "config file <dataset>_<x>.jsonnet whose sibling technique configs are used",
+        )
+        subparser.add_argument("--techniques", nargs="+", required=True)
+        eps = subparser.add_mutually_exclusive_group(required=True)
+        eps.add_argument("--eps", nargs="+", type=float, help="the eps values")
+        eps.add_argument("--random-eps", type=int, help="draw this many eps uniformly")
+        subparser.add_argument(
+            "--eps-range", nargs=2, type=float, default=(0.0, 30.0), metavar=("LOW", "HIGH")
+        )
+        subparser.add_argument("--seed", type=int, default=None, help="seed of the drawn eps")
+        subparser.add_argument("-s", "--serialization-dir", type=str, required=True)
+        subparser.add_argument(
+            "-o", "--overrides", type=str, default="",
+            help='config overrides (JSON, dotted keys: {"trainer.num_epochs": 2})',
+        )
+        subparser.add_argument("--metric", type=str, default=None, help="the CSV column to plot")
+        subparser.add_argument(
+            "--no-agreement", action="store_true",
+            help="skip the attention-gradient agreement of each model on the test set",
+        )
+        subparser.add_argument("--max-agreement-instances", type=int, default=None)
+        subparser.set_defaults(func=eps_sweep_from_args)
+        return subparser
+
+
+def eps_sweep_from_args(args: argparse.Namespace) -> List[Dict[str, Any]]:
+    if args.eps is not None:
+        eps_values = list(args.eps)
+    else:
+        eps_values = random_eps(args.random_eps, *args.eps_range, seed=args.seed)
+    try:
+        overrides = json.loads(args.overrides) if args.overrides else {}
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"--overrides is not valid JSON: {error.msg}") from None
+    os.makedirs(args.serialization_dir, exist_ok=True)
+    rows = run_sweep(
+        args.config,
+        args.techniques,
+        eps_values,
+        args.serialization_dir,
+        overrides,
+        agreement=not args.no_agreement,
+        max_agreement_instances=args.max_agreement_instances,
+    )
+    csv_path = os.path.join(args.serialization_dir, "sweep.csv")
+    write_csv(rows, csv_path)
+    rows = read_csv(csv_path)
+    plot_eps_sweep(rows, best_metric(rows, args.metric), os.path.join(args.serialization_dir, "sweep.png"))
+    logger.info("Wrote %s and sweep.png", csv_path)
+    return rows
+
+
+@Subcommand.register("attention-heatmap")
+class HeatmapCommand(Subcommand):
+    """
+    Writes a self-contained HTML page with a heat map of the attention over the words of each
+    example and the gradient importance beside it (with the label and the prediction); with
+    `--report` and `--sweep`, also PNG histograms of a report's per-instance measures and a plot
+    of a sweep, written next to the page and embedded in it.
+
+    Registered as a `Subcommand` with name "attention-heatmap".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = "Draw a model's attention and gradient importance over words, as HTML."
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("archive_file", type=str, help="the model archive (model.tar.gz)")
+        subparser.add_argument("input_file", type=str, help="the examples, in the model's format")
+        subparser.add_argument("-o", "--output", type=str, required=True, help="the HTML page")
+        subparser.add_argument("--max-instances", type=int, default=20)
+        subparser.add_argument("--batch-size", type=int, default=32)
+        subparser.add_argument("--cuda-device", type=int, default=-1)
+        subparser.add_argument("--overrides", type=str, default="")
+        subparser.add_argument("--report", type=str, default=None, help="a report JSON to draw")
+        subparser.add_argument("--sweep", type=str, default=None, help="a sweep CSV to draw")
+        subparser.add_argument("--metric", type=str, default=None, help="the sweep column to plot")
+        subparser.add_argument("--title", type=str, default=None)
+        subparser.set_defaults(func=heatmap_from_args)
+        return subparser
+
+
+def heatmap_from_args(args: argparse.Namespace) -> Dict[str, str]:
+    """Writes the page (and figures); returns the paths written by kind."""
+    model, reader = _load(args)
+    rows = explain_instances(
+        model, load_instances(reader, args.input_file, args.max_instances), args.batch_size
+    )
+    stem = os.path.splitext(args.output)[0]
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    written: Dict[str, str] = {}
+    figures: Dict[str, str] = {}
+    if args.report:
+        with open(args.report) as handle:
+            report = json.load(handle)
+        if "instances" not in report:
+            raise ConfigurationError(f"{args.report} has no per-instance rows (made with --no-instances)")
+        written["histograms"] = f"{stem}_histograms.png"
+        plot_report_histograms(report, written["histograms"])
+        figures["Per-instance measures"] = written["histograms"]
+    if args.sweep:
+        sweep_rows = read_csv(args.sweep)
+        metric = best_metric(sweep_rows, args.metric)
+        written["sweep"] = f"{stem}_sweep.png"
+        plot_eps_sweep(sweep_rows, metric, written["sweep"])
+        figures[f"{metric} against eps"] = written["sweep"]
+    title = args.title or f"Attention of {os.path.basename(args.archive_file)} on {os.path.basename(args.input_file)}"
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(render_html(rows, title, figures))
+    written["html"] = args.output
+    logger.info("Wrote %s", ", ".join(written.values()))
+    return written

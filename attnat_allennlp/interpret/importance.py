@@ -1,0 +1,168 @@
+"""
+Word importance per token of the attended text, the references that attention is compared with
+(METHODS.md, "Evaluation"):
+
+- gradient: |(d y_hat / d x_t) . x_t| normalised to sum 1 over the real tokens, where y_hat is the
+  probability of the predicted class and x_t the word embedding of token t. allennlp's
+  `Predictor.get_gradients` (the gradient of the loss of the predicted label, -log y_hat, whose
+  gradient is the gradient of y_hat times -1/y_hat, a factor the L1 normalisation of the absolute
+  values cancels) gives the same numbers once multiplied by the embeddings and normalised
+  (`tests/interpret/test_importance.py` checks it). Its `SimpleGradient` interpreter does not:
+  in allennlp 2.10.1 it squeezes the batch dimension of the captured embeddings and then indexes
+  `[0]` again, so every token's gradient is multiplied by the *first* token's embedding
+  (simple_gradient.py:52 and :67). Here the measure is computed for a whole batch in one backward
+  pass (the examples of a batch do not interact), which a report over a test set needs.
+- leave-one-out: |y_hat(x) - y_hat(x without token t)|, the change of the predicted class's
+  probability when token t is dropped from the text (not normalised). For two classes it equals
+  Jain & Wallace's total variation distance between the two output distributions. A text of one
+  token has no leave-one-out importance (`None`).
+"""
+from dataclasses import replace
+from typing import Any, Dict, List, Optional
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Instance
+
+from attnat_allennlp.interpret.batching import (
+    attended_field,
+    build_state,
+    chunks,
+    real_lengths,
+    tensorize,
+)
+from attnat_allennlp.models.base import AttentionModel, AttentionState
+
+IMPORTANCE_METHODS = ("gradient", "leave_one_out")
+
+
+def predicted_probabilities(model: AttentionModel, state: AttentionState) -> torch.Tensor:
+    """The class probabilities `(batch, num_labels)` of the model for a state."""
+    logits, _ = model.logits_from_scores(state)
+    return torch.softmax(logits, dim=-1)
+
+
+def gradient_importance_for_state(
+    model: AttentionModel, state: AttentionState
+) -> torch.Tensor:
+    """
+    Gradient importance `(batch, seq_len)` of the attended field's tokens: 0 on padding, each row
+    summing to 1 over the real tokens (a row of zero gradients stays 0).
+    """
+    field = attended_field(state)
+    embeddings = {name: value.detach() for name, value in state.embeddings.items()}
+    embedded = embeddings[field].requires_grad_(True)
+    # `cudnn` refuses an RNN backward pass in eval mode; allennlp's get_gradients does the same.
+    with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
+        rerun = model.rerun_from_embeddings(replace(state, embeddings=embeddings), {})
+        probs = predicted_probabilities(model, rerun)
+        predicted = probs.argmax(dim=-1, keepdim=True)
+        (gradient,) = torch.autograd.grad(probs.gather(1, predicted).sum(), embedded)
+    saliency = (gradient * embedded.detach()).sum(-1).abs().masked_fill(~state.mask, 0.0)
+    total = saliency.sum(-1, keepdim=True)
+    return torch.where(total > 0, saliency / total.clamp_min(1e-30), saliency)
+
+
+def gradient_importance(
+    model: AttentionModel, instances: List[Instance], batch_size: int = 32
+) -> List[List[float]]:
+    """Gradient importance of each instance's attended tokens (one list per instance)."""
+    results: List[List[float]] = []
+    for chunk in chunks(instances, batch_size):
+        state = build_state(model, tensorize(model, chunk))
+        importance = gradient_importance_for_state(model, state)
+        results.extend(
+            row[:n].tolist() for row, n in zip(importance.cpu(), real_lengths(state))
+        )
+    return results
+
+
+def _select_rows(
+    tensors: Dict[str, Any], rows: torch.Tensor, field: str, keep: torch.Tensor
+) -> Dict[str, Any]:
+    """
+    A tensor dict of the instances `rows` (one index per new row), where the attended `field` keeps
+    only the positions `keep` `(num_rows, seq_len - 1)` of each row.
+    """
+    selected: Dict[str, Any] = {}
+    for name, value in tensors.items():
+        if isinstance(value, dict):
+            selected[name] = {}
+            for indexer, indexed in value.items():
+                selected[name][indexer] = {}
+                for key, tensor in indexed.items():
+                    tensor = tensor[rows]
+                    if name == field:
+                        index = keep.view(keep.shape + (1,) * (tensor.dim() - 2))
+                        tensor = tensor.gather(1, index.expand((-1, -1) + tensor.shape[2:]))
+                    selected[name][indexer][key] = tensor
+        elif isinstance(value, torch.Tensor):
+            selected[name] = value[rows]
+    return selected
+
+
+def leave_one_out_importance_for_tensors(
+    model: AttentionModel, tensors: Dict[str, Any], batch_size: int = 256
+) -> List[Optional[List[float]]]:
+    """
+    Leave-one-out importance for a padded tensor dict. The texts without one token are built by
+    dropping that position from every tensor of the attended field (positions on dimension 1, as
+    single-id and character indexers give; wordpiece offsets are not supported) and run
+    `batch_size` at a time.
+    """
+    with torch.no_grad():
+        state = build_state(model, tensors)
+        field = attended_field(state)
+        if any("offsets" in indexed for indexed in tensors[field].values()):
+            raise ConfigurationError("leave-one-out importance does not support wordpiece offsets")
+        probs = predicted_probabilities(model, state)
+        predicted = probs.argmax(dim=-1)
+        lengths = real_lengths(state)
+        seq_len = state.mask.size(1)
+        positions = torch.arange(seq_len, device=state.mask.device)
+        pairs = [(i, t) for i, n in enumerate(lengths) if n >= 2 for t in range(n)]
+        changes = torch.zeros(len(pairs), device=state.mask.device)
+        for start in range(0, len(pairs), batch_size):
+            chunk = torch.tensor(pairs[start : start + batch_size], device=state.mask.device)
+            rows, dropped = chunk[:, 0], chunk[:, 1]
+            keep = positions.unsqueeze(0).expand(len(chunk), -1)
+            keep = keep[keep != dropped.unsqueeze(1)].view(len(chunk), seq_len - 1)
+            reduced = predicted_probabilities(
+                model, build_state(model, _select_rows(tensors, rows, field, keep))
+            )
+            row_predicted = predicted[rows].unsqueeze(1)
+            changes[start : start + len(chunk)] = (
+                probs[rows].gather(1, row_predicted) - reduced.gather(1, row_predicted)
+            ).abs().squeeze(1)
+    results: List[Optional[List[float]]] = []
+    offset = 0
+    for n in lengths:
+        if n < 2:
+            results.append(None)
+            continue
+        results.append(changes[offset : offset + n].tolist())
+        offset += n
+    return results
+
+
+def leave_one_out_importance(
+    model: AttentionModel, instances: List[Instance], batch_size: int = 32
+) -> List[Optional[List[float]]]:
+    """Leave-one-out importance of each instance's attended tokens, `None` for one-token texts."""
+    results: List[Optional[List[float]]] = []
+    for chunk in chunks(instances, batch_size):
+        results.extend(leave_one_out_importance_for_tensors(model, tensorize(model, chunk)))
+    return results
+
+
+def token_importance(
+    model: AttentionModel, instances: List[Instance], method: str, batch_size: int = 32
+) -> List[Optional[List[float]]]:
+    """`gradient_importance` or `leave_one_out_importance`, by name (`IMPORTANCE_METHODS`)."""
+    if method == "gradient":
+        return gradient_importance(model, instances, batch_size)  # type: ignore
+    if method == "leave_one_out":
+        return leave_one_out_importance(model, instances, batch_size)
+    raise ConfigurationError(
+        f"unknown importance {method!r}; expected one of {', '.join(IMPORTANCE_METHODS)}"
+    )

@@ -1,0 +1,98 @@
+"""Gradient and leave-one-out importance, against allennlp's SimpleGradient and by hand."""
+import json
+
+import numpy
+import pytest
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Instance
+from allennlp.data.fields import TextField
+from allennlp.interpret.saliency_interpreters import SimpleGradient
+from allennlp.predictors import Predictor
+
+from attnat_allennlp.interpret.importance import (
+    gradient_importance,
+    leave_one_out_importance,
+    token_importance,
+)
+from attnat_allennlp.interpret.batching import tensorize
+from attnat_allennlp.interpret.report import load_instances
+
+from conftest import TEXT_DATA
+
+
+@pytest.fixture(scope="module")
+def setup(trained):
+    path, archive = trained
+    model = archive.model.eval()
+    instances = load_instances(archive.validation_dataset_reader, TEXT_DATA, 6)
+    return path, model, archive.validation_dataset_reader, instances
+
+
+def test_gradient_importance_is_normalised_and_matches_allennlp_gradients(setup):
+    path, model, reader, instances = setup
+    importance = gradient_importance(model, instances, batch_size=4)
+    predictor = Predictor.from_path(path, "attnat_classifier", import_plugins=False)
+    embedder = model._text_field_embedder
+    for instance, values in zip(instances, importance):
+        assert len(values) == len(instance["tokens"].tokens)
+        assert sum(values) == pytest.approx(1.0)
+        assert min(values) >= 0
+        # allennlp's gradient of the loss of the predicted label, times the embeddings.
+        outputs = model.forward_on_instance(instance)
+        [labeled] = predictor.predictions_to_labeled_instances(instance, outputs)
+        gradient = predictor.get_gradients([labeled])[0]["grad_input_1"][0]
+        tensors = tensorize(model, [instance])
+        embedded = embedder(tensors["tokens"]).detach().numpy()[0]
+        saliency = numpy.abs((gradient * embedded).sum(-1))
+        numpy.testing.assert_allclose(values, saliency / saliency.sum(), rtol=1e-4, atol=1e-6)
+    # allennlp 2.10.1's SimpleGradient multiplies by the first token's embedding only: it differs.
+    text = " ".join(t.text for t in instances[0]["tokens"].tokens)
+    simple = SimpleGradient(predictor).saliency_interpret_from_json({"text": text})
+    assert not numpy.allclose(simple["instance_1"]["grad_input_1"], importance[0], atol=1e-3)
+
+
+def test_leave_one_out_matches_running_the_shorter_texts(setup):
+    _, model, reader, instances = setup
+    batched = leave_one_out_importance(model, instances, batch_size=4)
+    for instance, values in list(zip(instances, batched))[:3]:
+        tokens = instance["tokens"].tokens
+        full = model.forward_on_instance(instance)["probs"]
+        predicted = int(numpy.argmax(full))
+        expected = []
+        for t in range(len(tokens)):
+            shorter = Instance({"tokens": TextField(tokens[:t] + tokens[t + 1 :])})
+            reader.apply_token_indexers(shorter)
+            expected.append(abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted]))
+        numpy.testing.assert_allclose(values, expected, atol=1e-6)
+
+
+def test_leave_one_out_of_a_single_token_is_none(setup):
+    _, model, reader, _ = setup
+    instance = reader.text_to_instance("great")
+    reader.apply_token_indexers(instance)
+    assert leave_one_out_importance(model, [instance]) == [None]
+    with pytest.raises(ConfigurationError, match="unknown importance"):
+        token_importance(model, [instance], "attention")
+
+
+def test_predictor_adds_importance_beside_attention(setup):
+    path, model, _, _ = setup
+    predictor = Predictor.from_path(
+        path, "attnat_classifier", importance="gradient", import_plugins=False
+    )
+    output = predictor.predict("A warm, funny and moving film.")
+    assert len(output["importance"]) == len(output["tokens"]) == len(output["attention"])
+    assert sum(output["importance"]) == pytest.approx(1.0)
+    loo = Predictor.from_path(
+        path, "attnat_classifier", importance="leave_one_out", import_plugins=False
+    )
+    outputs = loo.predict_batch_json([{"text": "A warm film."}, {"text": "dull"}])
+    assert len(outputs[0]["importance"]) == 4 and outputs[1]["importance"] is None
+    json.dumps(outputs)  # the outputs stay JSON-serialisable
+    plain = Predictor.from_path(path, "attnat_classifier", import_plugins=False).predict("A warm film.")
+    assert "importance" not in plain
+    with pytest.raises(ConfigurationError, match="importance must be one of"):
+        Predictor.from_path(
+            path, "attnat_classifier", importance="saliency", import_plugins=False
+        )

@@ -1,0 +1,180 @@
+"""The measures against hand-computed values on tiny inputs."""
+import math
+
+import numpy
+import pytest
+import torch
+from allennlp.data import Token
+from allennlp.common.checks import ConfigurationError
+
+from attnat_allennlp.data.dataset_readers.base import DataFormatError
+from attnat_allennlp.interpret.agreement import AgreementAccumulator, correlations, summarize
+from attnat_allennlp.interpret.batching import build_state, tensorize
+from attnat_allennlp.interpret.jain_wallace import (
+    adversarial_attention,
+    jensen_shannon,
+    logits_from_weights,
+    permutation_output_change,
+    total_variation,
+)
+from attnat_allennlp.interpret.rationales import (
+    align_tokens,
+    project_scores,
+    rationale_scores,
+    read_eraser,
+    top_k_f1,
+)
+from attnat_allennlp.interpret.report import load_instances
+
+from conftest import RATIONALES, TEXT_DATA
+
+
+# ---- agreement -------------------------------------------------------------------------------
+def test_correlations_of_known_vectors():
+    # Ranks agree on 5 of 6 pairs: tau = (5 - 1) / 6; Pearson by hand below.
+    attention = [0.1, 0.2, 0.3, 0.4]
+    importance = [0.1, 0.3, 0.2, 0.4]
+    (r, tau), reason = correlations(attention, importance)
+    assert reason is None
+    assert tau == pytest.approx(4 / 6)
+    a, b = numpy.array(attention) - 0.25, numpy.array(importance) - 0.25
+    assert r == pytest.approx((a * b).sum() / math.sqrt((a * a).sum() * (b * b).sum()))
+    assert correlations([1, 2, 3], [3, 2, 1])[0] == (pytest.approx(-1.0), pytest.approx(-1.0))
+
+
+def test_undefined_correlations_are_skipped_and_counted():
+    accumulator = AgreementAccumulator()
+    assert accumulator.add([1.0], [1.0]) is None
+    assert accumulator.add([0.5, 0.5], [0.2, 0.8]) is None  # constant attention
+    assert accumulator.add([0.2, 0.8], None) is None
+    accumulator.add([0.2, 0.8], [0.3, 0.7])
+    accumulator.add([0.2, 0.3, 0.4], [0.4, 0.3, 0.2])
+    summary = accumulator.summary()
+    assert summary["skipped"] == {"fewer than 2 tokens": 1, "constant vector": 1, "no importance": 1}
+    assert summary["pearson"]["n"] == 2
+    assert summary["pearson"]["mean"] == pytest.approx(0.0)  # (1 + -1) / 2
+    assert summary["pearson"]["std"] == pytest.approx(1.0)
+    assert summary["kendall"]["mean"] == pytest.approx(0.0)
+    assert summarize([]) == {"mean": None, "std": None, "median": None, "n": 0}
+
+
+# ---- rationales ------------------------------------------------------------------------------
+def test_perfect_and_reversed_rationale_scores():
+    rationale = [False, True, True, False, False]
+    perfect = [0.0, 0.5, 0.4, 0.1, 0.0]
+    assert rationale_scores(perfect, rationale) == (pytest.approx(1.0), pytest.approx(1.0))
+    # Rationale tokens ranked 4th and 5th of 5: AP = (1/4 + 2/5) / 2; top-2 F1 = 0.
+    reversed_scores = [0.5, 0.1, 0.0, 0.4, 0.3]
+    auprc, f1 = rationale_scores(reversed_scores, rationale)
+    assert auprc == pytest.approx((1 / 4 + 2 / 5) / 2)
+    assert f1 == 0.0
+    # top-3 holds 1 of the 2 rationale tokens: P = 1/3, R = 1/2, F1 = 0.4.
+    assert top_k_f1([0.1, 0.9, 0.0, 0.8, 0.7], rationale, k=3) == pytest.approx(0.4)
+    with pytest.raises(ValueError):
+        rationale_scores([0.1, 0.2], [False, False])
+
+
+def test_read_eraser_fixture():
+    examples = {e.annotation_id: e for e in read_eraser(RATIONALES, "test")}
+    assert len(examples) == 4
+    negative = examples["negR_001.txt"]
+    assert negative.label == "NEG" and len(negative.tokens) == 27
+    assert [t for t, m in zip(negative.tokens, negative.rationale) if m] == [
+        "a", "mess", "dull", "worse", "don't", "waste"
+    ]
+    assert not any(examples["negR_002.txt"].rationale)
+
+
+def test_read_eraser_errors_name_file_and_line(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "d1").write_text("one two three\n")
+    (tmp_path / "test.jsonl").write_text(
+        '{"annotation_id": "d1", "evidences": [[{"docid": "d1", "start_token": 0, "end_token": 1}]]}\n'
+        '{"annotation_id": "d1", "evidences": [[{"docid": "d1", "start_token": 2, "end_token": 9}]]}\n'
+    )
+    with pytest.raises(DataFormatError, match=r"test.jsonl:2: evidence span \[2, 9\) outside"):
+        read_eraser(str(tmp_path), "test")
+    (tmp_path / "test.jsonl").write_text('{"annotation_id": "missing", "evidences": []}\n')
+    with pytest.raises(DataFormatError, match=r"test.jsonl:1: document 'missing' not found"):
+        read_eraser(str(tmp_path), "test")
+    with pytest.raises(ConfigurationError, match="no ERASER annotations"):
+        read_eraser(str(tmp_path), "dev")
+
+
+def test_model_tokens_map_back_onto_eraser_tokens(trained):
+    _, archive = trained
+    reader = archive.validation_dataset_reader
+    eraser = ["a", "well-made", "film", "don't", "miss", "1990s"]
+    instance = reader.text_to_instance(" ".join(eraser))
+    model_tokens = [t.text for t in instance["tokens"].tokens]
+    assert model_tokens == ["a", "well", "-", "made", "film", "do", "n't", "miss", "qqq"]
+    alignment = align_tokens(instance["tokens"].tokens, eraser)
+    assert alignment == [0, 1, 1, 1, 2, 3, 3, 4, 5]
+    projected = project_scores([0.1, 0.1, 0.05, 0.15, 0.1, 0.2, 0.1, 0.1, 0.1], alignment, 6)
+    numpy.testing.assert_allclose(projected, [0.1, 0.3, 0.1, 0.3, 0.1, 0.1])
+    with pytest.raises(ConfigurationError, match="character offsets"):
+        align_tokens([Token("a")], ["a"])
+
+
+# ---- Jain & Wallace's checks -----------------------------------------------------------------
+def test_divergences_of_known_distributions():
+    p = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
+    q = torch.tensor([[0.0, 1.0], [0.5, 0.5]])
+    torch.testing.assert_close(jensen_shannon(p, q), torch.tensor([math.log(2), 0.0]))
+    torch.testing.assert_close(total_variation(p, q), torch.tensor([1.0, 0.0]))
+    # JSD([1, 0], [0.5, 0.5]) = 0.5 ln(1/0.75) + 0.5 (0.25 ln(0.25/0.75) + 0.75 ln(0.75/0.75)) ...
+    expected = 0.5 * math.log(1 / 0.75) + 0.5 * (0.5 * math.log(0.5 / 0.75) + 0.5 * math.log(0.5 / 0.25))
+    assert float(jensen_shannon(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5]))) == pytest.approx(expected)
+
+
+@pytest.fixture(scope="module")
+def batch_state(trained):
+    _, archive = trained
+    model = archive.model.eval()
+    instances = load_instances(archive.validation_dataset_reader, TEXT_DATA, 8)
+    state = build_state(model, tensorize(model, instances))
+    return model, state
+
+
+def test_logits_from_weights_reproduce_the_model(batch_state):
+    model, state = batch_state
+    with torch.no_grad():
+        logits, weights = model.logits_from_scores(state)
+        torch.testing.assert_close(logits_from_weights(model, state, weights), logits)
+
+
+def test_permuting_uniform_attention_changes_nothing(batch_state):
+    model, state = batch_state
+    mask = state.mask.float()
+    uniform = mask / mask.sum(-1, keepdim=True)
+    changes = permutation_output_change(model, state, uniform, 10, torch.Generator().manual_seed(0))
+    assert changes.shape == (state.mask.size(0),)
+    torch.testing.assert_close(changes, torch.zeros_like(changes), atol=1e-6, rtol=0)
+
+
+def test_permutation_moves_a_peaked_attention(batch_state):
+    model, state = batch_state
+    peaked = torch.zeros(state.mask.shape)
+    peaked[:, 0] = 1.0  # all weight on the first token; permutations move it elsewhere
+    changes = permutation_output_change(model, state, peaked, 20, torch.Generator().manual_seed(0))
+    assert (changes >= 0).all() and changes.max() > 0
+
+
+def test_adversarial_attention_when_the_output_ignores_attention(batch_state):
+    model, state = batch_state
+    # Identical encoder states: every attention gives the same output, so the adversary can move
+    # as far as it likes (towards ln 2 for a one-hot target) within any TVD threshold.
+    from dataclasses import replace
+
+    flat = replace(state, states=state.states[:, :1].expand_as(state.states).contiguous())
+    peaked = torch.zeros(state.mask.shape)
+    peaked[:, 0] = 1.0
+    jsd = adversarial_attention(
+        model, flat, peaked, tvd_threshold=0.01, steps=50, generator=torch.Generator().manual_seed(0)
+    )
+    assert (jsd > 0.5).all() and (jsd <= math.log(2) + 1e-6).all()
+    # With the threshold at zero, and a real model, the adversary stays at JSD >= 0.
+    strict = adversarial_attention(
+        model, state, peaked, tvd_threshold=0.0, steps=5, generator=torch.Generator().manual_seed(0)
+    )
+    assert (strict >= 0).all()
