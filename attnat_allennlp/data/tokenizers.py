@@ -4,6 +4,7 @@ from typing import List, Optional
 from allennlp.data.tokenizers import SpacyTokenizer, Token, Tokenizer
 
 _DIGIT = re.compile(r"\d")
+_NON_SPACE = re.compile(r"\S+")
 
 
 @Tokenizer.register("jain_wallace")
@@ -40,9 +41,11 @@ class JainWallaceTokenizer(SpacyTokenizer):
         max_length: Optional[int] = None,
         split_on_spaces: bool = False,
     ) -> None:
-        super().__init__(
-            language=language, pos_tags=False, split_on_spaces=split_on_spaces
-        )
+        # Splitting on spaces is done here, not by allennlp's `split_on_spaces`: that one replaces
+        # the tokenizer of the spaCy model that allennlp caches for every SpacyTokenizer of the
+        # process, and fails on two spaces in a row.
+        super().__init__(language=language, pos_tags=False)
+        self._split_on_spaces = split_on_spaces
         self._lowercase = lowercase
         self._digit_token = digit_token
         self._max_length = max_length
@@ -62,10 +65,21 @@ class JainWallaceTokenizer(SpacyTokenizer):
             normalised = normalised[: self._max_length]
         return normalised
 
+    @staticmethod
+    def _whitespace_tokens(text: str) -> List[Token]:
+        return [
+            Token(match.group(), idx=match.start(), idx_end=match.end())
+            for match in _NON_SPACE.finditer(text)
+        ]
+
     def tokenize(self, text: str) -> List[Token]:
+        if self._split_on_spaces:
+            return self._normalise(self._whitespace_tokens(text))
         return self._normalise(super().tokenize(text))
 
     def batch_tokenize(self, texts: List[str]) -> List[List[Token]]:
+        if self._split_on_spaces:
+            return [self.tokenize(text) for text in texts]
         return [self._normalise(tokens) for tokens in super().batch_tokenize(texts)]
 
     def _to_params(self):

@@ -37,12 +37,10 @@ def test_split_on_spaces(private_spacy_cache):
     assert texts(JainWallaceTokenizer(split_on_spaces=True), "A b-c (3rd)") == ["a", "b-c", "qqq"]
 
 
-@pytest.mark.xfail(strict=True, reason="allennlp's whitespace tokenizer gives spaCy an empty word (E031)")
 def test_split_on_spaces_tolerates_repeated_spaces(private_spacy_cache):
     assert texts(JainWallaceTokenizer(split_on_spaces=True), "a  b") == ["a", "b"]
 
 
-@pytest.mark.xfail(strict=True, reason="split_on_spaces changes allennlp's shared cached spaCy model")
 def test_split_on_spaces_leaves_other_tokenizers_alone(private_spacy_cache):
     default = JainWallaceTokenizer()
     JainWallaceTokenizer(split_on_spaces=True)
