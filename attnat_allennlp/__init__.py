@@ -1,4 +1,10 @@
 """attnat_allennlp: adversarial training for attention mechanisms, as an AllenNLP plugin."""
+import warnings
+
+# allennlp 2.10.1's trainer calls the deprecated `torch.cuda.amp.autocast` on every batch; on
+# today's torch that prints a FutureWarning per batch into every training log.
+warnings.filterwarnings("ignore", message=r".*torch\.cuda\.amp\.autocast", category=FutureWarning)
 from attnat_allennlp.version import VERSION as __version__  # noqa: F401
-from attnat_allennlp import data, modules, models, perturbations, predictors  # noqa: F401
+from attnat_allennlp import data, modules, models, perturbations, predictors, training  # noqa: F401
 from attnat_allennlp import commands  # noqa: F401  (the prepare-attnat-data subcommand)
+from attnat_allennlp import interpret  # noqa: F401  (attention-report, -eps-sweep, -heatmap)

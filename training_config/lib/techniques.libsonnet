@@ -1,4 +1,35 @@
 // The training techniques: each is `callbacks(dataset)`, the trainer callbacks it adds.
+// Every technique but vanilla is one `adversarial_training` callback with one perturbation,
+// with the defaults of attnat_allennlp/perturbations (METHODS.md); adjust a knob with e.g.
+// `lib.techniques.attention_iat + { perturbation+: { eps: 2.0 } }`.
+local technique(type, semi_supervised=false) = {
+  local t = self,
+  perturbation:: { type: type },
+  callbacks(d):: [
+    {
+      type: 'adversarial_training',
+      perturbations: [t.perturbation],
+    } + (
+      if semi_supervised && d.unlabeled_data_path != null then {
+        unlabeled_data_path: d.unlabeled_data_path,
+        unlabeled_dataset_reader: {
+          type: 'attnat_unlabeled_text',
+          tokenizer: { type: 'jain_wallace' } + (if d.split_on_spaces then { split_on_spaces: true } else {}),
+        },
+        unlabeled_batch_size: d.batch_size,
+      } else {}
+    ),
+  ],
+};
+
 {
   vanilla: { callbacks(d):: [] },
+  attention_rp: technique('attention_rp'),
+  attention_at: technique('attention_at'),
+  attention_iat: technique('attention_iat'),
+  word_at: technique('word_at'),
+  word_iat: technique('word_iat'),
+  word_vat: technique('word_vat', semi_supervised=true),
+  attention_vat: technique('attention_vat', semi_supervised=true),
+  attention_ivat: technique('attention_ivat', semi_supervised=true),
 }

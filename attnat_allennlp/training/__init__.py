@@ -1,0 +1,1 @@
+from attnat_allennlp.training.adversarial_training import AdversarialTrainingCallback

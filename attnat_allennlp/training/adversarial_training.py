@@ -1,0 +1,291 @@
+import contextlib
+import logging
+from typing import Any, Dict, Iterator, List, Optional, Tuple, TYPE_CHECKING
+
+import torch
+import torch.distributed as dist
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import DatasetReader, TensorDict
+from allennlp.data.data_loaders import SimpleDataLoader
+from allennlp.nn.util import move_to_device
+from allennlp.training.callbacks import TrainerCallback
+from allennlp.training.callbacks.backward import OnBackwardException
+from allennlp.training.metrics import Average
+
+from attnat_allennlp.models.base import AttentionModel, AttentionState
+from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.util import Fields
+
+if TYPE_CHECKING:
+    from allennlp.training.gradient_descent_trainer import GradientDescentTrainer
+
+logger = logging.getLogger(__name__)
+
+
+@TrainerCallback.register("adversarial_training")
+class AdversarialTrainingCallback(TrainerCallback):
+    """
+    Trains an [`AttentionModel`](../models/base.md) with the techniques of Kitada & Iyatomi: for each
+    batch, the loss is `clean_loss + sum_i weight_i * extra_loss_i`, one extra loss per
+    `Perturbation` (attention RP/AT/iAT/VAT/iVAT, word AT/iAT/VAT). The callback does the backward
+    pass itself (`on_backward`), so the trainer's optimizer step sees the combined gradient.
+
+    - Gradient accumulation: the losses are divided by the size of the current accumulation group,
+      as the trainer divides its own.
+    - Mixed precision: the losses are scaled through the trainer's `GradScaler`.
+    - The clean gradient that AT and iAT need is computed once and shared: with respect to the
+      attention scores by a pass through the attention head only; with respect to the word
+      embeddings by backpropagating the clean loss first (its parameter gradients are kept), so that
+      the combined loss costs no extra encoder backward.
+    - Techniques that need no labels (the VAT family) also learn from an optional stream of unlabeled
+      text: each training batch draws the next unlabeled batch (cycling through the data, shuffled
+      each cycle, sharded across distributed workers), runs it through the model in training mode
+      without labels, and the VAT loss is averaged over the labeled and unlabeled examples together.
+      Without the stream, VAT uses the labeled batch.
+    - Each extra loss (unweighted) is reported as a model metric `<name>_loss` (e.g.
+      `attention_iat_loss`), so it shows in the training log, `metrics.json` and TensorBoard.
+
+    The model's output dict must carry `attention_state` in training mode (every `AttentionModel`
+    does).
+
+    Registered as a `TrainerCallback` with name "adversarial_training".
+
+    # Parameters
+
+    serialization_dir : `str`
+        Given by the trainer.
+    perturbations : `List[Perturbation]`
+        The techniques, e.g. `[{"type": "attention_iat", "eps": 1.0}]`.
+    unlabeled_data_path : `Optional[str]`, optional (default = `None`)
+        Unlabeled text for the techniques that need no labels.
+    unlabeled_dataset_reader : `Optional[DatasetReader]`, optional (default = `None`)
+        Reads `unlabeled_data_path`; `None` means `{"type": "attnat_unlabeled_text"}` (one text a
+        line, or jsonl with a `text` key). Any `label` field it produces is dropped.
+    unlabeled_batch_size : `int`, optional (default = `32`)
+        The size of the unlabeled batches.
+    """
+
+    def __init__(
+        self,
+        serialization_dir: str,
+        perturbations: List[Perturbation],
+        unlabeled_data_path: Optional[str] = None,
+        unlabeled_dataset_reader: Optional[DatasetReader] = None,
+        unlabeled_batch_size: int = 32,
+    ) -> None:
+        super().__init__(serialization_dir)
+        if not perturbations:
+            raise ConfigurationError("adversarial_training needs at least one perturbation")
+        if unlabeled_data_path is not None and all(p.requires_labels for p in perturbations):
+            raise ConfigurationError(
+                "unlabeled_data_path is given but every perturbation needs labels; "
+                "only the VAT family (word_vat, attention_vat, attention_ivat) learns from unlabeled text"
+            )
+        self.perturbations = perturbations
+        self.metric_names = self._unique_names(perturbations)
+        self._metrics = {name: Average() for name in self.metric_names}
+        self.unlabeled_data_path = unlabeled_data_path
+        self._unlabeled_reader = unlabeled_dataset_reader
+        self.unlabeled_batch_size = unlabeled_batch_size
+        self._unlabeled_loader: Optional[SimpleDataLoader] = None
+        self._unlabeled_iterator: Optional[Iterator[TensorDict]] = None
+        # Training state (Python scalars only, so that checkpoints load under weights_only).
+        self.unlabeled_batches_seen = 0
+
+    @staticmethod
+    def _unique_names(perturbations: List[Perturbation]) -> List[str]:
+        names: List[str] = []
+        for perturbation in perturbations:
+            base = f"{type(perturbation).registered_name()}_loss"
+            name, index = base, 2
+            while name in names:
+                name, index = f"{base}_{index}", index + 1
+            names.append(name)
+        return names
+
+    # ---- trainer hooks ------------------------------------------------------------------------
+    def on_start(self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs) -> None:
+        super().on_start(trainer, is_primary, **kwargs)
+        model = trainer.model
+        if not isinstance(model, AttentionModel):
+            raise ConfigurationError(
+                f"adversarial_training needs an attnat model (AttentionModel), got {type(model).__name__}"
+            )
+        model.extra_metrics.update(self._metrics)
+        if self.unlabeled_data_path is not None and self._unlabeled_loader is None:
+            self._unlabeled_loader = self._build_unlabeled_loader(model)
+
+    def on_backward(
+        self,
+        trainer: "GradientDescentTrainer",
+        batch_outputs: Dict[str, Any],
+        backward_called: bool,
+        **kwargs,
+    ) -> bool:
+        if backward_called:
+            raise OnBackwardException("adversarial_training must be the only backward callback")
+        model = trainer.model
+        state = batch_outputs.get("attention_state")
+        if not isinstance(state, AttentionState):
+            raise ConfigurationError(
+                "adversarial_training needs the model's 'attention_state' output in training mode; "
+                f"the outputs have {sorted(batch_outputs)}"
+            )
+        scale = self._loss_scaler(trainer)
+        with self._autocast(trainer):
+            clean = batch_outputs["loss"]
+            extra, clean_done = self._extra_loss(trainer, model, state, batch_outputs["logits"], clean, scale)
+        if clean_done:
+            if extra.requires_grad:
+                scale(extra).backward()
+        else:
+            scale(clean + extra).backward()
+        return True
+
+    def state_dict(self) -> Dict[str, Any]:
+        return {"unlabeled_batches_seen": int(self.unlabeled_batches_seen)}
+
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+        self.unlabeled_batches_seen = int(state_dict.get("unlabeled_batches_seen", 0))
+
+    # ---- the losses ---------------------------------------------------------------------------
+    def _extra_loss(
+        self,
+        trainer: "GradientDescentTrainer",
+        model: AttentionModel,
+        state: AttentionState,
+        clean_logits: torch.Tensor,
+        clean: torch.Tensor,
+        scale,
+    ) -> Tuple[torch.Tensor, bool]:
+        """`(sum_i weight_i * loss_i, whether the clean loss was already backpropagated)`."""
+        gradients, clean_done = self._clean_gradients(model, state, clean, scale)
+        unlabeled: Optional[Tuple[AttentionState, torch.Tensor]] = None
+        total = clean.new_zeros(())
+        for perturbation, name in zip(self.perturbations, self.metric_names):
+            if perturbation.requires_labels and state.label is None:
+                raise ConfigurationError(f"{name[:-5]} needs labels, and this batch has none")
+            loss = perturbation.loss(
+                model, state, gradients.get(perturbation.target), clean_logits
+            )
+            if not perturbation.requires_labels and self._unlabeled_loader is not None:
+                if unlabeled is None:
+                    unlabeled = self._next_unlabeled(trainer, model)
+                unlabeled_state, unlabeled_logits = unlabeled
+                unlabeled_loss = perturbation.loss(model, unlabeled_state, None, unlabeled_logits)
+                labeled_size, unlabeled_size = state.batch_size, unlabeled_state.batch_size
+                loss = (labeled_size * loss + unlabeled_size * unlabeled_loss) / (
+                    labeled_size + unlabeled_size
+                )
+            self._metrics[name](loss.detach().float())
+            total = total + perturbation.weight * loss
+        return total, clean_done
+
+    def _clean_gradients(
+        self, model: AttentionModel, state: AttentionState, clean: torch.Tensor, scale
+    ) -> Tuple[Dict[str, Fields], bool]:
+        """
+        The gradients of the (scaled) clean loss with respect to each target that a perturbation
+        needs. For the embeddings, the clean loss is backpropagated into the parameters too (the
+        combined loss then needs no second encoder backward for it).
+        """
+        targets = {p.target for p in self.perturbations if p.uses_clean_gradient}
+        if not targets:
+            return {}, False
+        fields: Dict[str, Fields] = {}
+        if "embeddings" in targets:
+            fields["embeddings"] = dict(state.embeddings)
+        if "scores" in targets:
+            fields["scores"] = {"scores": state.scores}
+        inputs = [value for field in fields.values() for value in field.values()]
+        parameters: List[torch.nn.Parameter] = []
+        if "embeddings" in targets:
+            parameters = [p for p in model.parameters() if p.requires_grad]
+        grads = torch.autograd.grad(
+            scale(clean), inputs + parameters, retain_graph=True, allow_unused=True
+        )
+        # Parameter gradients go in by hand (not through `backward`), so that under distributed
+        # training the all-reduce of the one real backward pass syncs them with the rest.
+        for parameter, grad in zip(parameters, grads[len(inputs):]):
+            if grad is None:
+                continue
+            if parameter.grad is None:
+                parameter.grad = grad.detach().clone()
+            else:
+                parameter.grad.add_(grad)
+        result: Dict[str, Fields] = {}
+        position = 0
+        for target, field in fields.items():
+            result[target] = {}
+            for name, value in field.items():
+                grad = grads[position]
+                result[target][name] = torch.zeros_like(value) if grad is None else grad.detach()
+                position += 1
+        return result, bool(parameters)
+
+    # ---- scaling ------------------------------------------------------------------------------
+    @staticmethod
+    def accumulation_group_size(trainer: "GradientDescentTrainer") -> int:
+        """The number of batches in the current gradient-accumulation group (the trainer's divisor)."""
+        steps = trainer._num_gradient_accumulation_steps
+        if steps <= 1:
+            return 1
+        try:
+            num_batches = len(trainer.data_loader)
+        except TypeError:
+            return steps
+        start = trainer._batches_in_epoch_completed * steps
+        return max(1, min(steps, num_batches - start))
+
+    def _loss_scaler(self, trainer: "GradientDescentTrainer"):
+        group = self.accumulation_group_size(trainer)
+        grad_scaler = getattr(trainer, "_scaler", None)
+
+        def scale(loss: torch.Tensor) -> torch.Tensor:
+            loss = loss / group
+            return grad_scaler.scale(loss) if grad_scaler is not None else loss
+
+        return scale
+
+    @staticmethod
+    def _autocast(trainer: "GradientDescentTrainer"):
+        if getattr(trainer, "_use_amp", False):
+            return torch.cuda.amp.autocast(True)
+        return contextlib.nullcontext()
+
+    # ---- the unlabeled stream -----------------------------------------------------------------
+    def _build_unlabeled_loader(self, model: AttentionModel) -> SimpleDataLoader:
+        reader = self._unlabeled_reader
+        if reader is None:
+            reader = DatasetReader.by_name("attnat_unlabeled_text")()
+        instances = list(reader.read(self.unlabeled_data_path))
+        if dist.is_available() and dist.is_initialized():
+            instances = instances[dist.get_rank() :: dist.get_world_size()]
+        if not instances:
+            raise ConfigurationError(f"no unlabeled examples in {self.unlabeled_data_path}")
+        logger.info("adversarial_training: %d unlabeled examples from %s", len(instances), self.unlabeled_data_path)
+        return SimpleDataLoader(instances, self.unlabeled_batch_size, shuffle=True, vocab=model.vocab)
+
+    def _next_unlabeled(
+        self, trainer: "GradientDescentTrainer", model: AttentionModel
+    ) -> Tuple[AttentionState, torch.Tensor]:
+        """Runs the next unlabeled batch through the model; returns its state and logits."""
+        assert self._unlabeled_loader is not None
+        batch = None
+        if self._unlabeled_iterator is not None:
+            batch = next(self._unlabeled_iterator, None)
+        if batch is None:
+            self._unlabeled_iterator = iter(self._unlabeled_loader)
+            batch = next(self._unlabeled_iterator)
+        batch.pop("label", None)
+        device = next(model.parameters()).device
+        batch = move_to_device(batch, device)
+        try:
+            outputs = model(**batch)
+        except TypeError as error:
+            raise ConfigurationError(
+                f"the unlabeled batches (fields {sorted(batch)}) do not fit the model's forward: "
+                f"{error}; give an unlabeled_dataset_reader that produces the model's text fields"
+            ) from error
+        self.unlabeled_batches_seen += 1
+        return outputs["attention_state"], outputs["logits"]

@@ -1,0 +1,218 @@
+import json
+from types import SimpleNamespace
+
+import pytest
+import torch
+from allennlp.common.util import import_module_and_submodules
+
+from attnat_allennlp.perturbations import Perturbation
+from attnat_allennlp.training import AdversarialTrainingCallback
+from helpers import FIXTURE_DATA, FIXTURES, fixture_overrides, load_config, train_config
+from perturbations.tiny import tiny_batch, tiny_model
+
+HERE = FIXTURES.parent / "training"
+TECHNIQUES = ["attention_rp", "attention_at", "attention_iat", "word_at", "word_iat", "word_vat", "attention_vat", "attention_ivat"]
+
+
+def small(dataset="rt_polarity", **extra):
+    """Fixture overrides with a tiny model (embedding 8, BiLSTM 8 per direction)."""
+    overrides = fixture_overrides(dataset, **extra)
+    overrides.update({
+        "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
+        "model.seq2vec_encoder.encoder.input_size": 8,
+        "model.seq2vec_encoder.encoder.hidden_size": 8,
+        "model.seq2vec_encoder.attention_dim": 8,
+    })
+    return overrides
+
+
+def fake_trainer(model, steps=1, num_batches=1, completed=0, scaler=None):
+    return SimpleNamespace(
+        model=model,
+        _scaler=scaler,
+        _num_gradient_accumulation_steps=steps,
+        _batches_in_epoch_completed=completed,
+        data_loader=range(num_batches),
+        _use_amp=False,
+    )
+
+
+def callback(*names, weight=0.5, **kwargs):
+    perturbations = [Perturbation.by_name(name)(eps=0.7, weight=weight) for name in names]
+    return AdversarialTrainingCallback("/tmp/unused", perturbations, **kwargs)
+
+
+def gradients(model):
+    return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+
+
+def run_callback(model, cb, batch, trainer=None, seed=0):
+    trainer = trainer or fake_trainer(model)
+    cb.on_start(trainer)
+    torch.manual_seed(seed)
+    outputs = model(**batch)
+    assert cb.on_backward(trainer, outputs, False) is True
+    return trainer
+
+
+def by_hand(model, name, batch, weight=0.5, seed=0):
+    """clean + weight * l(perturbed), one backward, the perturbation built independently."""
+    torch.manual_seed(seed)
+    outputs = model(**batch)
+    state = outputs["attention_state"]
+    perturbation = Perturbation.by_name(name)(eps=0.7)
+    r = perturbation.perturb(model, state, None, outputs["logits"])
+    extra = perturbation.extra_loss(model, state, r, outputs["logits"])
+    (outputs["loss"] + weight * extra).backward()
+
+
+@pytest.mark.parametrize("name", ["attention_at", "attention_iat", "word_at", "word_iat", "attention_vat", "word_vat"])
+def test_gradients_equal_clean_plus_weighted_adversarial_by_hand(name):
+    model = tiny_model()
+    batch = tiny_batch()
+    run_callback(model, callback(name), batch)
+    produced = gradients(model)
+    model.zero_grad(set_to_none=True)
+    by_hand(model, name, batch)
+    expected = gradients(model)
+    assert produced.keys() == expected.keys() and len(expected) > 5
+    for key in expected:
+        torch.testing.assert_close(produced[key], expected[key])
+
+
+@pytest.mark.parametrize("name", ["attention_at", "word_at"])
+def test_gradient_accumulation_equals_one_big_batch(name):
+    model = tiny_model()
+    lengths = [6, 4, 5, 2]
+    cb = callback(name)
+    big = fake_trainer(model)
+    run_callback(model, cb, tiny_batch(lengths), big)
+    whole = gradients(model)
+    model.zero_grad(set_to_none=True)
+    full = tiny_batch(lengths)
+    ids, label = full["tokens"]["tokens"]["tokens"], full["label"]
+    for half in (slice(0, 2), slice(2, 4)):
+        part = {"tokens": {"tokens": {"tokens": ids[half]}}, "label": label[half]}
+        run_callback(model, cb, part, fake_trainer(model, steps=2, num_batches=2))
+    accumulated = gradients(model)
+    for key in whole:
+        torch.testing.assert_close(accumulated[key], whole[key])
+
+
+def test_accumulation_group_size_follows_the_trainer_including_the_last_short_group():
+    size = AdversarialTrainingCallback.accumulation_group_size
+    assert size(fake_trainer(None, steps=1, num_batches=5)) == 1
+    assert size(fake_trainer(None, steps=2, num_batches=5, completed=1)) == 2
+    assert size(fake_trainer(None, steps=2, num_batches=5, completed=2)) == 1
+
+
+class FakeScaler:
+    def scale(self, loss):
+        return loss * 4.0
+
+
+@pytest.mark.parametrize("name", ["attention_iat", "word_at"])
+def test_amp_losses_go_through_the_grad_scaler(name):
+    model = tiny_model()
+    run_callback(model, callback(name), tiny_batch())
+    plain = gradients(model)
+    model.zero_grad(set_to_none=True)
+    run_callback(model, callback(name), tiny_batch(), fake_trainer(model, scaler=FakeScaler()))
+    scaled = gradients(model)
+    for key in plain:
+        torch.testing.assert_close(scaled[key], 4.0 * plain[key])
+
+
+def test_unlabeled_stream_is_consumed_cycled_and_changes_the_vat_loss():
+    model = tiny_model()
+    batch = tiny_batch()
+    cb = callback("attention_vat", unlabeled_data_path=str(HERE / "unlabeled_short.txt"), unlabeled_batch_size=2)
+    trainer = fake_trainer(model)
+    for _ in range(3):  # 3 texts in batches of 2: the third draw starts a new cycle
+        run_callback(model, cb, batch, trainer, seed=0)
+        model.zero_grad(set_to_none=True)
+    assert cb.unlabeled_batches_seen == 3
+    with_stream = model.get_metrics(reset=True)["attention_vat_loss"]
+    plain_model = tiny_model()
+    plain = callback("attention_vat")
+    for _ in range(3):
+        run_callback(plain_model, plain, batch, seed=0)
+    without = plain_model.get_metrics(reset=True)["attention_vat_loss"]
+    assert with_stream > 0 and without > 0 and with_stream != pytest.approx(without)
+    assert cb.state_dict() == {"unlabeled_batches_seen": 3}
+
+
+def test_the_metric_is_reported_in_training_mode_only():
+    model = tiny_model()
+    run_callback(model, callback("attention_at"), tiny_batch())
+    assert model.get_metrics()["attention_at_loss"] > 0
+    model.eval()
+    assert "attention_at_loss" not in model.get_metrics()
+
+
+def test_labels_are_required_by_labelled_techniques_and_errors_are_clear():
+    with pytest.raises(Exception, match="needs labels"):
+        callback("attention_at", unlabeled_data_path="x.txt")
+    model = tiny_model()
+    with pytest.raises(Exception, match="attention_state"):
+        callback("attention_at").on_backward(fake_trainer(model), {"loss": torch.tensor(1.0)}, False)
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+def test_each_technique_trains_one_epoch_from_its_config(tmp_path, technique):
+    overrides = small()
+    overrides["trainer.callbacks.1.unlabeled_data_path"] = (
+        str(HERE / "unlabeled_short.txt") if "vat" in technique else None
+    )
+    train_config(f"rt_polarity_{technique}", tmp_path, overrides)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics[f"training_{technique}_loss"] >= 0
+    assert f"validation_{technique}_loss" not in metrics
+
+
+def test_recover_continues_training_with_the_callback(tmp_path):
+    overrides = small()
+    train_config("rt_polarity_attention_iat", tmp_path, overrides)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["trainer"]["num_epochs"] = 2
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    overrides["trainer.num_epochs"] = 2
+    train_config("rt_polarity_attention_iat", tmp_path, overrides, recover=True)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["epoch"] == 1
+    assert metrics["training_attention_iat_loss"] > 0
+
+
+def test_snli_iat_is_attention_iat():
+    callbacks = load_config("snli_iat").as_dict()["trainer"]["callbacks"]
+    assert callbacks[1]["perturbations"][0]["type"] == "attention_iat"
+
+
+def test_a_plugin_perturbation_trains_via_include_package(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(FIXTURES / "plugin_example"))
+    import_module_and_submodules("my_perturbations")  # what `--include-package my_perturbations` does
+    overrides = small()
+    overrides["trainer.callbacks.1.perturbations"] = [{"type": "scaled_random", "eps": 2.0, "scale": 0.5}]
+    train_config("rt_polarity_attention_rp", tmp_path, overrides, include_package=["my_perturbations"])
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["training_scaled_random_loss"] > 0
+
+
+def test_distributed_training_with_two_cpu_workers_keeps_the_replicas_in_sync(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(FIXTURES / "plugin_example"))
+    monkeypatch.setenv("PYTHONPATH", str(FIXTURES / "plugin_example"))
+    overrides = small()
+    overrides["distributed"] = {"cuda_devices": [-1, -1]}
+    overrides["evaluate_on_test"] = False  # allennlp evaluates on rank 0 alone, and its metrics all-reduce
+    overrides["trainer.callbacks"] = [
+        {"type": "adversarial_training", "perturbations": [{"type": "word_at"}, {"type": "attention_at"}]},
+        {"type": "parameter_checksum"},
+    ]
+    params = load_config("rt_polarity_word_at", overrides)
+    from allennlp.commands.train import train_model
+
+    train_model(params, str(tmp_path), include_package=["my_perturbations", "attnat_allennlp"])
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["training_word_at_loss"] > 0 and metrics["training_attention_at_loss"] > 0
+    sums = [json.loads((tmp_path / f"rank_{r}.json").read_text())["sum"] for r in (0, 1)]
+    assert sums[0] == pytest.approx(sums[1], abs=1e-9)
