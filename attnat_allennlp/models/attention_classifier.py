@@ -5,9 +5,10 @@ from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models import Model
 from allennlp.modules import FeedForward, Seq2VecEncoder, TextFieldEmbedder
 from allennlp.nn import InitializerApplicator
-from allennlp.training.metrics import Auc, CategoricalAccuracy, F1Measure
+from allennlp.training.metrics import CategoricalAccuracy, F1Measure
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
+from attnat_allennlp.models.metrics import GatheredAuc
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 
 
@@ -63,12 +64,12 @@ class AttentionClassifier(AttentionModel):
         self._classification_layer = torch.nn.Linear(dim, self._num_labels)
         self._accuracy = CategoricalAccuracy()
         self._f1: Optional[F1Measure] = None
-        self._auc: Optional[Auc] = None
+        self._auc: Optional[GatheredAuc] = None
         self._positive_index: Optional[int] = None
         if positive_label is not None and self._num_labels == 2:
             self._positive_index = vocab.get_token_index(positive_label, label_namespace)
             self._f1 = F1Measure(self._positive_index)
-            self._auc = Auc(positive_label=self._positive_index)
+            self._auc = GatheredAuc(positive_label=self._positive_index)
         initializer(self)
 
     @property
@@ -142,4 +143,5 @@ class AttentionClassifier(AttentionModel):
         if self._f1 is not None:
             metrics["f1"] = self._f1.get_metric(reset)["f1"]
             metrics["auc"] = self._auc.get_metric(reset)
+        metrics.update(self._get_extra_metrics(reset))
         return metrics

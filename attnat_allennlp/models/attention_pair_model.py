@@ -149,6 +149,8 @@ class AttentionPairClassifier(AttentionModel):
         self._accuracy(logits, label)
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
-        return {"accuracy": self._accuracy.get_metric(reset)}
+        metrics = {"accuracy": self._accuracy.get_metric(reset)}
+        metrics.update(self._get_extra_metrics(reset))
+        return metrics
 
     default_predictor = "attnat_pair_classifier"

@@ -7,6 +7,7 @@ from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models import Model
 from allennlp.modules import TextFieldEmbedder
 from allennlp.nn import InitializerApplicator, util
+from allennlp.training.metrics import Metric
 
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 
@@ -80,6 +81,9 @@ class AttentionModel(Model):
         self._num_labels = vocab.get_vocab_size(namespace=label_namespace)
         self._loss = torch.nn.CrossEntropyLoss()
         self._initializer = initializer
+        # Metrics fed from outside the model (e.g. the extra loss of the `adversarial_training`
+        # callback), reported by `get_metrics` while the model is in training mode.
+        self.extra_metrics: Dict[str, Metric] = {}
 
     # ---- to implement -------------------------------------------------------------------------
     @property
@@ -181,6 +185,12 @@ class AttentionModel(Model):
         return output_dict
 
     _attended_field_tokens_key = "tokens"
+
+    def _get_extra_metrics(self, reset: bool = False) -> Dict[str, float]:
+        """The values of `extra_metrics`, in training mode only (they are fed during training)."""
+        if not self.training:
+            return {}
+        return {name: metric.get_metric(reset) for name, metric in self.extra_metrics.items()}
 
     def _update_metrics(self, logits, probs, label) -> None:
         raise NotImplementedError
