@@ -250,7 +250,7 @@ class AdversarialTrainingCallback(TrainerCallback):
     @staticmethod
     def _autocast(trainer: "GradientDescentTrainer"):
         if getattr(trainer, "_use_amp", False):
-            return torch.cuda.amp.autocast(True)
+            return torch.autocast("cuda")
         return contextlib.nullcontext()
 
     # ---- the unlabeled stream -----------------------------------------------------------------
