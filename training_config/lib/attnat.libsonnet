@@ -5,7 +5,7 @@
 local datasets = import 'datasets.libsonnet';
 local techniques = import 'techniques.libsonnet';
 
-local tokenizer(d) = { type: 'jain_wallace' } + (if d.split_on_spaces then { split_on_spaces: true } else {});
+local tokenizer = import 'tokenizer.libsonnet';
 
 local reader(d) = d.reader + { tokenizer: tokenizer(d) } + (
   if d.max_tokens == null then {} else { max_tokens: d.max_tokens }
@@ -52,6 +52,7 @@ local model(d) =
 {
   datasets: datasets,
   techniques: techniques,
+  tokenizer:: tokenizer,
 
   // Adam (amsgrad) 1e-3, weight decay 1e-5 except on the attention parameters (METHODS.md).
   optimizer: {

@@ -15,6 +15,8 @@ local classification = {
   positive_label: '1',
   max_tokens: null,
   split_on_spaces: false,
+  // Jain & Wallace replace every token with a digit by 'qqq'; null keeps digits.
+  digit_token: 'qqq',
   unlabeled_data_path: null,
 };
 
@@ -84,7 +86,10 @@ local paths(name, ext) = {
     test_data_path: '../shared/data/vitaminc-nli/test.jsonl',
     pretrained_file: glove50,
     embedding_dim: 50,
-    min_count: 3,
+    // VitaminC's contrastive pairs often differ only in a number ("1.06 billion" vs "1.0
+    // billion"): 'qqq' would make them identical inputs with different labels.
+    digit_token: null,
+    min_count: 1,
     num_epochs: 4,
   },
 

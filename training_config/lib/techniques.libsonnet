@@ -2,6 +2,8 @@
 // Every technique but vanilla is one `adversarial_training` callback with one perturbation,
 // with the defaults of attnat_allennlp/perturbations (METHODS.md); adjust a knob with e.g.
 // `lib.techniques.attention_iat + { perturbation+: { eps: 2.0 } }`.
+local tokenizer = import 'tokenizer.libsonnet';
+
 local technique(type, semi_supervised=false) = {
   local t = self,
   perturbation:: { type: type },
@@ -14,7 +16,7 @@ local technique(type, semi_supervised=false) = {
         unlabeled_data_path: d.unlabeled_data_path,
         unlabeled_dataset_reader: {
           type: 'attnat_unlabeled_text',
-          tokenizer: { type: 'jain_wallace' } + (if d.split_on_spaces then { split_on_spaces: true } else {}),
+          tokenizer: tokenizer(d),
         },
         unlabeled_batch_size: d.batch_size,
       } else {}
