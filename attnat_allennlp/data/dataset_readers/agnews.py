@@ -3,10 +3,13 @@ import html
 import re
 from typing import Any, Dict, Iterator, Optional, Tuple
 
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, TextClassificationReader
+from attnat_allennlp.data.dataset_readers.base import (
+    DataFormatError,
+    TextClassificationReader,
+    local_path,
+)
 
 # AG News writes "&#39;" as " #39;" (and similar) and marks line breaks with a backslash.
 _BARE_ENTITY = re.compile(r"(?<!&)#(\d+);")
@@ -46,7 +49,7 @@ class AgNewsReader(TextClassificationReader):
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         with open(
-            cached_path(file_path, extract_archive="!" in file_path), encoding="utf-8", newline=""
+            local_path(file_path), encoding="utf-8", newline=""
         ) as handle:
             rows = csv.reader(handle)
             line_number = 1

@@ -1,9 +1,8 @@
 from typing import Any, Dict, Iterator, List, Tuple
 
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader
+from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader, local_path
 
 
 def read_babi_stories(file_path: str) -> Iterator[List[Tuple[str, int, str]]]:
@@ -13,7 +12,7 @@ def read_babi_stories(file_path: str) -> Iterator[List[Tuple[str, int, str]]]:
     `DataFormatError`.
     """
     story: List[Tuple[str, int, str]] = []
-    with open(cached_path(file_path, extract_archive="!" in file_path), encoding="utf-8") as handle:
+    with open(local_path(file_path), encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
             line = line.rstrip("\n")
             if not line.strip():

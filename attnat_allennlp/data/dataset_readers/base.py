@@ -119,9 +119,17 @@ class AttentionDatasetReader(DatasetReader):
                 field.token_indexers = self._token_indexers
 
 
+def local_path(file_path: str) -> str:
+    """
+    The local path of a file, folder or URL, through `cached_path`: downloads are cached, and
+    `archive.tar.gz!inner/path` opens `inner/path` inside the (extracted) archive.
+    """
+    return cached_path(file_path, extract_archive="!" in file_path)
+
+
 def read_jsonl(file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
     """Yields `("path:line", record)`; a line that is not a JSON object raises `DataFormatError`."""
-    with open(cached_path(file_path), encoding="utf-8") as handle:
+    with open(local_path(file_path), encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

@@ -2,10 +2,14 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader, Instance, Token, Tokenizer
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader, SkipExample
+from attnat_allennlp.data.dataset_readers.base import (
+    DataFormatError,
+    PairReader,
+    SkipExample,
+    local_path,
+)
 
 _MARKER = re.compile(r"(@entity\d+|@placeholder)")
 _ENTITY = re.compile(r"@entity\d+")
@@ -92,7 +96,7 @@ class CnnReader(PairReader):
         self._tokenizer = MarkerPreservingTokenizer(self._tokenizer)
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
-        root = Path(cached_path(file_path, extract_archive="!" in file_path))
+        root = Path(local_path(file_path))
         if root.is_dir():
             files = [(f"{file_path}/{p.name}", p) for p in sorted(root.glob("*.question"))]
         else:

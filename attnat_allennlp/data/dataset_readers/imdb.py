@@ -2,10 +2,13 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, TextClassificationReader
+from attnat_allennlp.data.dataset_readers.base import (
+    DataFormatError,
+    TextClassificationReader,
+    local_path,
+)
 
 _FILE_NAME = re.compile(r"^\d+_(\d+)\.txt$")
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -35,7 +38,7 @@ class ImdbReader(TextClassificationReader):
     _POLARITIES = {"neg": "0", "pos": "1"}
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
-        root = Path(cached_path(file_path, extract_archive="!" in file_path))
+        root = Path(local_path(file_path))
         for folder, label in sorted(self._POLARITIES.items()):
             if not (root / folder).is_dir():
                 raise DataFormatError(file_path, f"no {folder}/ folder (expected aclImdb's layout)")

@@ -2,7 +2,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader
 from sklearn.datasets._twenty_newsgroups import (
     strip_newsgroup_footer,
@@ -10,7 +9,11 @@ from sklearn.datasets._twenty_newsgroups import (
     strip_newsgroup_quoting,
 )
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, TextClassificationReader
+from attnat_allennlp.data.dataset_readers.base import (
+    DataFormatError,
+    TextClassificationReader,
+    local_path,
+)
 
 _STRIPPERS = {
     "headers": strip_newsgroup_header,
@@ -62,7 +65,7 @@ class NewsgroupsReader(TextClassificationReader):
         self._remove = [part for part in _STRIPPERS if part in remove]
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
-        root = Path(cached_path(file_path, extract_archive="!" in file_path))
+        root = Path(local_path(file_path))
         for group, label in sorted(self._groups.items()):
             if not (root / group).is_dir():
                 raise DataFormatError(file_path, f"no folder for the newsgroup {group!r}")

@@ -1,6 +1,5 @@
 from typing import Any, Dict, Iterator, Optional, Tuple
 
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader
 from nltk.tree import Tree
 
@@ -8,6 +7,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     DataFormatError,
     SkipExample,
     TextClassificationReader,
+    local_path,
 )
 
 # The Penn Treebank escapes of brackets in the leaves of the SST trees.
@@ -43,7 +43,7 @@ class SstReader(TextClassificationReader):
         super().__init__(label_map=label_map or _BINARY, **kwargs)
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
-        with open(cached_path(file_path, extract_archive="!" in file_path), encoding="utf-8") as handle:
+        with open(local_path(file_path), encoding="utf-8") as handle:
             for line_number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue

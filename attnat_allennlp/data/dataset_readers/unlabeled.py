@@ -1,9 +1,13 @@
 from typing import Any, Dict, Iterator, Tuple
 
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import TextClassificationReader, read_jsonl, require
+from attnat_allennlp.data.dataset_readers.base import (
+    TextClassificationReader,
+    local_path,
+    read_jsonl,
+    require,
+)
 
 
 @DatasetReader.register("attnat_unlabeled_text")
@@ -31,6 +35,6 @@ class UnlabeledTextReader(TextClassificationReader):
             for location, record in read_jsonl(file_path):
                 yield location, {"text": require(record, self._text_key, location)}
         else:
-            with open(cached_path(file_path), encoding="utf-8") as handle:
+            with open(local_path(file_path), encoding="utf-8") as handle:
                 for line_number, line in enumerate(handle, start=1):
                     yield f"{file_path}:{line_number}", {"text": line.strip()}
