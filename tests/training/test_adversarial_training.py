@@ -198,6 +198,7 @@ def test_a_plugin_perturbation_trains_via_include_package(tmp_path, monkeypatch)
     assert metrics["training_scaled_random_loss"] > 0
 
 
+@pytest.mark.distributed
 def test_distributed_training_with_two_cpu_workers_keeps_the_replicas_in_sync(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(FIXTURES / "plugin_example"))
     monkeypatch.setenv("PYTHONPATH", str(FIXTURES / "plugin_example"))
