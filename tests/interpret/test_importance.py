@@ -3,9 +3,8 @@ import json
 
 import numpy
 import pytest
-import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import Instance
+from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import TextField
 from allennlp.interpret.saliency_interpreters import SimpleGradient
 from allennlp.predictors import Predictor
@@ -96,3 +95,35 @@ def test_predictor_adds_importance_beside_attention(setup):
         Predictor.from_path(
             path, "attnat_classifier", importance="saliency", import_plugins=False
         )
+
+
+def test_pair_model_importance_is_over_the_premise(tmp_path):
+    from allennlp.commands.train import train_model
+    from allennlp.common import Params
+
+    from helpers import REPO_ROOT, FIXTURE_DATA
+
+    params = Params.from_file(
+        str(REPO_ROOT / "tests" / "fixtures" / "configs" / "tiny_pair.jsonnet"),
+        params_overrides=json.dumps({
+            "train_data_path": str(FIXTURE_DATA / "nli.jsonl"),
+            "validation_data_path": str(FIXTURE_DATA / "nli.jsonl"),
+            "test_data_path": str(FIXTURE_DATA / "nli.jsonl"),
+            "trainer.num_epochs": 1,
+        }),
+    )
+    reader = DatasetReader.from_params(params.duplicate().pop("dataset_reader"))
+    model = train_model(params, str(tmp_path)).eval()
+    instances = load_instances(reader, str(FIXTURE_DATA / "nli.jsonl"), 2)
+    gradient = gradient_importance(model, instances)
+    loo = leave_one_out_importance(model, instances)
+    for instance, values, changes in zip(instances, gradient, loo):
+        premise, hypothesis = instance["premise"].tokens, instance["hypothesis"].tokens
+        assert len(values) == len(changes) == len(premise) != len(hypothesis)
+        assert sum(values) == pytest.approx(1.0)
+        full = model.forward_on_instance(instance)["probs"]
+        predicted = int(numpy.argmax(full))
+        shorter = Instance({"premise": TextField(premise[1:]), "hypothesis": TextField(hypothesis)})
+        reader.apply_token_indexers(shorter)
+        expected = abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted])
+        assert changes[0] == pytest.approx(expected, abs=1e-6)
