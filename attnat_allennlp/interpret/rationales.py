@@ -19,7 +19,6 @@ dropped). Scores: AUPRC (sklearn's average precision, the rationale mask as the 
 the token F1 of the top-k tokens (k = the number of rationale tokens, or a given k), each averaged
 over annotations; annotations without rationale tokens are skipped and counted.
 """
-import json
 import os
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import Instance, Token
 from sklearn.metrics import average_precision_score
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError
+from attnat_allennlp.data.dataset_readers.base import DataFormatError, read_jsonl
 
 
 @dataclass
@@ -65,51 +64,43 @@ def read_eraser(data_dir: str, split: str = "test") -> List[RationaleExample]:
         raise ConfigurationError(f"no ERASER annotations at {annotations}")
     examples: List[RationaleExample] = []
     documents: Dict[str, List[str]] = {}
-    with open(annotations, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
+    for location, record in read_jsonl(annotations):
+        if "annotation_id" not in record:
+            raise DataFormatError(location, "expected a JSON object with an 'annotation_id'")
+        evidences = [
+            evidence for group in record.get("evidences") or [] for evidence in group
+        ]
+        docid = evidences[0]["docid"] if evidences else record["annotation_id"]
+        if docid not in documents:
+            documents[docid] = _read_document(docs_dir, docid, location)
+        tokens = documents[docid]
+        mask = [False] * len(tokens)
+        for evidence in evidences:
+            if evidence.get("docid") != docid:
                 continue
-            location = f"{annotations}:{line_number}"
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataFormatError(location, f"malformed JSON ({error.msg})") from None
-            if not isinstance(record, dict) or "annotation_id" not in record:
-                raise DataFormatError(location, "expected a JSON object with an 'annotation_id'")
-            evidences = [
-                evidence for group in record.get("evidences") or [] for evidence in group
-            ]
-            docid = evidences[0]["docid"] if evidences else record["annotation_id"]
-            if docid not in documents:
-                documents[docid] = _read_document(docs_dir, docid, location)
-            tokens = documents[docid]
-            mask = [False] * len(tokens)
-            for evidence in evidences:
-                if evidence.get("docid") != docid:
-                    continue
-                try:
-                    start, end = int(evidence["start_token"]), int(evidence["end_token"])
-                except (KeyError, TypeError, ValueError):
-                    raise DataFormatError(
-                        location, "evidence without integer 'start_token'/'end_token'"
-                    ) from None
-                if not 0 <= start < end <= len(tokens):
-                    raise DataFormatError(
-                        location,
-                        f"evidence span [{start}, {end}) outside document {docid!r} "
-                        f"of {len(tokens)} tokens",
-                    )
-                mask[start:end] = [True] * (end - start)
-            examples.append(
-                RationaleExample(
-                    annotation_id=str(record["annotation_id"]),
-                    docid=docid,
-                    tokens=tokens,
-                    rationale=mask,
-                    label=record.get("classification"),
-                    query=record.get("query"),
+                start, end = int(evidence["start_token"]), int(evidence["end_token"])
+            except (KeyError, TypeError, ValueError):
+                raise DataFormatError(
+                    location, "evidence without integer 'start_token'/'end_token'"
+                ) from None
+            if not 0 <= start < end <= len(tokens):
+                raise DataFormatError(
+                    location,
+                    f"evidence span [{start}, {end}) outside document {docid!r} "
+                    f"of {len(tokens)} tokens",
                 )
+            mask[start:end] = [True] * (end - start)
+        examples.append(
+            RationaleExample(
+                annotation_id=str(record["annotation_id"]),
+                docid=docid,
+                tokens=tokens,
+                rationale=mask,
+                label=record.get("classification"),
+                query=record.get("query"),
             )
+        )
     return examples
 
 
