@@ -254,3 +254,22 @@ def test_normalize_of_zero_and_non_finite_is_zero():
     mask = torch.tensor([[True, True], [True, False]])
     x = torch.tensor([[0.0, 0.0], [float("nan"), 1.0]])
     assert (normalize(x, mask, 2.0) == 0).all()
+
+
+def test_word_iat_remembers_neighbours_and_refreshes_them():
+    from attnat_allennlp.perturbations.word_iat import WordInterpretableAdversarialPerturbation
+
+    torch.manual_seed(0)
+    weight = torch.randn(30, 4)
+    perturbation = WordInterpretableAdversarialPerturbation(num_neighbours=3, neighbour_refresh_steps=2)
+    ids = torch.tensor([[1, 5, 7], [7, 9, 0]])
+    first = perturbation.neighbours(weight, ids, excluded=[0])
+    assert torch.equal(first, nearest_neighbours(weight, ids.flatten(), 3, excluded_ids=[0]).view(2, 3, 3))
+    # The words move: within the refresh period the remembered neighbours are used (new words searched).
+    moved = weight.flip(0)
+    second = perturbation.neighbours(moved, torch.tensor([[1, 11]]), excluded=[0])
+    assert torch.equal(second[0, 0], first[0, 0])
+    assert torch.equal(second[0, 1], nearest_neighbours(moved, torch.tensor([11]), 3, excluded_ids=[0])[0])
+    # After `neighbour_refresh_steps` batches every word is searched again.
+    third = perturbation.neighbours(moved, torch.tensor([1]), excluded=[0])
+    assert torch.equal(third[0], nearest_neighbours(moved, torch.tensor([1]), 3, excluded_ids=[0])[0])
