@@ -45,7 +45,7 @@ demo: install
 
 # Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity.
 bench: install
-	$(BIN)/python -m attnat_allennlp.bench
+	$(BIN)/python -m attnat_allennlp.bench --threads 1 --steps 40
 
 # Re-resolve the locked set after editing requirements/requirements.in or overrides.txt.
 lock:
