@@ -2,7 +2,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader, local_path
+from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader, numbered_lines
 
 
 def read_babi_stories(file_path: str) -> Iterator[List[Tuple[str, int, str]]]:
@@ -12,19 +12,14 @@ def read_babi_stories(file_path: str) -> Iterator[List[Tuple[str, int, str]]]:
     `DataFormatError`.
     """
     story: List[Tuple[str, int, str]] = []
-    with open(local_path(file_path), encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            location = f"{file_path}:{line_number}"
-            number, _, text = line.partition(" ")
-            if not number.isdigit() or not text.strip():
-                raise DataFormatError(location, "expected '<number> <sentence or question>'")
-            if int(number) == 1 and story:
-                yield story
-                story = []
-            story.append((location, int(number), text))
+    for location, line in numbered_lines(file_path):
+        number, _, text = line.partition(" ")
+        if not number.isdigit() or not text.strip():
+            raise DataFormatError(location, "expected '<number> <sentence or question>'")
+        if int(number) == 1 and story:
+            yield story
+            story = []
+        story.append((location, int(number), text))
     if story:
         yield story
 

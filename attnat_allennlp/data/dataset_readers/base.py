@@ -127,20 +127,25 @@ def local_path(file_path: str) -> str:
     return cached_path(file_path, extract_archive="!" in file_path)
 
 
-def read_jsonl(file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    """Yields `("path:line", record)`; a line that is not a JSON object raises `DataFormatError`."""
+def numbered_lines(file_path: str, skip_blank: bool = True) -> Iterator[Tuple[str, str]]:
+    """Yields `("path:line", line without its newline)` for the lines of a (cached) file."""
     with open(local_path(file_path), encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
+            if skip_blank and not line.strip():
                 continue
-            location = f"{file_path}:{line_number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataFormatError(location, f"malformed JSON ({error.msg})") from None
-            if not isinstance(record, dict):
-                raise DataFormatError(location, "expected a JSON object")
-            yield location, record
+            yield f"{file_path}:{line_number}", line.rstrip("\n")
+
+
+def read_jsonl(file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    """Yields `("path:line", record)`; a line that is not a JSON object raises `DataFormatError`."""
+    for location, line in numbered_lines(file_path):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataFormatError(location, f"malformed JSON ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise DataFormatError(location, "expected a JSON object")
+        yield location, record
 
 
 def require(record: Dict[str, Any], key: str, location: str) -> Any:

@@ -7,7 +7,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     DataFormatError,
     SkipExample,
     TextClassificationReader,
-    local_path,
+    numbered_lines,
 )
 
 # The Penn Treebank escapes of brackets in the leaves of the SST trees.
@@ -43,20 +43,17 @@ class SstReader(TextClassificationReader):
         super().__init__(label_map=label_map or _BINARY, **kwargs)
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
-        with open(local_path(file_path), encoding="utf-8") as handle:
-            for line_number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                location = f"{file_path}:{line_number}"
-                try:
-                    tree = Tree.fromstring(line)
-                except ValueError as error:
-                    raise DataFormatError(location, f"malformed tree ({error})") from None
-                label = tree.label()
-                if label not in ("0", "1", "2", "3", "4"):
-                    raise DataFormatError(location, f"root label {label!r} is not a sentiment 0-4")
-                if label == "2" and label not in self._label_map:
-                    yield location, SkipExample("neutral sentences")
-                    continue
-                text = " ".join(_PTB_ESCAPES.get(leaf, leaf) for leaf in tree.leaves())
-                yield location, {"text": text, "label": label}
+        for location, line in numbered_lines(file_path):
+            try:
+                tree = Tree.fromstring(line)
+            except ValueError as error:
+                raise DataFormatError(location, f"malformed tree ({error})") from None
+            label = tree.label()
+            if label not in ("0", "1", "2", "3", "4"):
+                raise DataFormatError(location, f"root label {label!r} is not a sentiment 0-4")
+            if label == "2" and label not in self._label_map:
+                yield location, SkipExample("neutral sentences")
+                continue
+            text = " ".join(_PTB_ESCAPES.get(leaf, leaf) for leaf in tree.leaves())
+            yield location, {"text": text, "label": label}
+

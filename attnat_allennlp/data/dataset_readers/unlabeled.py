@@ -4,7 +4,7 @@ from allennlp.data import DatasetReader
 
 from attnat_allennlp.data.dataset_readers.base import (
     TextClassificationReader,
-    local_path,
+    numbered_lines,
     read_jsonl,
     require,
 )
@@ -35,6 +35,5 @@ class UnlabeledTextReader(TextClassificationReader):
             for location, record in read_jsonl(file_path):
                 yield location, {"text": require(record, self._text_key, location)}
         else:
-            with open(local_path(file_path), encoding="utf-8") as handle:
-                for line_number, line in enumerate(handle, start=1):
-                    yield f"{file_path}:{line_number}", {"text": line.strip()}
+            for location, line in numbered_lines(file_path, skip_blank=False):
+                yield location, {"text": line.strip()}
