@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, REPO_ROOT
+from helpers import REPO_ROOT
 
 ALLENNLP = [sys.executable, "-m", "allennlp"]
 

@@ -8,7 +8,7 @@ from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 from allennlp.training.callbacks import TrainerCallback
 
-from helpers import FIXTURES, REPO_ROOT, load_config, train_config
+from helpers import FIXTURES, train_config
 
 from attnat_allennlp.models import AttentionClassifier, AttentionPairClassifier
 from attnat_allennlp.predictors import AttentionClassifierPredictor

@@ -7,7 +7,7 @@ from allennlp.common.util import import_module_and_submodules
 
 from attnat_allennlp.perturbations import Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback
-from helpers import FIXTURE_DATA, FIXTURES, fixture_overrides, load_config, train_config
+from helpers import FIXTURES, fixture_overrides, load_config, train_config
 from perturbations.tiny import tiny_batch, tiny_model
 
 HERE = FIXTURES.parent / "training"
