@@ -52,7 +52,6 @@ local model(d) =
 {
   datasets: datasets,
   techniques: techniques,
-  tokenizer:: tokenizer,
 
   // Adam (amsgrad) 1e-3, weight decay 1e-5 except on the attention parameters (METHODS.md).
   optimizer: {
