@@ -7,7 +7,7 @@ from allennlp.modules.token_embedders import Embedding
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations.base import Perturbation
 from attnat_allennlp.perturbations.gradient import GradientPerturbation
-from attnat_allennlp.perturbations.util import Fields, combine, nearest_neighbours, normalize_fields
+from attnat_allennlp.perturbations.util import TINY, Fields, nearest_neighbours
 
 
 def word_embedding(model: AttentionModel) -> Embedding:
@@ -32,13 +32,15 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
     whole example), r = eps * normalize(sum_tk alpha_hat_tk d_tk) over the whole example (all its
     text fields); L = l(x) + lambda * l(x + r). Re-runs the encoder.
 
-    The neighbours are found from the current embedding matrix (the model's `Embedding` in the
-    namespace `model._namespace`) for the batch's token ids only, and remembered: which words are
-    a word's neighbours is recomputed for the whole vocabulary every `neighbour_refresh_steps`
-    batches (and at once for a word seen for the first time), while the directions d_tk always use
-    the current embeddings. The embeddings move little between refreshes, and searching the whole
-    vocabulary on every batch costs about half a vanilla step on CPU. A projection in the embedder
-    is applied to the neighbours as to the words.
+    Which words are a word's neighbours is remembered in a table over the vocabulary, built from
+    the current embedding matrix (the model's `Embedding` in the namespace `model._namespace`): a
+    word is searched when a batch first contains it, and on every batch the table is searched again
+    for the next `vocab_size / neighbour_refresh_steps` words in turn, so that no word's neighbours
+    are older than `neighbour_refresh_steps` batches. The directions d_tk always use the current
+    embeddings. The cost per batch is then constant and small (searching the whole vocabulary on
+    every batch costs about half a vanilla step on CPU with a 20k vocabulary); the embeddings move
+    little over a few hundred batches, and `neighbour_refresh_steps: 1` is the exact search. A
+    projection in the embedder is applied to the neighbours as to the words.
 
     Registered as a `Perturbation` with name "word_iat".
 
@@ -50,8 +52,9 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         lambda, the weight of the extra loss.
     num_neighbours : `int`, optional (default = `10`)
         K, the number of nearest neighbours of each word.
-    neighbour_refresh_steps : `int`, optional (default = `50`)
-        Recompute the neighbours of every word after this many batches; 1 searches on every batch.
+    neighbour_refresh_steps : `int`, optional (default = `500`)
+        Every word's neighbours are searched again within this many batches (about two epochs of
+        rt-polarity); 1 searches the whole vocabulary on every batch.
     """
 
     target = "embeddings"
@@ -61,7 +64,7 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         eps: float = 5.0,
         weight: float = 1.0,
         num_neighbours: int = 10,
-        neighbour_refresh_steps: int = 50,
+        neighbour_refresh_steps: int = 500,
     ) -> None:
         super().__init__(eps, weight)
         if num_neighbours < 1:
@@ -73,54 +76,103 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         self.num_neighbours = num_neighbours
         self.neighbour_refresh_steps = neighbour_refresh_steps
         self._neighbours: Optional[torch.Tensor] = None  # (vocab, K), -1 where not yet searched
-        self._batches = 0
+        self._next_refresh = 0  # the first row of the next slice of the table to search again
 
     def neighbours(self, weight: torch.Tensor, ids: torch.Tensor, excluded) -> torch.Tensor:
-        """The neighbour ids `ids.shape + (K,)`, searched for the ids not remembered yet."""
-        remembered = self._neighbours
-        if (
-            self._batches % self.neighbour_refresh_steps == 0
-            or remembered is None
-            or remembered.size(0) != weight.size(0)
-            or remembered.device != weight.device
-        ):
-            k = min(self.num_neighbours, weight.size(0) - 1 - len(excluded))
-            remembered = torch.full((weight.size(0), k), -1, dtype=torch.long, device=weight.device)
-            self._neighbours = remembered
-        self._batches += 1
+        """
+        The neighbour ids `ids.shape + (K,)`. Searches the ids never searched before and the next
+        slice of the table (those of its words that were searched before).
+        """
+        table = self._neighbours
+        vocab_size = weight.size(0)
+        if table is None or table.size(0) != vocab_size or table.device != weight.device:
+            k = min(self.num_neighbours, vocab_size - 1 - len(excluded))
+            table = torch.full((vocab_size, k), -1, dtype=torch.long, device=weight.device)
+            self._neighbours, self._next_refresh = table, 0
         unique = ids.unique()
-        missing = unique[remembered[unique, 0] < 0]
-        if missing.numel():
-            remembered[missing] = nearest_neighbours(
-                weight, missing, self.num_neighbours, excluded_ids=excluded
+        search = [unique[table[unique, 0] < 0]]
+        slice_size = -(-vocab_size // self.neighbour_refresh_steps)
+        rows = torch.arange(self._next_refresh, self._next_refresh + slice_size, device=weight.device)
+        rows = rows[rows < vocab_size]
+        self._next_refresh += slice_size
+        if self._next_refresh >= vocab_size:
+            self._next_refresh = 0
+        search.append(rows[table[rows, 0] >= 0])
+        search_ids = torch.cat(search)
+        if search_ids.numel():
+            table[search_ids] = nearest_neighbours(
+                weight, search_ids, self.num_neighbours, excluded_ids=excluded
             )
-        return self._neighbours[ids]
+        return table[ids]
+
+    def fill_neighbours(self, model: AttentionModel) -> None:
+        """
+        Searches the neighbours of every word of the vocabulary now; otherwise each word is searched
+        when a batch first contains it (the same total cost, spread over the first epoch).
+        """
+        embedding = word_embedding(model)
+        with torch.no_grad():
+            ids = torch.arange(embedding.weight.size(0), device=embedding.weight.device)
+            self.neighbours(embedding.weight, ids, self._excluded(model))
+
+    @staticmethod
+    def _excluded(model: AttentionModel):
+        vocab = model.vocab
+        index = vocab.get_token_to_index_vocabulary(model._namespace)
+        return [index[t] for t in (vocab._padding_token, vocab._oov_token) if t in index]
+
+    def _real_token_directions(
+        self, model: AttentionModel, state: AttentionState
+    ) -> Dict[str, torch.Tensor]:
+        """`d` of the real (not padding) tokens of each text field, `(num_tokens, K, dim)`, in the
+        order of `state.masks[name].nonzero()`. Detached."""
+        embedding = word_embedding(model)
+        result = {}
+        with torch.no_grad():
+            all_ids = torch.cat([ids[state.masks[name]] for name, ids in state.token_ids.items()])
+            self.neighbours(embedding.weight, all_ids, self._excluded(model))  # one search
+            for name, ids in state.token_ids.items():
+                ids = ids[state.masks[name]]  # (num_tokens,)
+                differences = embedding(self._neighbours[ids]) - embedding(ids).unsqueeze(-2)
+                norms = differences.norm(dim=-1, keepdim=True)
+                result[name] = torch.where(
+                    norms > TINY, differences / norms.clamp_min(TINY), torch.zeros_like(differences)
+                )
+        return result
 
     def directions(self, model: AttentionModel, state: AttentionState) -> Dict[str, torch.Tensor]:
         """`d` of each text field, `(batch, seq_len, K, dim)`, 0 on padding. Detached."""
-        embedding = word_embedding(model)
-        vocab = model.vocab
-        index = vocab.get_token_to_index_vocabulary(model._namespace)
-        excluded = [index[t] for t in (vocab._padding_token, vocab._oov_token) if t in index]
         result = {}
-        with torch.no_grad():
-            all_ids = torch.cat([ids.flatten() for ids in state.token_ids.values()])
-            self.neighbours(embedding.weight, all_ids, excluded)  # one search for every field
-            for name, ids in state.token_ids.items():
-                neighbours = self._neighbours[ids]  # (batch, seq_len, K)
-                words = embedding(ids).unsqueeze(-2)
-                differences = embedding(neighbours) - words
-                norms = differences.norm(dim=-1, keepdim=True)
-                directions = torch.where(
-                    norms > 1e-12, differences / norms.clamp_min(1e-12), torch.zeros_like(differences)
-                )
-                result[name] = directions * state.masks[name][..., None, None].to(directions.dtype)
+        for name, directions in self._real_token_directions(model, state).items():
+            mask = state.masks[name]
+            padded = directions.new_zeros(mask.shape + directions.shape[1:])
+            padded[mask] = directions
+            result[name] = padded
         return result
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
-        directions = self.directions(model, state)
-        grad_alpha = {
-            name: (directions[name] * gradient[name].unsqueeze(-2)).sum(-1) for name in directions
-        }  # (batch, seq_len, K) each
-        alpha_hat = normalize_fields(grad_alpha, state.masks)
-        return {name: combine(alpha_hat[name], directions[name]) for name in directions}
+        # On the real tokens only (a batch is often half padding), as batched products.
+        directions = self._real_token_directions(model, state)
+        grad_alpha, examples = {}, {}
+        for name, d in directions.items():
+            mask = state.masks[name]
+            g = gradient[name][mask].to(d.dtype)  # (num_tokens, dim)
+            grad_alpha[name] = torch.bmm(d, g.unsqueeze(-1)).squeeze(-1)  # (num_tokens, K)
+            examples[name] = mask.nonzero()[:, 0]
+        # alpha_hat = grad_alpha / ||grad_alpha||, the norm per example over all its fields.
+        batch_size = state.batch_size
+        any_alpha = next(iter(grad_alpha.values()))
+        squares = any_alpha.new_zeros(batch_size)
+        for name, alpha in grad_alpha.items():
+            squares.index_add_(0, examples[name], alpha.pow(2).sum(-1))
+        norms = squares.sqrt()
+        inverse = torch.where(norms > 0, 1.0 / norms.clamp_min(TINY), torch.zeros_like(norms))
+        result = {}
+        for name, d in directions.items():
+            alpha_hat = grad_alpha[name] * inverse[examples[name]].unsqueeze(-1)
+            r = torch.bmm(alpha_hat.unsqueeze(1), d).squeeze(1)  # sum_k alpha_hat_tk d_tk
+            mask = state.masks[name]
+            padded = gradient[name].new_zeros(gradient[name].shape)
+            padded[mask] = r.to(padded.dtype)
+            result[name] = padded
+        return result

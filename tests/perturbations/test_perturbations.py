@@ -158,6 +158,23 @@ def test_word_iat_lies_in_the_span_of_the_neighbour_directions(model):
             torch.testing.assert_close(basis[:, 0], nearest / nearest.norm())
 
 
+def test_word_iat_direction_is_alpha_hat_times_the_directions(model):
+    # direction() works on the real tokens only; check it against the formula on padded tensors.
+    from attnat_allennlp.perturbations.util import combine, normalize_fields
+
+    state, _ = tiny_state(model)
+    perturbation = build("word_iat", num_neighbours=3)
+    torch.manual_seed(1)
+    gradient = {"tokens": torch.randn_like(state.embeddings["tokens"]).detach()}
+    directions = perturbation.directions(model, state)["tokens"]
+    grad_alpha = (directions * gradient["tokens"].unsqueeze(-2)).sum(-1)
+    alpha_hat = normalize_fields({"tokens": grad_alpha}, state.masks)["tokens"]
+    expected = combine(alpha_hat, directions)
+    actual = perturbation.direction(model, state, gradient)["tokens"]
+    torch.testing.assert_close(actual, expected)
+    assert (actual[~state.masks["tokens"]] == 0).all()
+
+
 def test_kl_is_non_negative_and_zero_for_equal_outputs_and_masked_candidates():
     torch.manual_seed(0)
     p, q = torch.randn(50, 3, dtype=torch.double), torch.randn(50, 3, dtype=torch.double)
@@ -265,11 +282,16 @@ def test_word_iat_remembers_neighbours_and_refreshes_them():
     ids = torch.tensor([[1, 5, 7], [7, 9, 0]])
     first = perturbation.neighbours(weight, ids, excluded=[0])
     assert torch.equal(first, nearest_neighbours(weight, ids.flatten(), 3, excluded_ids=[0]).view(2, 3, 3))
-    # The words move: within the refresh period the remembered neighbours are used (new words searched).
+    # The words move. The second batch searches its new word (11) and the second half of the table
+    # (rows 15-29: 30 words / 2 steps); word 1 keeps the neighbours remembered from the first batch.
     moved = weight.flip(0)
     second = perturbation.neighbours(moved, torch.tensor([[1, 11]]), excluded=[0])
     assert torch.equal(second[0, 0], first[0, 0])
     assert torch.equal(second[0, 1], nearest_neighbours(moved, torch.tensor([11]), 3, excluded_ids=[0])[0])
-    # After `neighbour_refresh_steps` batches every word is searched again.
-    third = perturbation.neighbours(moved, torch.tensor([1]), excluded=[0])
-    assert torch.equal(third[0], nearest_neighbours(moved, torch.tensor([1]), 3, excluded_ids=[0])[0])
+    # The third batch searches rows 0-14 again: within `neighbour_refresh_steps` batches every word
+    # that was searched once is searched again, whether or not the batch contains it.
+    perturbation.neighbours(moved, torch.tensor([[2]]), excluded=[0])
+    again = torch.tensor([1, 5, 7, 9, 11, 2])
+    assert torch.equal(perturbation._neighbours[again], nearest_neighbours(moved, again, 3, excluded_ids=[0]))
+    # Words never seen are not searched by the refresh.
+    assert (perturbation._neighbours[torch.tensor([3, 4, 20])] == -1).all()
