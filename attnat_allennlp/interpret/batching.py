@@ -31,13 +31,13 @@ def chunks(instances: List[Instance], batch_size: int = 32) -> Iterator[List[Ins
 
 def build_state(model: AttentionModel, tensors: Dict[str, Any]) -> AttentionState:
     """
-    The model's `AttentionState` for a tensor dict (its text fields, and the `answer_candidates`
-    of QA). No gold labels go in: nothing here updates the model's metrics.
+    The model's `AttentionState` for a tensor dict (its text fields, its token features, and the
+    `answer_candidates` of QA). No gold labels go in: nothing here updates the model's metrics.
     """
     texts = {name: value for name, value in tensors.items() if isinstance(value, dict)}
     candidates: Optional[torch.Tensor] = tensors.get("answer_candidates")
     label_mask = candidates.bool() if candidates is not None else None
-    return model.build_state(texts, label_mask=label_mask)
+    return model.build_state(texts, label_mask=label_mask, features=model.token_features(tensors))
 
 
 def attended_field(state: AttentionState) -> str:

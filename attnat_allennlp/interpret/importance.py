@@ -18,7 +18,7 @@ Word importance per token of the attended text, the references that attention is
   token has no leave-one-out importance (`None`).
 """
 from dataclasses import replace
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -78,11 +78,17 @@ def gradient_importance(
 
 
 def _select_rows(
-    tensors: Dict[str, Any], rows: torch.Tensor, field: str, keep: torch.Tensor
+    tensors: Dict[str, Any],
+    rows: torch.Tensor,
+    field: str,
+    keep: torch.Tensor,
+    field_features: Tuple[str, ...] = (),
 ) -> Dict[str, Any]:
     """
-    A tensor dict of the instances `rows` (one index per new row), where the attended `field` keeps
-    only the positions `keep` `(num_rows, seq_len - 1)` of each row.
+    A tensor dict of the instances `rows` (one index per new row), where the attended `field` (and
+    its token features, the tensors named in `field_features`) keeps only the positions `keep`
+    `(num_rows, seq_len - 1)` of each row. The token features of the other text stay as they are
+    (the exact-match flags of a hypothesis are not recomputed without the dropped premise word).
     """
     selected: Dict[str, Any] = {}
     for name, value in tensors.items():
@@ -97,7 +103,11 @@ def _select_rows(
                         tensor = tensor.gather(1, index.expand((-1, -1) + tensor.shape[2:]))
                     selected[name][indexer][key] = tensor
         elif isinstance(value, torch.Tensor):
-            selected[name] = value[rows]
+            value = value[rows]
+            if name in field_features:
+                index = keep.view(keep.shape + (1,) * (value.dim() - 2))
+                value = value.gather(1, index.expand((-1, -1) + value.shape[2:]))
+            selected[name] = value
     return selected
 
 
@@ -117,6 +127,7 @@ def leave_one_out_importance_for_tensors(
             raise ConfigurationError("leave-one-out importance does not support wordpiece offsets")
         probs = predicted_probabilities(model, state)
         predicted = probs.argmax(dim=-1)
+        features = tuple(a for a, text in model.token_feature_fields.items() if text == field)
         lengths = real_lengths(state)
         seq_len = state.mask.size(1)
         positions = torch.arange(seq_len, device=state.mask.device)
@@ -128,7 +139,7 @@ def leave_one_out_importance_for_tensors(
             keep = positions.unsqueeze(0).expand(len(chunk), -1)
             keep = keep[keep != dropped.unsqueeze(1)].view(len(chunk), seq_len - 1)
             reduced = predicted_probabilities(
-                model, build_state(model, _select_rows(tensors, rows, field, keep))
+                model, build_state(model, _select_rows(tensors, rows, field, keep, features))
             )
             row_predicted = predicted[rows].unsqueeze(1)
             changes[start : start + len(chunk)] = (

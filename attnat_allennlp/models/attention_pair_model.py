@@ -20,6 +20,14 @@ class AttentionPairClassifier(AttentionModel):
     q is the final state of Q; attention over P is conditioned on q
     (s_t = w^T tanh(W_p h_t + W_q q)); the output is W_o tanh(W_c c + W_q' q).
 
+    Optionally (`exact_match_features`, not in Jain & Wallace) each token gets one more input
+    feature next to its embedding, 1.0 when the word occurs in the other text (the "exact match"
+    feature of DrQA, Chen et al. 2017), from the `premise_exact_match` and `hypothesis_exact_match`
+    fields that the pair readers give with `exact_match: true`. The additive attention compares the
+    two texts only through its query; on data built so that only a detail of the premise decides the
+    label (VitaminC's contrastive pairs differ in a number or a word), the model stays at the
+    majority class without these flags and learns with them.
+
     For QA the answer is one of the labels; with an `answer_candidates` field (a multi-hot
     `MultiLabelField` over the label namespace, as the CNN reader gives) the logits of every
     non-candidate are masked out.
@@ -37,6 +45,9 @@ class AttentionPairClassifier(AttentionModel):
         size of `hypothesis_encoder`.
     hypothesis_encoder : `Seq2SeqEncoder`
         Encodes the hypothesis/question; its final state is the attention query.
+    exact_match_features : `bool`, optional (default = `False`)
+        Concatenate the exact-match flag of each token to its embedding (both encoders then take
+        `embedding_dim + 1` inputs); the dataset reader must give `exact_match: true`.
     output_dim : `int`, optional (default = `128`)
         The size of tanh(W_c c + W_q' q).
     dropout : `float`, optional (default = `0.0`)
@@ -55,6 +66,7 @@ class AttentionPairClassifier(AttentionModel):
         hypothesis_encoder: Seq2SeqEncoder,
         output_dim: int = 128,
         dropout: float = 0.0,
+        exact_match_features: bool = False,
         label_namespace: str = "labels",
         namespace: str = "tokens",
         initializer: InitializerApplicator = InitializerApplicator(),
@@ -62,6 +74,21 @@ class AttentionPairClassifier(AttentionModel):
     ) -> None:
         super().__init__(vocab, text_field_embedder, label_namespace, namespace, **kwargs)
         self._check_attention_encoder(premise_encoder, "premise_encoder")
+        self.exact_match_features = exact_match_features
+        if exact_match_features:
+            self.token_feature_fields = {
+                "premise_exact_match": "premise",
+                "hypothesis_exact_match": "hypothesis",
+            }
+        input_dim = text_field_embedder.get_output_dim() + (1 if exact_match_features else 0)
+        for name, encoder in (("premise_encoder", premise_encoder), ("hypothesis_encoder", hypothesis_encoder)):
+            if encoder.get_input_dim() != input_dim:
+                raise ConfigurationError(
+                    f"{name} takes {encoder.get_input_dim()} inputs; the embedder gives "
+                    f"{text_field_embedder.get_output_dim()}"
+                    + (" plus 1 exact-match flag" if exact_match_features else "")
+                    + f" = {input_dim}"
+                )
         if premise_encoder.query_dim != hypothesis_encoder.get_output_dim():
             raise ConfigurationError(
                 f"premise_encoder.query_dim ({premise_encoder.query_dim}) must equal the output "
@@ -108,6 +135,8 @@ class AttentionPairClassifier(AttentionModel):
         hypothesis: TextFieldTensors,
         label: Optional[torch.IntTensor] = None,
         answer_candidates: Optional[torch.Tensor] = None,
+        premise_exact_match: Optional[torch.Tensor] = None,
+        hypothesis_exact_match: Optional[torch.Tensor] = None,
         metadata: Optional[List[Dict[str, Any]]] = None,
     ) -> Dict[str, torch.Tensor]:
         """
@@ -121,6 +150,9 @@ class AttentionPairClassifier(AttentionModel):
             The gold label or answer.
         answer_candidates : `torch.Tensor`, optional (default = `None`)
             `(batch_size, num_labels)` multi-hot: the answers allowed for each example.
+        premise_exact_match, hypothesis_exact_match : `torch.Tensor`, optional (default = `None`)
+            `(batch_size, length)`: 1.0 where the token occurs in the other text. Used (and
+            required) with `exact_match_features`.
         metadata : `List[Dict[str, Any]]`, optional (default = `None`)
             Carries `premise_tokens` and `hypothesis_tokens`.
 
@@ -137,8 +169,14 @@ class AttentionPairClassifier(AttentionModel):
             - `attention_state` (`AttentionState`, training only) : for the perturbations.
         """
         label_mask = answer_candidates.bool() if answer_candidates is not None else None
+        features = self.token_features(
+            {"premise_exact_match": premise_exact_match, "hypothesis_exact_match": hypothesis_exact_match}
+        )
         state = self.build_state(
-            {"premise": premise, "hypothesis": hypothesis}, label=label, label_mask=label_mask
+            {"premise": premise, "hypothesis": hypothesis},
+            label=label,
+            label_mask=label_mask,
+            features=features,
         )
         output_dict = self._finish_forward(state, metadata)
         if metadata is not None:

@@ -1,4 +1,4 @@
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -32,6 +32,9 @@ class AttentionState:
     query : the query vector of pair models, `None` for single-text models.
     label : the gold labels `(batch,)`, `None` for unlabeled data.
     label_mask : which labels are allowed per example `(batch, num_labels)` (QA candidates), or `None`.
+    features : extra input features of the tokens of a text field, `(batch, len, num_features)`
+        (e.g. the exact-match flags of the pair model): concatenated to the word embeddings before
+        the encoder, never perturbed.
     """
 
     embeddings: Dict[str, torch.Tensor]
@@ -43,6 +46,7 @@ class AttentionState:
     query: Optional[torch.Tensor] = None
     label: Optional[torch.Tensor] = None
     label_mask: Optional[torch.BoolTensor] = None
+    features: Dict[str, torch.Tensor] = field(default_factory=dict)
 
     @property
     def batch_size(self) -> int:
@@ -93,7 +97,10 @@ class AttentionModel(Model):
     def _encode(
         self, embeddings: Dict[str, torch.Tensor], masks: Dict[str, torch.BoolTensor]
     ) -> Dict[str, Any]:
-        """Returns `states`, `mask`, `scores` and `query` for the given word embeddings."""
+        """
+        Returns `states`, `mask`, `scores` and `query` for the given encoder inputs (the word
+        embeddings, with the token features concatenated when the model takes any).
+        """
         raise NotImplementedError
 
     def _output_logits(self, context: torch.Tensor, state: AttentionState) -> torch.Tensor:
@@ -114,22 +121,53 @@ class AttentionModel(Model):
         token_ids = util.get_token_ids_from_text_field_tensors(text)
         return embedded, mask, token_ids
 
+    # Token features the model takes: `{forward argument: text field}` (see `AttentionState.features`).
+    token_feature_fields: Dict[str, str] = {}
+
+    def token_features(self, inputs: Dict[str, Any]) -> Dict[str, torch.Tensor]:
+        """
+        The token features of each text field, `{text field: (batch, len, num_features)}`, from the
+        model's inputs (a tensor dict or forward's arguments); a missing one is an error.
+        """
+        features = {}
+        for argument, text in self.token_feature_fields.items():
+            value = inputs.get(argument)
+            if value is None:
+                raise ConfigurationError(
+                    f"{type(self).__name__} was built to take the token features {argument!r} and "
+                    "the input has none: the dataset reader must produce them (for the pair "
+                    "readers, exact_match: true)"
+                )
+            features[text] = value.unsqueeze(-1) if value.dim() == 2 else value
+        return features
+
+    def _encoder_inputs(
+        self, embeddings: Dict[str, torch.Tensor], features: Dict[str, torch.Tensor]
+    ) -> Dict[str, torch.Tensor]:
+        return {
+            name: torch.cat([value, features[name].to(value.dtype)], dim=-1) if name in features else value
+            for name, value in embeddings.items()
+        }
+
     def build_state(
         self,
         texts: Dict[str, TextFieldTensors],
         label: Optional[torch.Tensor] = None,
         label_mask: Optional[torch.BoolTensor] = None,
+        features: Optional[Dict[str, torch.Tensor]] = None,
     ) -> AttentionState:
         embeddings, masks, token_ids = {}, {}, {}
         for name, text in texts.items():
             embeddings[name], masks[name], token_ids[name] = self.embed(name, text)
-        encoded = self._encode(embeddings, masks)
+        features = features or {}
+        encoded = self._encode(self._encoder_inputs(embeddings, features), masks)
         return AttentionState(
             embeddings=embeddings,
             masks=masks,
             token_ids=token_ids,
             label=label,
             label_mask=label_mask,
+            features=features,
             **encoded,
         )
 
@@ -141,7 +179,7 @@ class AttentionModel(Model):
             name: value + embedding_perturbations[name] if name in embedding_perturbations else value
             for name, value in state.embeddings.items()
         }
-        encoded = self._encode(embeddings, state.masks)
+        encoded = self._encode(self._encoder_inputs(embeddings, state.features), state.masks)
         return replace(state, embeddings=embeddings, **encoded)
 
     def logits_from_scores(

@@ -97,14 +97,16 @@ def test_predictor_adds_importance_beside_attention(setup):
         )
 
 
-def test_pair_model_importance_is_over_the_premise(tmp_path):
+@pytest.mark.parametrize("config", ["tiny_pair.jsonnet", "tiny_pair_exact_match.jsonnet"])
+def test_pair_model_importance_is_over_the_premise(tmp_path, config):
     from allennlp.commands.train import train_model
+    from allennlp.data.fields import TensorField
     from allennlp.common import Params
 
     from helpers import REPO_ROOT, FIXTURE_DATA
 
     params = Params.from_file(
-        str(REPO_ROOT / "tests" / "fixtures" / "configs" / "tiny_pair.jsonnet"),
+        str(REPO_ROOT / "tests" / "fixtures" / "configs" / config),
         params_overrides=json.dumps({
             "train_data_path": str(FIXTURE_DATA / "nli.jsonl"),
             "validation_data_path": str(FIXTURE_DATA / "nli.jsonl"),
@@ -124,6 +126,10 @@ def test_pair_model_importance_is_over_the_premise(tmp_path):
         full = model.forward_on_instance(instance)["probs"]
         predicted = int(numpy.argmax(full))
         shorter = Instance({"premise": TextField(premise[1:]), "hypothesis": TextField(hypothesis)})
+        if "premise_exact_match" in instance.fields:
+            # Leave-one-out drops the premise word's flag; the hypothesis keeps its flags.
+            shorter.add_field("premise_exact_match", TensorField(instance["premise_exact_match"].tensor[1:]))
+            shorter.add_field("hypothesis_exact_match", instance["hypothesis_exact_match"])
         reader.apply_token_indexers(shorter)
         expected = abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted])
         assert changes[0] == pytest.approx(expected, abs=1e-6)

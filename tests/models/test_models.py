@@ -16,6 +16,7 @@ from attnat_allennlp.predictors import AttentionClassifierPredictor
 TINY = {
     "classifier": FIXTURES / "configs" / "tiny_classifier.jsonnet",
     "pair": FIXTURES / "configs" / "tiny_pair.jsonnet",
+    "pair_exact_match": FIXTURES / "configs" / "tiny_pair_exact_match.jsonnet",
 }
 DATA = {
     "classifier": FIXTURES / "data" / "text_classification.jsonl",
@@ -103,6 +104,60 @@ class TestAttentionPairClassifier(ModelTestCase):
         output = self.model(**tensors, answer_candidates=candidates)
         assert (output["probs"].argmax(-1) == 0).all()
         assert output["probs"][:, 1:].max() < 1e-6
+
+
+class TestAttentionPairClassifierWithExactMatch(ModelTestCase):
+    def setup_method(self):
+        super().setup_method()
+        self.set_up_model(TINY["pair_exact_match"], DATA["pair"])
+
+    def test_can_train_save_and_load(self):
+        self.ensure_model_can_train_save_and_load(TINY["pair_exact_match"], overrides=UNSHUFFLED)
+
+    def test_batch_predictions_are_consistent(self):
+        self.ensure_batch_predictions_are_consistent()
+
+    def test_the_flags_go_into_both_encoders_and_are_not_perturbed(self):
+        from attnat_allennlp.perturbations import Perturbation
+
+        assert self.model.exact_match_features
+        tensors = self.dataset.as_tensor_dict()
+        # The first instance: 'made', 'under', '23.5', 'sales' ... of the claim; '23.5' is not in
+        # the evidence ("more than 23 million"), 'westlife' is.
+        hypothesis = self.instances[0]["hypothesis"].tokens
+        flags = tensors["hypothesis_exact_match"][0]
+        expected = {"westlife": 1.0, "under": 0.0, "23.5": 0.0, "sales": 1.0}
+        found = {token.text: float(flags[i]) for i, token in enumerate(hypothesis) if token.text in expected}
+        assert found == expected
+        assert flags[len(hypothesis):].eq(0).all()  # padding
+        self.model.eval()
+        output = self.model(**tensors)
+        for name in ("premise_exact_match", "hypothesis_exact_match"):
+            flipped = dict(tensors, **{name: 1.0 - tensors[name]})
+            assert not torch.allclose(self.model(**flipped)["probs"], output["probs"])
+        # Word-level perturbations move the embeddings; the flags stay.
+        self.model.train()
+        state = self.model(**tensors)["attention_state"]
+        assert state.embeddings["premise"].size(-1) == 10
+        assert set(state.features) == {"premise", "hypothesis"}
+        r = Perturbation.by_name("word_at")(eps=1.0).perturb(self.model, state)
+        assert {name: value.size(-1) for name, value in r.items()} == {"premise": 10, "hypothesis": 10}
+        rerun = self.model.rerun_from_embeddings(state, {name: torch.zeros_like(v) for name, v in r.items()})
+        torch.testing.assert_close(rerun.scores, state.scores)
+
+    def test_missing_flags_and_wrong_encoder_sizes_are_clear_errors(self):
+        from allennlp.common import Params
+        from allennlp.common.checks import ConfigurationError
+        from allennlp.models import Model
+
+        tensors = self.dataset.as_tensor_dict()
+        del tensors["hypothesis_exact_match"]
+        with pytest.raises(ConfigurationError, match="'hypothesis_exact_match'.*exact_match: true"):
+            self.model(**tensors)
+        params = Params.from_file(str(TINY["pair"])).pop("model")
+        params["exact_match_features"] = True  # the encoders still take embedding_dim inputs
+        with pytest.raises(ConfigurationError, match="premise_encoder takes 10 inputs.*plus 1 exact-match flag = 11"):
+            Model.from_params(vocab=self.vocab, params=params)
 
 
 def test_saved_archive_predicts_like_the_trained_model(tmp_path):

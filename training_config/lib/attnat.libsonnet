@@ -9,7 +9,7 @@ local tokenizer = import 'tokenizer.libsonnet';
 
 local reader(d) = d.reader + { tokenizer: tokenizer(d) } + (
   if d.max_tokens == null then {} else { max_tokens: d.max_tokens }
-);
+) + (if d.exact_match then { exact_match: true } else {});
 
 local embedder(d) = {
   token_embedders: {
@@ -23,7 +23,7 @@ local embedder(d) = {
 
 local bilstm(d) = {
   type: 'lstm',
-  input_size: d.embedding_dim,
+  input_size: d.embedding_dim + (if d.exact_match then 1 else 0),
   hidden_size: d.hidden_size,
   bidirectional: true,
 };
@@ -47,6 +47,7 @@ local model(d) =
     premise_encoder: attention(d, 2 * d.hidden_size),
     hypothesis_encoder: bilstm(d),
     output_dim: d.hidden_size,
+    [if d.exact_match then 'exact_match_features']: true,
   };
 
 {

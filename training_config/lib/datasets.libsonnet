@@ -18,6 +18,9 @@ local classification = {
   // Jain & Wallace replace every token with a digit by 'qqq'; null keeps digits.
   digit_token: 'qqq',
   unlabeled_data_path: null,
+  // Pair models only: a flag per token, whether the word occurs in the other text (not in Jain &
+  // Wallace; see attnat_pair_classifier's exact_match_features).
+  exact_match: false,
 };
 
 local pair = classification + {
@@ -91,6 +94,9 @@ local paths(name, ext) = {
     digit_token: null,
     min_count: 1,
     num_epochs: 4,
+    // Without the exact-match flags the pair model stays at the majority class on VitaminC
+    // (its claims and evidence must be compared word by word); see the README.
+    exact_match: true,
   },
 
   // Question answering.

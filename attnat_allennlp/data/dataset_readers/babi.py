@@ -44,7 +44,7 @@ class BabiReader(PairReader):
 
     **kwargs
         `tokenizer`, `token_indexers`, `max_tokens` (on the passage), `label_map` as in
-        `AttentionDatasetReader`.
+        `AttentionDatasetReader`; `exact_match` as in `PairReader`.
     """
 
     def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:

@@ -3,10 +3,18 @@ import logging
 from collections import Counter
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
+import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
-from allennlp.data.fields import Field, LabelField, MetadataField, MultiLabelField, TextField
+from allennlp.data.fields import (
+    Field,
+    LabelField,
+    MetadataField,
+    MultiLabelField,
+    TensorField,
+    TextField,
+)
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 
 from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
@@ -182,8 +190,20 @@ class PairReader(AttentionDatasetReader):
     gives `premise` and `hypothesis` (`TextField`s; for QA the passage and the question), `label`
     (`LabelField`), optionally `answer_candidates` (a `MultiLabelField` over the label namespace)
     and `metadata` (`premise_tokens`, `hypothesis_tokens`). `max_tokens` limits the premise.
-    Parameters as in `AttentionDatasetReader`.
+
+    # Parameters
+
+    exact_match : `bool`, optional (default = `False`)
+        Also give `premise_exact_match` and `hypothesis_exact_match` (`TensorField`s, one float per
+        token): 1.0 where the token's lower-cased text occurs in the other text, for the pair
+        model's `exact_match_features`.
+    **kwargs
+        As in `AttentionDatasetReader`.
     """
+
+    def __init__(self, exact_match: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._exact_match = exact_match
 
     def text_to_instance(  # type: ignore
         self,
@@ -209,4 +229,15 @@ class PairReader(AttentionDatasetReader):
             fields["label"] = LabelField(label)
         if candidates is not None:
             fields["answer_candidates"] = MultiLabelField(candidates)
+        if self._exact_match:
+            fields["premise_exact_match"] = exact_match_field(premise_tokens, hypothesis_tokens)
+            fields["hypothesis_exact_match"] = exact_match_field(hypothesis_tokens, premise_tokens)
         return Instance(fields)
+
+
+def exact_match_field(tokens: List[Token], other: List[Token]) -> TensorField:
+    """1.0 for each token whose lower-cased text occurs in `other`, else 0.0 (padding 0)."""
+    words = {token.text.lower() for token in other}
+    return TensorField(
+        torch.tensor([float(token.text.lower() in words) for token in tokens]), padding_value=0.0
+    )

@@ -88,7 +88,7 @@ class CnnReader(PairReader):
 
     **kwargs
         `tokenizer`, `token_indexers`, `max_tokens` (on the passage), `label_map` as in
-        `AttentionDatasetReader`.
+        `AttentionDatasetReader`; `exact_match` as in `PairReader`.
     """
 
     def __init__(self, **kwargs) -> None:

@@ -55,7 +55,8 @@ class JsonlNliReader(PairReader):
     hypothesis_key : `str`, optional (default = `"sentence2"`)
     label_key : `str`, optional (default = `"gold_label"`)
     **kwargs
-        `tokenizer`, `token_indexers`, `max_tokens`, `label_map` as in `AttentionDatasetReader`.
+        `tokenizer`, `token_indexers`, `max_tokens`, `label_map` as in `AttentionDatasetReader`;
+        `exact_match` as in `PairReader`.
     """
 
     def __init__(
