@@ -45,12 +45,12 @@ class AttentionPairClassifier(AttentionModel):
         size of `hypothesis_encoder`.
     hypothesis_encoder : `Seq2SeqEncoder`
         Encodes the hypothesis/question; its final state is the attention query.
-    exact_match_features : `bool`, optional (default = `False`)
-        Concatenate the exact-match flag of each token to its embedding (both encoders then take
-        `embedding_dim + 1` inputs); the dataset reader must give `exact_match: true`.
     output_dim : `int`, optional (default = `128`)
         The size of tanh(W_c c + W_q' q).
     dropout : `float`, optional (default = `0.0`)
+    exact_match_features : `bool`, optional (default = `False`)
+        Concatenate the exact-match flag of each token to its embedding (both encoders then take
+        `embedding_dim + 1` inputs); the dataset reader must give `exact_match: true`.
     label_namespace : `str`, optional (default = `"labels"`)
     namespace : `str`, optional (default = `"tokens"`)
     initializer : `InitializerApplicator`, optional (default = `InitializerApplicator()`)
