@@ -73,12 +73,14 @@ class TestAttentionClassifier(ModelTestCase):
 
 
 class TestAttentionPairClassifier(ModelTestCase):
+    config = TINY["pair"]
+
     def setup_method(self):
         super().setup_method()
-        self.set_up_model(TINY["pair"], DATA["pair"])
+        self.set_up_model(self.config, DATA["pair"])
 
     def test_can_train_save_and_load(self):
-        self.ensure_model_can_train_save_and_load(TINY["pair"], overrides=UNSHUFFLED)
+        self.ensure_model_can_train_save_and_load(self.config, overrides=UNSHUFFLED)
 
     def test_batch_predictions_are_consistent(self):
         self.ensure_batch_predictions_are_consistent()
@@ -106,16 +108,9 @@ class TestAttentionPairClassifier(ModelTestCase):
         assert output["probs"][:, 1:].max() < 1e-6
 
 
-class TestAttentionPairClassifierWithExactMatch(ModelTestCase):
-    def setup_method(self):
-        super().setup_method()
-        self.set_up_model(TINY["pair_exact_match"], DATA["pair"])
-
-    def test_can_train_save_and_load(self):
-        self.ensure_model_can_train_save_and_load(TINY["pair_exact_match"], overrides=UNSHUFFLED)
-
-    def test_batch_predictions_are_consistent(self):
-        self.ensure_batch_predictions_are_consistent()
+class TestAttentionPairClassifierWithExactMatch(TestAttentionPairClassifier):
+    # Every test of the plain pair model, and these, with the exact-match flags.
+    config = TINY["pair_exact_match"]
 
     def test_the_flags_go_into_both_encoders_and_are_not_perturbed(self):
         from attnat_allennlp.perturbations import Perturbation
