@@ -72,6 +72,18 @@ class JainWallaceTokenizer(SpacyTokenizer):
             for match in _NON_SPACE.finditer(text)
         ]
 
+    def tokenize_words(self, words: List[str]) -> List[Token]:
+        """
+        Normalises words that are already tokens (the leaves of a treebank tree, say) as
+        `split_on_spaces` would, whatever this tokenizer's mode: lower-casing, digits, `max_length`.
+        The offsets are those of the words joined by single spaces.
+        """
+        tokens, start = [], 0
+        for word in words:
+            tokens.append(Token(word, idx=start, idx_end=start + len(word)))
+            start += len(word) + 1
+        return self._normalise(tokens)
+
     def tokenize(self, text: str) -> List[Token]:
         if self._split_on_spaces:
             return self._normalise(self._whitespace_tokens(text))

@@ -3,6 +3,7 @@ import logging
 import pytest
 
 from attnat_allennlp.data.dataset_readers import DataFormatError, SstReader
+from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
 from helpers import FIXTURE_DATA
 
 SST = FIXTURE_DATA / "sst" / "train.txt"
@@ -34,3 +35,16 @@ def test_malformed_line_names_file_and_line(tmp_path, line, problem):
     bad.write_text(SST.read_text() + line + "\n")
     with pytest.raises(DataFormatError, match=rf"train.txt:9: {problem}"):
         list(SstReader().read(str(bad)))
+
+
+def test_leaves_are_tokens_with_ptb_escapes_undone():
+    # Leaves are not tokenized again (`'ve` stays one token, ``` `` ``` does not become two
+    # backquotes) and every PTB escape is undone, whatever the tokenizer's split_on_spaces.
+    for tokenizer in (JainWallaceTokenizer(), JainWallaceTokenizer(split_on_spaces=True)):
+        instances = list(SstReader(tokenizer=tokenizer).read(str(FIXTURE_DATA / "sst" / "escapes.txt")))
+        assert [[t.text for t in i["tokens"].tokens] for i in instances] == [
+            ["the", "rock", "is", "the", '"', "new", "conan", '"', "."],
+            ["we", "'ve", "seen", "an", "actor/director", "'", "shine", "'", "."],
+            ["it", "gets", "**", "out", "of", "qqq", "."],
+        ]
+        assert [i["label"].label for i in instances] == ["1", "1", "0"]

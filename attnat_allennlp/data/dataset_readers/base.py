@@ -1,7 +1,7 @@
 import json
 import logging
 from collections import Counter
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -101,9 +101,20 @@ class AttentionDatasetReader(DatasetReader):
         else:
             logger.info("Read %d instances from %s", count, file_path)
 
-    def tokenize(self, text: Optional[str], limit: bool = True) -> List[Token]:
-        """Tokenizes, raising `SkipExample` for an empty or (with `limit`) over-long text."""
-        tokens = self._tokenizer.tokenize(text) if text else []
+    def tokenize(self, text: Union[str, List[str], None], limit: bool = True) -> List[Token]:
+        """
+        Tokenizes, raising `SkipExample` for an empty or (with `limit`) over-long text. A list of
+        strings is text that is already tokenized (the leaves of a treebank): a `jain_wallace`
+        tokenizer only normalises those words (`tokenize_words`), any other tokenizer gets them
+        joined by spaces.
+        """
+        if isinstance(text, list):
+            if isinstance(self._tokenizer, JainWallaceTokenizer):
+                tokens = self._tokenizer.tokenize_words(text)
+            else:
+                tokens = self._tokenizer.tokenize(" ".join(text)) if text else []
+        else:
+            tokens = self._tokenizer.tokenize(text) if text else []
         if not tokens:
             raise SkipExample("empty texts")
         if limit and self._max_tokens is not None and len(tokens) > self._max_tokens:
@@ -171,7 +182,7 @@ class TextClassificationReader(AttentionDatasetReader):
     """
 
     def text_to_instance(  # type: ignore
-        self, text: str, label: Optional[str] = None
+        self, text: Union[str, List[str]], label: Optional[str] = None
     ) -> Instance:
         tokens = self.tokenize(text)
         label = self.map_label(label)

@@ -1,3 +1,4 @@
+import re
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from allennlp.data import DatasetReader
@@ -10,8 +11,26 @@ from attnat_allennlp.data.dataset_readers.base import (
     numbered_lines,
 )
 
-# The Penn Treebank escapes of brackets in the leaves of the SST trees.
-_PTB_ESCAPES = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
+# The Penn Treebank escapes in the leaves of the SST trees: brackets, quotes, and `\/`, `\*`.
+_PTB_ESCAPES = {
+    "-LRB-": "(",
+    "-RRB-": ")",
+    "-LSB-": "[",
+    "-RSB-": "]",
+    "-LCB-": "{",
+    "-RCB-": "}",
+    "``": '"',
+    "''": '"',
+    "`": "'",
+}
+_ESCAPED_CHARACTER = re.compile(r"\\([/*])")
+
+
+def unescape_leaf(leaf: str) -> str:
+    """A PTB leaf as the word it stands for: `-LRB-` -> `(`, ``` `` ``` -> `"`, `and\\/or` -> `and/or`."""
+    return _ESCAPED_CHARACTER.sub(r"\1", _PTB_ESCAPES.get(leaf, leaf))
+
+
 _BINARY = {"0": "0", "1": "0", "3": "1", "4": "1"}
 
 
@@ -23,7 +42,9 @@ class SstReader(TextClassificationReader):
     `trees/{train,dev,test}.txt` of `trainDevTestTrees_PTB.zip`. The path may point into the
     archive: `https://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip!trees/train.txt`.
 
-    The text is the leaves of the tree (PTB bracket escapes such as `-LRB-` restored), the label the
+    The tokens are the leaves of the tree, with the Penn Treebank escapes undone (`-LRB-` -> `(`,
+    ``` `` ``` and `''` -> `"`, `\\/` -> `/`, `\\*` -> `*`) and not split again: a `jain_wallace`
+    tokenizer only lower-cases them and maps digits, whatever its `split_on_spaces`. The label is the
     root's sentiment 0-4, mapped by `label_map` (default: Jain & Wallace's binary task, 0-1 -> `"0"`,
     3-4 -> `"1"`). Neutral sentences (2) are skipped and counted, as are other labels outside
     `label_map`. Only whole sentences are read, not their sub-phrases. A line that is not a
@@ -54,6 +75,7 @@ class SstReader(TextClassificationReader):
             if label == "2" and label not in self._label_map:
                 yield location, SkipExample("neutral sentences")
                 continue
-            text = " ".join(_PTB_ESCAPES.get(leaf, leaf) for leaf in tree.leaves())
-            yield location, {"text": text, "label": label}
+            # The leaves are the tokens: they are normalised, not tokenized again.
+            words = [unescape_leaf(leaf) for leaf in tree.leaves()]
+            yield location, {"text": words, "label": label}
 
