@@ -38,7 +38,21 @@ local paths(name, ext) = {
 
 {
   // Single-text binary classification.
-  sst: classification + paths('sst', 'txt') + {
+  // The published PTB-tree files of ../shared/data/sst (8,544 / 1,101 / 2,210 trees; 6,920 / 872 /
+  // 1,821 sentences without the neutral ones) with the GloVe 6B 50d subset there, so the SST
+  // configs run offline. Jain & Wallace used 300d vectors: with internet, point the paths at
+  // `prepare-attnat-data sst`'s data/sst/ and use `sst_300d`.
+  sst: classification + {
+    reader: { type: 'attnat_sst' },
+    train_data_path: '../shared/data/sst/train.txt',
+    validation_data_path: '../shared/data/sst/dev.txt',
+    test_data_path: '../shared/data/sst/test.txt',
+    pretrained_file: glove50,
+    embedding_dim: 50,
+    min_count: 1,
+  },
+  // The papers' set-up: the files `prepare-attnat-data sst` writes, GloVe 840B 300d.
+  sst_300d: classification + paths('sst', 'txt') + {
     reader: { type: 'attnat_sst' },
     min_count: 1,
   },

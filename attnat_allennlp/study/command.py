@@ -1,0 +1,65 @@
+"""
+`allennlp attention-study STUDY_FILE -s OUT_DIR [--jobs N]`: runs (or resumes) a multi-seed study
+and writes `runs.csv`, `summary.csv`, `summary.md` and plots in `OUT_DIR` (see `docs/study.md`).
+"""
+import argparse
+import json
+import logging
+import sys
+
+from allennlp.commands.subcommand import Subcommand
+from allennlp.common.checks import ConfigurationError
+
+from attnat_allennlp.study.scheduler import StudyError, run_study
+from attnat_allennlp.study.spec import read_study
+
+logger = logging.getLogger(__name__)
+
+
+@Subcommand.register("attention-study")
+class AttentionStudyCommand(Subcommand):
+    """
+    Trains every technique of a study file on its datasets with several seeds, chooses each
+    technique's eps on the validation set, measures the test set (prediction, agreement of
+    attention with gradient and leave-one-out importance, ERASER faithfulness, entropy,
+    robustness) and summarises mean +- std over seeds with a seed-paired test against vanilla.
+    Resumable: the runs already in `OUT_DIR/runs.csv` are not trained again.
+
+    Registered as a `Subcommand` with name "attention-study".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = "Run (or resume) a multi-seed study of training techniques and summarise it."
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("study_file", type=str, help="the study file (Jsonnet or JSON)")
+        subparser.add_argument(
+            "-s", "--serialization-dir", required=True, type=str,
+            help="where the runs, runs.csv, summary.csv, summary.md and the plots go",
+        )
+        subparser.add_argument(
+            "--jobs", type=int, default=1, help="worker processes training at once (each with --threads)"
+        )
+        subparser.add_argument("--threads", type=int, default=1, help="torch threads per worker")
+        subparser.add_argument(
+            "-o", "--overrides", type=str, default="", help="overrides of the study file (JSON)"
+        )
+        subparser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        subparser.set_defaults(func=study_from_args)
+        return subparser
+
+
+def study_from_args(args: argparse.Namespace) -> None:
+    if args.jobs < 1 or args.threads < 1:
+        raise ConfigurationError(f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}")
+    study = read_study(args.study_file, json.loads(args.overrides) if args.overrides else None)
+    logger.info(
+        "study %s: %d datasets, %d techniques, %d seeds, %d runs in all",
+        args.study_file, len(study.datasets), len(study.techniques), len(study.seeds), study.num_runs(),
+    )
+    try:
+        run_study(study, args.serialization_dir, jobs=args.jobs, threads=args.threads,
+                  progress=not args.no_progress)
+    except StudyError as error:
+        logger.error("%s", error)
+        sys.exit(1)
+    print(open(f"{args.serialization_dir}/summary.md").read())

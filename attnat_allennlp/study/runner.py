@@ -1,0 +1,207 @@
+"""
+Training and measuring the runs of a study, resumably.
+
+Each run lives in `<study dir>/runs/<dataset>/<technique>/eps_<eps>/seed_<seed>`. It is trained
+in-process with allennlp's `train_model`, its archive is measured on the test set
+(`attnat_allennlp.interpret.report.study_measures`), and its row (the training metrics and the
+measures) is written to `row.json` there and to the study's `runs.csv`. A run that `runs.csv`
+already holds is not trained again, even when its folder is gone (a study committed with its CSV
+goes on elsewhere); a folder with a `metrics.json` but no row is only measured; a folder without
+`metrics.json` is an interrupted run and is trained again from scratch.
+"""
+import copy
+import datetime
+import json
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from typing import Any, Dict, List, Optional
+
+from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
+
+from attnat_allennlp.interpret.eps_sweep import has_perturbation, set_eps
+from attnat_allennlp.study.spec import DatasetSpec, RunSpec, StudySpec
+
+logger = logging.getLogger(__name__)
+
+# The files of a finished run that are kept (the rest, e.g. checkpoints and logs, is removed).
+_KEEP = {"model.tar.gz", "metrics.json", "config.json", "row.json", "out.log"}
+
+
+def run_dir(study_dir: str, run: RunSpec) -> str:
+    return os.path.join(study_dir, "runs", run.key)
+
+
+def _set_path(config: Dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    target = config
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def dataset_labels(config: Dict[str, Any]) -> Counter:
+    """The labels of a config's training data (read with its dataset reader), with their counts."""
+    from allennlp.data import DatasetReader
+
+    reader = DatasetReader.from_params(Params(copy.deepcopy(config["dataset_reader"])))
+    counts: Counter = Counter()
+    for instance in reader.read(config["train_data_path"]):
+        if "label" in instance.fields:
+            counts[str(instance.fields["label"].label)] += 1  # type: ignore
+    return counts
+
+
+def validation_adjustments(config: Dict[str, Any], labels: Counter, where: str) -> Dict[str, Any]:
+    """
+    The dotted overrides that make a classifier config fit its labels: with other than two labels,
+    or a `positive_label` that is not one of them, F1 and AUC of a positive label do not exist,
+    so the validation metric falls back to accuracy (and `positive_label` is dropped), with a log
+    line that says so. Other configs need none.
+    """
+    model = config.get("model", {})
+    metric = config.get("trainer", {}).get("validation_metric", "-loss")
+    positive = model.get("positive_label")
+    if model.get("type") != "attnat_classifier" or positive is None:
+        return {}
+    if len(labels) == 2 and str(positive) in labels:
+        return {}
+    reason = (
+        f"{len(labels)} labels ({', '.join(sorted(labels))})"
+        if len(labels) != 2
+        else f"positive_label {positive!r} is not one of the labels {sorted(labels)}"
+    )
+    logger.warning(
+        "%s: %s, so there is no positive class: validating on accuracy instead of %s "
+        "(and without F1/AUC)", where, reason, metric,
+    )
+    return {"model.positive_label": None, "trainer.validation_metric": "+accuracy"}
+
+
+def run_config(
+    study: StudySpec, dataset: DatasetSpec, run: RunSpec, adjustments: Optional[Dict[str, Any]] = None
+) -> Dict[str, Any]:
+    """The full training config (a dict) of one run."""
+    overrides = {**dataset.overrides, **study.overrides}
+    path = dataset.technique_config(run.technique)
+    config = Params.from_file(path, params_overrides=json.dumps(overrides)).as_dict(quiet=True)
+    for dotted, value in (adjustments or {}).items():
+        _set_path(config, dotted, value)
+    if config.get("model", {}).get("positive_label", "") is None:
+        config["model"].pop("positive_label")
+    if study.epochs is not None:
+        config["trainer"]["num_epochs"] = study.epochs
+    if run.eps is not None:
+        if not has_perturbation(config):
+            raise ConfigurationError(f"{path}: an eps grid for {run.technique}, whose config has no perturbation")
+        config = set_eps(config, run.eps)
+    config["random_seed"] = 13370 + run.seed
+    config["numpy_seed"] = 1337 + run.seed
+    config["pytorch_seed"] = 133 + run.seed
+    trainer = config["trainer"]
+    # A study keeps only the archive and the metrics of a run: no TensorBoard logs.
+    trainer["callbacks"] = [c for c in trainer.get("callbacks", []) if c.get("type") != "tensorboard"]
+    return config
+
+
+def _seconds(duration: Any) -> Optional[float]:
+    if isinstance(duration, (int, float)):
+        return float(duration)
+    if isinstance(duration, str) and ":" in duration:
+        hours, minutes, seconds = duration.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return None
+
+
+def training_row(run: RunSpec, config: Dict[str, Any], metrics: Dict[str, Any]) -> Dict[str, Any]:
+    """The columns of a run that come from its training (`metrics.json`)."""
+    metric = config["trainer"].get("validation_metric", "-loss")
+    metric = metric[0] if isinstance(metric, list) else metric
+    name = metric.lstrip("+-")
+    row: Dict[str, Any] = {
+        "dataset": run.dataset,
+        "technique": run.technique,
+        "eps": run.eps,
+        "seed": run.seed,
+        "phase": run.phase,
+        "validation_metric": metric,
+        "best_validation": metrics.get(f"best_validation_{name}"),
+        "best_epoch": metrics.get("best_epoch"),
+        "epochs": config["trainer"].get("num_epochs"),
+        "training_seconds": _seconds(metrics.get("training_duration")),
+    }
+    row.update({k: v for k, v in sorted(metrics.items()) if k.startswith("test_")})
+    return row
+
+
+def measure(serialization_dir: str, config: Dict[str, Any], run: RunSpec, options: Dict[str, Any]) -> Dict[str, Any]:
+    """The study's measures of a trained run on its test set (`study_measures`)."""
+    from allennlp.models.archival import load_archive
+
+    from attnat_allennlp.interpret.report import load_instances, study_measures
+
+    archive = load_archive(os.path.join(serialization_dir, "model.tar.gz"))
+    instances = load_instances(
+        archive.validation_dataset_reader, config["test_data_path"], options.get("max_instances")
+    )
+    kwargs = {"seed": run.seed}
+    if options.get("robustness_eps") is not None:
+        kwargs["robustness_eps"] = options["robustness_eps"]
+    start = time.time()
+    measures = study_measures(archive.model, instances, **kwargs)
+    return {**measures, "measure_seconds": round(time.time() - start, 1)}
+
+
+def execute(
+    study_dir: str,
+    study: StudySpec,
+    run: RunSpec,
+    adjustments: Optional[Dict[str, Any]] = None,
+    threads: Optional[int] = 1,
+) -> Dict[str, Any]:
+    """
+    Trains (unless already trained) and measures one run, and returns its row (also written to
+    `row.json` in the run's folder). `row["measured"]` is false when the measures could not be
+    computed (the training is kept; a later call measures it).
+    """
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    directory = run_dir(study_dir, run)
+    row_path = os.path.join(directory, "row.json")
+    if os.path.isfile(row_path):
+        with open(row_path) as handle:
+            row = json.load(handle)
+        if row.get("measured"):
+            return row
+    dataset = study.dataset(run.dataset)
+    config = run_config(study, dataset, run, adjustments)
+    metrics_path = os.path.join(directory, "metrics.json")
+    if not os.path.isfile(metrics_path):
+        if os.path.isdir(directory):
+            logger.info("%s was interrupted: training it again", directory)
+            shutil.rmtree(directory)
+        from allennlp.commands.train import train_model
+
+        train_model(Params(copy.deepcopy(config)), directory)
+        for name in os.listdir(directory):
+            if name not in _KEEP:
+                path = os.path.join(directory, name)
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    with open(metrics_path) as handle:
+        metrics = json.load(handle)
+    row = training_row(run, config, metrics)
+    try:
+        row.update(measure(directory, config, run, study.measures))
+        row["measured"] = True
+    except ImportError as error:  # measures not available in this version of the package
+        logger.warning("cannot measure %s: %s", run.key, error)
+        row["measured"] = False
+    row["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
+    with open(row_path, "w") as handle:
+        json.dump(row, handle, indent=1)
+    return row

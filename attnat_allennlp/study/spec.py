@@ -1,0 +1,225 @@
+"""
+The study file and the runs it asks for.
+
+A study file is Jsonnet (or JSON):
+
+```jsonnet
+{
+  datasets: ['sst'],                  // or [{name: 'sst', config: 'my/sst_vanilla.jsonnet', overrides: {...}}]
+  techniques: ['vanilla', 'attention_at', 'attention_iat'],
+  seeds: [1, 2, 3],
+  eps: { attention_at: [0.5, 1, 2], attention_iat: [0.5, 1, 2] },   // grids; a technique without
+                                      // one keeps its config's eps
+  epochs: 4,                          // optional: trainer.num_epochs of every run
+  overrides: {},                      // optional: dotted overrides of every run
+  selection_seeds: 1,                 // how many of the seeds train the whole eps grid (first N)
+  measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null },
+}
+```
+
+A dataset's `config` is a dataset name (`training_config/<name>_<technique>.jsonnet`) or a config
+file whose siblings `<dataset>_<technique>.jsonnet` are the techniques' configs (as for
+`attention-eps-sweep`).
+"""
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
+
+from attnat_allennlp.interpret.eps_sweep import technique_config
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset of a study: its name (in tables), where its configs are, extra overrides."""
+
+    name: str
+    config: str
+    overrides: Dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def technique_config(self, technique: str) -> str:
+        return technique_config(self.config, technique)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """
+    One training run of a study. `eps` is `None` for vanilla and for a technique trained at its
+    config's eps; `phase` is `"grid"` for the runs that choose eps on the validation set and
+    `"seed"` for the other seeds at the chosen eps.
+    """
+
+    dataset: str
+    technique: str
+    eps: Optional[float]
+    seed: int
+    phase: str = "seed"
+
+    @property
+    def key(self) -> str:
+        eps = "config" if self.eps is None else f"{self.eps:g}"
+        return f"{self.dataset}/{self.technique}/eps_{eps}/seed_{self.seed}"
+
+
+@dataclass
+class StudySpec:
+    """A parsed study file (see the module docstring)."""
+
+    datasets: List[DatasetSpec]
+    techniques: List[str]
+    seeds: List[int]
+    eps: Dict[str, List[float]]
+    epochs: Optional[int] = None
+    overrides: Dict[str, Any] = field(default_factory=dict)
+    selection_seeds: int = 1
+    measures: Dict[str, Any] = field(default_factory=dict)
+    path: Optional[str] = None
+
+    def dataset(self, name: str) -> DatasetSpec:
+        for dataset in self.datasets:
+            if dataset.name == name:
+                return dataset
+        raise KeyError(name)
+
+    def grid(self, technique: str) -> List[Optional[float]]:
+        """The eps values a technique is trained at (`[None]`: its config's eps)."""
+        if technique == "vanilla":
+            return [None]
+        return list(self.eps.get(technique) or [None])
+
+    def first_runs(self) -> List[RunSpec]:
+        """
+        The runs that need no choice: vanilla and single-eps techniques at every seed, and the
+        eps grid of every other technique at the first `selection_seeds` seeds; in study order.
+        """
+        runs = []
+        for dataset in self.datasets:
+            for technique in self.techniques:
+                grid = self.grid(technique)
+                if len(grid) == 1:
+                    runs.extend(RunSpec(dataset.name, technique, grid[0], s) for s in self.seeds)
+                else:
+                    runs.extend(
+                        RunSpec(dataset.name, technique, eps, s, phase="grid")
+                        for s in self.seeds[: self.selection_seeds]
+                        for eps in grid
+                    )
+        return runs
+
+    def seed_runs(self, dataset: str, technique: str, eps: float) -> List[RunSpec]:
+        """The runs at the chosen eps of the seeds that did not train the grid."""
+        return [
+            RunSpec(dataset, technique, eps, s) for s in self.seeds[self.selection_seeds :]
+        ]
+
+    def num_runs(self) -> int:
+        total = 0
+        for _ in self.datasets:
+            for technique in self.techniques:
+                grid = self.grid(technique)
+                if len(grid) == 1:
+                    total += len(self.seeds)
+                else:
+                    total += len(grid) * self.selection_seeds + len(self.seeds[self.selection_seeds :])
+        return total
+
+
+def _number_list(value: Any, where: str) -> List[float]:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    result = []
+    for item in values:
+        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item) or item < 0:
+            raise ConfigurationError(f"{where}: eps must be finite numbers >= 0, got {item!r}")
+        result.append(float(item))
+    if len(set(result)) != len(result):
+        raise ConfigurationError(f"{where}: repeated eps values {values}")
+    return result
+
+
+def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
+    """A `StudySpec` from the dict of a study file; errors name the file and the bad key."""
+    where = path or "study"
+    known = {"datasets", "techniques", "seeds", "eps", "epochs", "overrides", "selection_seeds", "measures"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown keys {unknown}; expected some of {sorted(known)}")
+    for key in ("datasets", "techniques", "seeds"):
+        if not raw.get(key):
+            raise ConfigurationError(f"{where}: '{key}' is missing or empty")
+    datasets = []
+    for item in raw["datasets"]:
+        if isinstance(item, str):
+            datasets.append(DatasetSpec(item, item))
+        elif isinstance(item, dict) and "name" in item:
+            datasets.append(
+                DatasetSpec(item["name"], item.get("config", item["name"]), dict(item.get("overrides") or {}))
+            )
+        else:
+            raise ConfigurationError(f"{where}: a dataset is a name or {{name, config, overrides}}, got {item!r}")
+    techniques = list(raw["techniques"])
+    if len(set(techniques)) != len(techniques):
+        raise ConfigurationError(f"{where}: repeated techniques {techniques}")
+    seeds = raw["seeds"]
+    if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ConfigurationError(f"{where}: seeds must be distinct integers, got {seeds!r}")
+    eps = raw.get("eps") or {}
+    for technique in eps:
+        if technique not in techniques:
+            raise ConfigurationError(f"{where}: eps grid for {technique!r}, which is not among the techniques {techniques}")
+        if technique == "vanilla":
+            raise ConfigurationError(f"{where}: vanilla has no eps")
+    grids = {t: _number_list(v, f"{where}: eps.{t}") for t, v in eps.items()}
+    selection_seeds = int(raw.get("selection_seeds", 1))
+    if not 1 <= selection_seeds <= len(seeds):
+        raise ConfigurationError(
+            f"{where}: selection_seeds must be between 1 and the number of seeds ({len(seeds)}), got {selection_seeds}"
+        )
+    epochs = raw.get("epochs")
+    if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
+        raise ConfigurationError(f"{where}: epochs must be a positive integer, got {epochs!r}")
+    study = StudySpec(
+        datasets=datasets,
+        techniques=techniques,
+        seeds=list(seeds),
+        eps=grids,
+        epochs=epochs,
+        overrides=dict(raw.get("overrides") or {}),
+        selection_seeds=selection_seeds,
+        measures=dict(raw.get("measures") or {}),
+        path=path,
+    )
+    for dataset in study.datasets:  # every config must exist before anything trains
+        for technique in study.techniques:
+            dataset.technique_config(technique)
+    return study
+
+
+def read_study(path: str, overrides: Optional[Dict[str, Any]] = None) -> StudySpec:
+    """Reads and checks a study file (Jsonnet or JSON)."""
+    raw = Params.from_file(path, params_overrides=json.dumps(overrides or {})).as_dict(quiet=True)
+    return parse_study(raw, path)
+
+
+def to_dict(study: StudySpec) -> Dict[str, Any]:
+    """The study as the dict of a study file (what `attention-study` saves beside its results)."""
+    return {
+        "datasets": [{"name": d.name, "config": d.config, "overrides": d.overrides} for d in study.datasets],
+        "techniques": study.techniques,
+        "seeds": study.seeds,
+        "eps": study.eps,
+        "epochs": study.epochs,
+        "overrides": study.overrides,
+        "selection_seeds": study.selection_seeds,
+        "measures": study.measures,
+    }
+
+
+def ordered_unique(values: Sequence[Any]) -> List[Any]:
+    seen: List[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
