@@ -8,3 +8,4 @@ from attnat_allennlp.version import VERSION as __version__  # noqa: F401
 from attnat_allennlp import data, modules, models, perturbations, predictors, training  # noqa: F401
 from attnat_allennlp import commands  # noqa: F401  (the prepare-attnat-data subcommand)
 from attnat_allennlp import interpret  # noqa: F401  (attention-report, -eps-sweep, -heatmap)
+from attnat_allennlp import study  # noqa: F401  (attention-study)
