@@ -2,8 +2,14 @@
 Word importance per token of the attended text, the references that attention is compared with
 (METHODS.md, "Evaluation"):
 
-- gradient: |(d y_hat / d x_t) . x_t| normalised to sum 1 over the real tokens, where y_hat is the
-  probability of the predicted class and x_t the word embedding of token t. allennlp's
+- gradient (the default, `"gradient"`): |(d y_hat / d x_t) . x_t| normalised to sum 1 over the
+  real tokens, where y_hat is the probability of the predicted class and x_t the word embedding of
+  token t, with the attention weights **detached** (constants for autograd: the gradient flows only
+  through the attended states h_t of c = sum_t a_t h_t, never through the scores), as in Jain &
+  Wallace's released code (`gradient_mem` sets `batch_data.detach = True`), on which Kitada &
+  Iyatomi build.
+- gradient through attention (`"gradient_through_attention"`): the same with the gradient also
+  flowing through the attention weights (the full derivative of the model). allennlp's
   `Predictor.get_gradients` (the gradient of the loss of the predicted label, -log y_hat, whose
   gradient is the gradient of y_hat times -1/y_hat, a factor the L1 normalisation of the absolute
   values cancels) gives the same numbers once multiplied by the embeddings and normalised
@@ -33,7 +39,7 @@ from attnat_allennlp.interpret.batching import (
 )
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
-IMPORTANCE_METHODS = ("gradient", "leave_one_out")
+IMPORTANCE_METHODS = ("gradient", "gradient_through_attention", "leave_one_out")
 
 
 def predicted_probabilities(model: AttentionModel, state: AttentionState) -> torch.Tensor:
@@ -43,11 +49,12 @@ def predicted_probabilities(model: AttentionModel, state: AttentionState) -> tor
 
 
 def gradient_importance_for_state(
-    model: AttentionModel, state: AttentionState
+    model: AttentionModel, state: AttentionState, detach_attention: bool = True
 ) -> torch.Tensor:
     """
     Gradient importance `(batch, seq_len)` of the attended field's tokens: 0 on padding, each row
-    summing to 1 over the real tokens (a row of zero gradients stays 0).
+    summing to 1 over the real tokens (a row of zero gradients stays 0). `detach_attention`:
+    Jain & Wallace's measure (the default); `False`: the gradient through attention too.
     """
     field = attended_field(state)
     embeddings = {name: value.detach() for name, value in state.embeddings.items()}
@@ -55,7 +62,8 @@ def gradient_importance_for_state(
     # `cudnn` refuses an RNN backward pass in eval mode; allennlp's get_gradients does the same.
     with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
         rerun = model.rerun_from_embeddings(replace(state, embeddings=embeddings), {})
-        probs = predicted_probabilities(model, rerun)
+        logits, _ = model.logits_from_scores(rerun, detach_attention=detach_attention)
+        probs = torch.softmax(logits, dim=-1)
         predicted = probs.argmax(dim=-1, keepdim=True)
         (gradient,) = torch.autograd.grad(probs.gather(1, predicted).sum(), embedded)
     saliency = (gradient * embedded.detach()).sum(-1).abs().masked_fill(~state.mask, 0.0)
@@ -64,17 +72,32 @@ def gradient_importance_for_state(
 
 
 def gradient_importance(
-    model: AttentionModel, instances: List[Instance], batch_size: int = 32
+    model: AttentionModel,
+    instances: List[Instance],
+    batch_size: int = 32,
+    detach_attention: bool = True,
 ) -> List[List[float]]:
-    """Gradient importance of each instance's attended tokens (one list per instance)."""
+    """
+    Gradient importance of each instance's attended tokens (one list per instance), with the
+    attention detached (Jain & Wallace's) unless `detach_attention=False`.
+    """
     results: List[List[float]] = []
     for chunk in chunks(instances, batch_size):
         state = build_state(model, tensorize(model, chunk))
-        importance = gradient_importance_for_state(model, state)
+        importance = gradient_importance_for_state(model, state, detach_attention)
         results.extend(
             row[:n].tolist() for row, n in zip(importance.cpu(), real_lengths(state))
         )
     return results
+
+
+def _seq_len(text: Dict[str, Dict[str, torch.Tensor]]) -> int:
+    return next(t for indexed in text.values() for t in indexed.values()).size(1)
+
+
+def _pad_one(tensor: torch.Tensor) -> torch.Tensor:
+    """`tensor` with one more position of zeros at the end of dimension 1."""
+    return torch.cat([tensor, tensor.new_zeros(tensor.shape[:1] + (1,) + tensor.shape[2:])], dim=1)
 
 
 def _select_rows(
@@ -87,9 +110,12 @@ def _select_rows(
     """
     A tensor dict of the instances `rows` (one index per new row), where the attended `field` (and
     its token features, the tensors named in `field_features`) keeps only the positions `keep`
-    `(num_rows, seq_len - 1)` of each row. The token features of the other text stay as they are
+    `(num_rows, new_len)` of each row, in that order. A position equal to `seq_len` is padding
+    (all zeros: the padding id, no features), so rows may keep different numbers of tokens: the
+    kept positions first, then `seq_len`. The token features of the other text stay as they are
     (the exact-match flags of a hypothesis are not recomputed without the dropped premise word).
     """
+    pad = bool((keep == _seq_len(tensors[field])).any())
     selected: Dict[str, Any] = {}
     for name, value in tensors.items():
         if isinstance(value, dict):
@@ -99,12 +125,14 @@ def _select_rows(
                 for key, tensor in indexed.items():
                     tensor = tensor[rows]
                     if name == field:
+                        tensor = _pad_one(tensor) if pad else tensor
                         index = keep.view(keep.shape + (1,) * (tensor.dim() - 2))
                         tensor = tensor.gather(1, index.expand((-1, -1) + tensor.shape[2:]))
                     selected[name][indexer][key] = tensor
         elif isinstance(value, torch.Tensor):
             value = value[rows]
             if name in field_features:
+                value = _pad_one(value) if pad else value
                 index = keep.view(keep.shape + (1,) * (value.dim() - 2))
                 value = value.gather(1, index.expand((-1, -1) + value.shape[2:]))
             selected[name] = value
@@ -169,9 +197,14 @@ def leave_one_out_importance(
 def token_importance(
     model: AttentionModel, instances: List[Instance], method: str, batch_size: int = 32
 ) -> List[Optional[List[float]]]:
-    """`gradient_importance` or `leave_one_out_importance`, by name (`IMPORTANCE_METHODS`)."""
-    if method == "gradient":
-        return gradient_importance(model, instances, batch_size)  # type: ignore
+    """
+    `gradient_importance` (`"gradient"`: attention detached, Jain & Wallace's;
+    `"gradient_through_attention"`: not detached) or `leave_one_out_importance`, by name
+    (`IMPORTANCE_METHODS`).
+    """
+    if method in ("gradient", "gradient_through_attention"):
+        detach = method == "gradient"
+        return gradient_importance(model, instances, batch_size, detach)  # type: ignore
     if method == "leave_one_out":
         return leave_one_out_importance(model, instances, batch_size)
     raise ConfigurationError(

@@ -5,16 +5,18 @@ and Jain & Wallace's permutation and adversarial-attention checks. `allennlp att
 writes it; `allennlp attention-heatmap` draws from it.
 """
 import itertools
+import math
 from collections import Counter
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy
 import torch
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Instance
 from allennlp.training.metrics import Metric
 
 from attnat_allennlp.data.dataset_readers.base import SkipExample
-from attnat_allennlp.interpret.agreement import AgreementAccumulator, summarize
+from attnat_allennlp.interpret.agreement import AGREEMENT_MEASURES, AgreementAccumulator, summarize
 from attnat_allennlp.interpret.batching import (
     attended_field,
     build_state,
@@ -25,6 +27,12 @@ from attnat_allennlp.interpret.batching import (
 from attnat_allennlp.interpret.importance import (
     gradient_importance_for_state,
     leave_one_out_importance_for_tensors,
+)
+from attnat_allennlp.interpret.faithfulness import (
+    AOPC_FRACTIONS,
+    FAITHFULNESS_MEASURES,
+    attention_entropy,
+    faithfulness_for_tensors,
 )
 from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
@@ -37,10 +45,111 @@ from attnat_allennlp.interpret.rationales import (
     rationale_instance,
     rationale_scores,
 )
+from attnat_allennlp.interpret.robustness import (
+    DEFAULT_ROBUSTNESS_EPS,
+    ROBUSTNESS_TARGETS,
+    robust_correct_for_tensors,
+)
 from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
 _QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+# The token rankings whose faithfulness is measured.
+RANKINGS = ("attention", "gradient", "random")
+
+
+class MeasureDescription(NamedTuple):
+    """What a study measure is (one line) and whether a higher value is better."""
+
+    description: str
+    higher_is_better: bool
+
+
+def _robust_description(target: str, eps: str) -> MeasureDescription:
+    what = "pre-softmax attention scores" if target == "scores" else "word embeddings"
+    return MeasureDescription(
+        f"test accuracy under a worst-case (one gradient step, L2 norm {eps} per example) "
+        f"perturbation of the {what}",
+        True,
+    )
+
+
+MEASURE_DESCRIPTIONS: Dict[str, MeasureDescription] = {
+    "accuracy": MeasureDescription("test accuracy", True),
+    "f1": MeasureDescription("test F1 of the positive class (binary tasks)", True),
+    "auc": MeasureDescription("test ROC-AUC (binary tasks)", True),
+    "gradient_pearson": MeasureDescription(
+        "mean Pearson r of attention with gradient importance (attention detached, Jain & Wallace)", True
+    ),
+    "gradient_kendall": MeasureDescription(
+        "mean Kendall tau of attention with gradient importance (attention detached)", True
+    ),
+    "gradient_spearman": MeasureDescription(
+        "mean Spearman rho of attention with gradient importance (attention detached)", True
+    ),
+    "gradient_kendall_significant": MeasureDescription(
+        "share of instances whose attention-gradient Kendall tau has p <= 0.05", True
+    ),
+    "gradient_topk_kendall": MeasureDescription(
+        "mean top-k Kendall distance (Fagin et al. 2003, k = max(10, 10% of the length)) of "
+        "attention and gradient importance", False
+    ),
+    "loo_pearson": MeasureDescription("mean Pearson r of attention with leave-one-out importance", True),
+    "loo_kendall": MeasureDescription("mean Kendall tau of attention with leave-one-out importance", True),
+    "entropy": MeasureDescription("mean entropy of the attention (nats; lower = sharper)", False),
+    "entropy_normalised": MeasureDescription(
+        "mean entropy of the attention / log(length) (1 = uniform, 0 = one-hot)", False
+    ),
+    **{
+        f"{measure}_aopc_{ranking}": MeasureDescription(
+            (
+                "ERASER comprehensiveness AOPC: p(y|x) - p(y|x without the top k% tokens)"
+                if measure == "comprehensiveness"
+                else "ERASER sufficiency AOPC: p(y|x) - p(y|only the top k% tokens)"
+            )
+            + {
+                "attention": ", tokens ranked by attention",
+                "gradient": ", tokens ranked by gradient importance (attention detached)",
+                "random": ", tokens in a random order (the floor)",
+            }[ranking],
+            measure == "comprehensiveness",
+        )
+        for ranking in RANKINGS
+        for measure in FAITHFULNESS_MEASURES
+    },
+    **{
+        f"robust_accuracy_{target}_eps{eps:g}": _robust_description(target, f"{eps:g}")
+        for target in ROBUSTNESS_TARGETS
+        for eps in DEFAULT_ROBUSTNESS_EPS[target]
+    },
+}
+
+
+def study_measure_names(robustness_eps: Optional[Dict[str, Sequence[float]]] = None) -> List[str]:
+    """The keys of `study_measures` for these robustness eps (`None`: the defaults), in display order."""
+    eps = DEFAULT_ROBUSTNESS_EPS if robustness_eps is None else robustness_eps
+    names = [name for name in MEASURE_DESCRIPTIONS if not name.startswith("robust_accuracy_")]
+    return names + [
+        f"robust_accuracy_{target}_eps{value:g}"
+        for target in ROBUSTNESS_TARGETS
+        for value in eps.get(target, ())
+    ]
+
+
+def measure_description(name: str) -> MeasureDescription:
+    """The description of a study measure, also for robust accuracies at eps outside the defaults."""
+    if name in MEASURE_DESCRIPTIONS:
+        return MEASURE_DESCRIPTIONS[name]
+    for target in ROBUSTNESS_TARGETS:
+        prefix = f"robust_accuracy_{target}_eps"
+        if name.startswith(prefix):
+            return _robust_description(target, name[len(prefix):])
+    raise KeyError(f"unknown study measure {name!r}")
+
+
+# The keys of `study_measures` with the default robustness eps, in display order.
+STUDY_MEASURES: Tuple[str, ...] = tuple(study_measure_names())
 
 
 def distribution(values: Sequence[float]) -> Dict[str, Any]:
@@ -75,15 +184,33 @@ def _label_of(instance: Instance) -> Optional[str]:
     return None if field is None else str(field.label)  # type: ignore
 
 
+GRADIENT_MEASURES = ("gradient", "gradient_through_attention")
+
+
+def _check_gradient(gradient: str) -> bool:
+    """Whether the gradient measure named `gradient` detaches the attention."""
+    if gradient not in GRADIENT_MEASURES:
+        raise ConfigurationError(
+            f"gradient must be one of {', '.join(GRADIENT_MEASURES)}, got {gradient!r}"
+        )
+    return gradient == "gradient"
+
+
 def explained_chunks(
-    model: AttentionModel, instances: List[Instance], batch_size: int = 32
+    model: AttentionModel,
+    instances: List[Instance],
+    batch_size: int = 32,
+    gradient: str = "gradient",
 ) -> Iterator[Tuple[List[Instance], Dict[str, Any], AttentionState, torch.Tensor, List[Dict[str, Any]]]]:
     """
     Runs the model over `instances`, `batch_size` at a time (updating its metrics when they have
     labels), and yields `(instances, tensors, state, attention weights, rows)` per batch, where each
     row holds an instance's `tokens` (the attended text), gold `label`, `prediction`, its
-    `probability`, and per token the `attention` and the `gradient` importance.
+    `probability`, per token the `attention` and the `gradient` importance (`gradient`: attention
+    detached, Jain & Wallace's; `"gradient_through_attention"`: not detached), and the attention's
+    `entropy` and `entropy_normalised`.
     """
+    detach = _check_gradient(gradient)
     model.eval()
     labels = model.vocab.get_index_to_token_vocabulary(model._label_namespace)
     for chunk in chunks(instances, batch_size):
@@ -94,27 +221,143 @@ def explained_chunks(
             state = build_state(model, tensors)
             logits, weights = model.logits_from_scores(state)
             probs = torch.softmax(logits, dim=-1)
-        gradient = gradient_importance_for_state(model, state)
+        importance = gradient_importance_for_state(model, state, detach)
         field = attended_field(state)
-        rows = [
-            {
+        rows = []
+        for i, (instance, length) in enumerate(zip(chunk, real_lengths(state))):
+            attention = weights[i, :length].tolist()
+            entropy, normalised = attention_entropy(attention)
+            rows.append({
                 "tokens": [t.text for t in instance[field].tokens],  # type: ignore
                 "label": _label_of(instance),
                 "prediction": labels[int(probs[i].argmax())],
                 "probability": float(probs[i].max()),
-                "attention": weights[i, :length].tolist(),
-                "gradient": gradient[i, :length].tolist(),
-            }
-            for i, (instance, length) in enumerate(zip(chunk, real_lengths(state)))
-        ]
+                "attention": attention,
+                "gradient": importance[i, :length].tolist(),
+                "entropy": entropy,
+                "entropy_normalised": normalised,
+            })
         yield chunk, tensors, state, weights, rows
 
 
 def explain_instances(
-    model: AttentionModel, instances: List[Instance], batch_size: int = 32
+    model: AttentionModel,
+    instances: List[Instance],
+    batch_size: int = 32,
+    gradient: str = "gradient",
 ) -> List[Dict[str, Any]]:
     """The rows of `explained_chunks` for all instances (what `attention-heatmap` draws)."""
-    return [row for *_, rows in explained_chunks(model, instances, batch_size) for row in rows]
+    return [
+        row for *_, rows in explained_chunks(model, instances, batch_size, gradient) for row in rows
+    ]
+
+
+def _eps_key(eps: float) -> str:
+    return f"{eps:g}"
+
+
+def _robustness_eps(robustness_eps: Optional[Dict[str, Sequence[float]]]) -> Dict[str, List[float]]:
+    chosen = DEFAULT_ROBUSTNESS_EPS if robustness_eps is None else robustness_eps
+    unknown = set(chosen) - set(ROBUSTNESS_TARGETS)
+    if unknown:
+        raise ConfigurationError(
+            f"robustness_eps has the targets {sorted(unknown)}; expected {', '.join(ROBUSTNESS_TARGETS)}"
+        )
+    for target, values in chosen.items():
+        for value in values:
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ConfigurationError(
+                    f"robustness_eps[{target!r}] holds {value!r}; eps must be a finite number >= 0"
+                )
+    return {target: [float(v) for v in chosen.get(target, ())] for target in ROBUSTNESS_TARGETS}
+
+
+class _MeasureCollector:
+    """
+    The per-instance measures of the report and the study, batch by batch: agreement of attention
+    with gradient (and leave-one-out) importance, entropy, faithfulness (attention, gradient, random
+    rankings) and robust accuracy.
+    """
+
+    def __init__(
+        self,
+        leave_one_out: bool,
+        faithfulness: bool,
+        robustness_eps: Dict[str, List[float]],
+        fractions: Sequence[float],
+        seed: int,
+    ) -> None:
+        self.names = ["gradient"] + (["leave_one_out"] if leave_one_out else [])
+        self.agreement = {name: AgreementAccumulator() for name in self.names}
+        self.entropy: List[float] = []
+        self.entropy_normalised: List[Optional[float]] = []
+        self.faithfulness = faithfulness
+        self.fractions = tuple(fractions)
+        self.curves: Dict[str, Dict[str, List[numpy.ndarray]]] = {
+            ranking: {measure: [] for measure in FAITHFULNESS_MEASURES} for ranking in RANKINGS
+        }
+        self.robustness_eps = robustness_eps
+        self.robust: Dict[str, Dict[float, List[bool]]] = {
+            target: {eps: [] for eps in values} for target, values in robustness_eps.items()
+        }
+        self.labelled = 0
+        self.random = numpy.random.default_rng(seed)
+
+    def add(self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]) -> None:
+        """Adds a batch: its tensor dict and its rows from `explained_chunks` (updated in place)."""
+        if "leave_one_out" in self.names:
+            loo = leave_one_out_importance_for_tensors(model, tensors)
+            for row, values in zip(rows, loo):
+                row["leave_one_out"] = values
+        for row in rows:
+            for name in self.names:
+                result = self.agreement[name].add(row["attention"], row[name])
+                for measure in AGREEMENT_MEASURES:
+                    row[f"{name}_{measure}"] = None if result is None else result[measure]
+            self.entropy.append(row["entropy"])
+            self.entropy_normalised.append(row["entropy_normalised"])
+        if self.faithfulness:
+            scores = {
+                "attention": [row["attention"] for row in rows],
+                "gradient": [row["gradient"] for row in rows],
+                "random": [self.random.random(len(row["attention"])) for row in rows],
+            }
+            curves = faithfulness_for_tensors(model, tensors, scores, self.fractions)
+            for ranking, by_measure in curves.items():
+                for measure, values in by_measure.items():
+                    self.curves[ranking][measure].extend(values)
+                    for row, curve in zip(rows, values):
+                        row[f"{measure}_aopc_{ranking}"] = float(curve.mean())
+        if "label" in tensors and any(self.robustness_eps.values()):
+            correct = robust_correct_for_tensors(model, tensors, self.robustness_eps)
+            for target, by_eps in correct.items():
+                for eps, flags in by_eps.items():
+                    self.robust[target][eps].extend(flags.tolist())
+            self.labelled += len(rows)
+
+    def faithfulness_summary(self) -> Dict[str, Any]:
+        summary: Dict[str, Any] = {"fractions": list(self.fractions)}
+        for ranking, by_measure in self.curves.items():
+            summary[ranking] = {}
+            for measure, curves in by_measure.items():
+                array = numpy.asarray(curves, dtype=float).reshape(-1, len(self.fractions))
+                summary[ranking][measure] = {
+                    "aopc": summarize(array.mean(axis=1).tolist()),
+                    "by_fraction": {
+                        _eps_key(f): (float(array[:, j].mean()) if array.size else None)
+                        for j, f in enumerate(self.fractions)
+                    },
+                }
+        return summary
+
+    def robust_accuracy(self) -> Dict[str, Dict[str, Optional[float]]]:
+        return {
+            target: {
+                _eps_key(eps): (float(numpy.mean(flags)) if flags else None)
+                for eps, flags in by_eps.items()
+            }
+            for target, by_eps in self.robust.items()
+        }
 
 
 def attention_report(
@@ -126,32 +369,51 @@ def attention_report(
     adversarial_steps: int = 100,
     tvd_threshold: float = 0.01,
     seed: int = 0,
+    gradient: str = "gradient",
+    faithfulness: bool = True,
+    fractions: Sequence[float] = AOPC_FRACTIONS,
+    robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
 ) -> Dict[str, Any]:
     """
     The report of a model on instances (with their token indexers applied).
 
+    # Parameters
+
+    gradient : `str`, optional (default = `"gradient"`)
+        The gradient importance: `"gradient"` (attention detached, Jain & Wallace's) or
+        `"gradient_through_attention"`. It is the reference of `agreement.gradient` and the
+        `gradient` ranking of `faithfulness`.
+    faithfulness : `bool`, optional (default = `True`)
+        ERASER's comprehensiveness and sufficiency (AOPC over `fractions`).
+    robustness_eps : `Optional[Dict[str, Sequence[float]]]`, optional (default = `None`)
+        The eps of the robust accuracy per target (`"scores"`, `"embeddings"`); `None`: scores 1, 5,
+        10 and embeddings 1, 5; a target left out (or `{}`) is not measured. Needs labels.
+
     # Returns
 
-    A dict with `num_instances`, `metrics` (the model's own, when the instances have labels),
-    `agreement` (`gradient` and `leave_one_out`, each `pearson`/`kendall` summaries and the
-    `skipped` counts), `permutation` (median TVD per instance: its distribution),
-    `adversarial` (max JSD per instance: its distribution) and `instances` (per instance: tokens,
-    label, prediction, attention, the importances, the correlations and the check results).
+    A dict with `num_instances`, `gradient_measure`, `metrics` (the model's own, when the instances
+    have labels), `agreement` (`gradient` and `leave_one_out`, each with `pearson`, `kendall`,
+    `spearman` and `topk_kendall` summaries, `kendall_significant` and the `skipped` counts),
+    `sharpness` (`entropy`, `entropy_normalised`), `faithfulness` (per ranking `attention`,
+    `gradient`, `random` and measure: the `aopc` summary and the mean `by_fraction`),
+    `robustness` (accuracy per target and eps), `permutation` (median TVD per instance: its
+    distribution), `adversarial` (max JSD per instance: its distribution) and `instances` (per
+    instance: tokens, label, prediction, attention, the importances, the measures and the check
+    results).
     """
     model.eval()
     _reset_metrics(model)
     generator = torch.Generator().manual_seed(seed)
-    names = ["gradient"] + (["leave_one_out"] if leave_one_out else [])
-    agreement = {name: AgreementAccumulator() for name in names}
+    collector = _MeasureCollector(
+        leave_one_out, faithfulness, _robustness_eps(robustness_eps), fractions, seed
+    )
     rows: List[Dict[str, Any]] = []
     permutation_tvds: List[float] = []
     adversarial_jsds: List[float] = []
-    for chunk, tensors, state, weights, chunk_rows in explained_chunks(model, instances, batch_size):
-        loo = (
-            leave_one_out_importance_for_tensors(model, tensors)
-            if leave_one_out
-            else [None] * len(chunk)
-        )
+    for chunk, tensors, state, weights, chunk_rows in explained_chunks(
+        model, instances, batch_size, gradient
+    ):
+        collector.add(model, tensors, chunk_rows)
         permutation = permutation_output_change(
             model, state, weights, num_permutations, generator=generator
         )
@@ -159,21 +421,28 @@ def attention_report(
             model, state, weights, tvd_threshold, adversarial_steps, generator=generator
         )
         for i, row in enumerate(chunk_rows):
-            attention = row["attention"]
-            row["leave_one_out"] = loo[i]
             row["permutation_median_tvd"] = float(permutation[i])
             row["adversarial_max_jsd"] = float(adversarial[i])
-            for name in names:
-                result = agreement[name].add(attention, row[name])
-                row[f"{name}_pearson"] = result[0] if result else None
-                row[f"{name}_kendall"] = result[1] if result else None
             permutation_tvds.append(row["permutation_median_tvd"])
             adversarial_jsds.append(row["adversarial_max_jsd"])
             rows.append(row)
-    return {
+    report: Dict[str, Any] = {
         "num_instances": len(rows),
+        "gradient_measure": gradient,
         "metrics": model.get_metrics(reset=True) if any(r["label"] for r in rows) else {},
-        "agreement": {name: agreement[name].summary() for name in names},
+        "agreement": {name: collector.agreement[name].summary() for name in collector.names},
+        "sharpness": {
+            "entropy": distribution(collector.entropy),
+            "entropy_normalised": distribution(
+                [v for v in collector.entropy_normalised if v is not None]
+            ),
+        },
+    }
+    if faithfulness:
+        report["faithfulness"] = collector.faithfulness_summary()
+    if collector.labelled:
+        report["robustness"] = collector.robust_accuracy()
+    report.update({
         "permutation": {
             "num_permutations": num_permutations,
             "median_tvd": distribution(permutation_tvds),
@@ -184,7 +453,63 @@ def attention_report(
             "max_jsd": distribution(adversarial_jsds),
         },
         "instances": rows,
+    })
+    return report
+
+
+def _mean(values: Sequence[Optional[float]]) -> Optional[float]:
+    return summarize(values)["mean"]  # type: ignore
+
+
+def study_measures(
+    model: AttentionModel,
+    instances: List[Instance],
+    batch_size: int = 32,
+    robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
+    seed: int = 0,
+) -> Dict[str, Optional[float]]:
+    """
+    The summary numbers of a model on labelled instances that a study needs, as one flat dict
+    (keys: `study_measure_names(robustness_eps)`, descriptions: `MEASURE_DESCRIPTIONS`): the
+    model's metrics, the agreement of attention with gradient importance (attention detached, Jain &
+    Wallace's) and leave-one-out importance, the attention's entropy, ERASER's comprehensiveness and
+    sufficiency AOPC of the attention, gradient and random rankings, and the robust accuracy under
+    worst-case perturbations of the attention scores and word embeddings (`robustness_eps` as in
+    `attention_report`). Means over the instances (`None` where a measure is defined for none).
+    No permutation or adversarial-attention checks and no per-instance rows.
+    """
+    model.eval()
+    _reset_metrics(model)
+    eps = _robustness_eps(robustness_eps)
+    collector = _MeasureCollector(True, True, eps, AOPC_FRACTIONS, seed)
+    labelled = False
+    for _, tensors, _, _, rows in explained_chunks(model, instances, batch_size):
+        collector.add(model, tensors, rows)
+        labelled = labelled or "label" in tensors
+    metrics = model.get_metrics(reset=True) if labelled else {}
+    result: Dict[str, Optional[float]] = {
+        name: (float(metrics[name]) if name in metrics else None) for name in ("accuracy", "f1", "auc")
     }
+    gradient, loo = collector.agreement["gradient"], collector.agreement["leave_one_out"]
+    for measure in ("pearson", "kendall", "spearman"):
+        result[f"gradient_{measure}"] = _mean(gradient.values[measure])
+    result["gradient_kendall_significant"] = gradient.significant_share()
+    result["gradient_topk_kendall"] = _mean(gradient.values["topk_kendall"])
+    result["loo_pearson"] = _mean(loo.values["pearson"])
+    result["loo_kendall"] = _mean(loo.values["kendall"])
+    result["entropy"] = _mean(collector.entropy)
+    result["entropy_normalised"] = _mean(collector.entropy_normalised)
+    for ranking in RANKINGS:
+        for measure in FAITHFULNESS_MEASURES:
+            curves = collector.curves[ranking][measure]
+            result[f"{measure}_aopc_{ranking}"] = (
+                float(numpy.mean([curve.mean() for curve in curves])) if curves else None
+            )
+    robust = collector.robust_accuracy()
+    for target in ROBUSTNESS_TARGETS:
+        for value in eps[target]:
+            result[f"robust_accuracy_{target}_eps{_eps_key(value)}"] = robust[target][_eps_key(value)]
+    return {name: result[name] for name in study_measure_names(robustness_eps)}
 
 
 def rationale_report(

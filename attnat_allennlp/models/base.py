@@ -183,11 +183,18 @@ class AttentionModel(Model):
         return replace(state, embeddings=embeddings, **encoded)
 
     def logits_from_scores(
-        self, state: AttentionState, score_perturbation: Optional[torch.Tensor] = None
+        self,
+        state: AttentionState,
+        score_perturbation: Optional[torch.Tensor] = None,
+        detach_attention: bool = False,
     ):
-        """Returns `(logits, weights)`, re-running only the attention head."""
+        """
+        Returns `(logits, weights)`, re-running only the attention head. With `detach_attention`
+        the attention weights are treated as constants by autograd (gradients reach the inputs only
+        through the attended states), as Jain & Wallace's gradient importance has it.
+        """
         weights, context = self.attention_encoder.pool(
-            state.states, state.scores, state.mask, score_perturbation
+            state.states, state.scores, state.mask, score_perturbation, detach_attention
         )
         logits = self._output_logits(context, state)
         if state.label_mask is not None:

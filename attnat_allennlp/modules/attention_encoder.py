@@ -124,15 +124,20 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
         scores: torch.Tensor,
         mask: torch.BoolTensor,
         score_perturbation: Optional[torch.Tensor] = None,
+        detach_attention: bool = False,
     ):
         """
         Returns `(weights, context)` for the scores plus an optional perturbation `(batch, seq_len)`.
-        Padding gets exactly zero weight whatever the perturbation holds there.
+        Padding gets exactly zero weight whatever the perturbation holds there. With
+        `detach_attention` the weights are constants for autograd (no gradient flows through the
+        attention path, only through `states`), as in Jain & Wallace's gradient importance.
         """
         if score_perturbation is not None:
             scores = scores + score_perturbation
         weights = util.masked_softmax(scores, mask, memory_efficient=True)
         weights = weights.masked_fill(~mask, 0.0)
+        if detach_attention:
+            weights = weights.detach()
         return weights, util.weighted_sum(states, weights)
 
     def forward_with_attention(

@@ -43,6 +43,10 @@ class AttentionStudyCommand(Subcommand):
         subparser.add_argument(
             "-o", "--overrides", type=str, default="", help="overrides of the study file (JSON)"
         )
+        subparser.add_argument(
+            "--techniques", nargs="+", default=None,
+            help="run only these techniques of the study now (the rest of runs.csv is kept)",
+        )
         subparser.add_argument("--no-progress", action="store_true", help="no progress bar")
         subparser.set_defaults(func=study_from_args)
         return subparser
@@ -52,6 +56,11 @@ def study_from_args(args: argparse.Namespace) -> None:
     if args.jobs < 1 or args.threads < 1:
         raise ConfigurationError(f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}")
     study = read_study(args.study_file, json.loads(args.overrides) if args.overrides else None)
+    if getattr(args, "techniques", None):
+        unknown = sorted(set(args.techniques) - set(study.techniques))
+        if unknown:
+            raise ConfigurationError(f"--techniques {unknown} are not in {args.study_file}: {study.techniques}")
+        study.techniques = [t for t in study.techniques if t in args.techniques]
     logger.info(
         "study %s: %d datasets, %d techniques, %d seeds, %d runs in all",
         args.study_file, len(study.datasets), len(study.techniques), len(study.seeds), study.num_runs(),

@@ -193,7 +193,10 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     )
     for dataset in study.datasets:  # every config must exist before anything trains
         for technique in study.techniques:
-            dataset.technique_config(technique)
+            try:
+                dataset.technique_config(technique)
+            except ConfigurationError as error:
+                raise ConfigurationError(f"{where}: dataset {dataset.name}: {error}") from None
     return study
 
 

@@ -28,16 +28,17 @@ def setup(trained):
     return path, model, archive.validation_dataset_reader, instances
 
 
-def test_gradient_importance_is_normalised_and_matches_allennlp_gradients(setup):
+def test_gradient_through_attention_is_normalised_and_matches_allennlp_gradients(setup):
     path, model, reader, instances = setup
-    importance = gradient_importance(model, instances, batch_size=4)
+    importance = gradient_importance(model, instances, batch_size=4, detach_attention=False)
     predictor = Predictor.from_path(path, "attnat_classifier", import_plugins=False)
     embedder = model._text_field_embedder
     for instance, values in zip(instances, importance):
         assert len(values) == len(instance["tokens"].tokens)
         assert sum(values) == pytest.approx(1.0)
         assert min(values) >= 0
-        # allennlp's gradient of the loss of the predicted label, times the embeddings.
+        # allennlp's gradient of the loss of the predicted label (through attention), times the
+        # embeddings.
         outputs = model.forward_on_instance(instance)
         [labeled] = predictor.predictions_to_labeled_instances(instance, outputs)
         gradient = predictor.get_gradients([labeled])[0]["grad_input_1"][0]
