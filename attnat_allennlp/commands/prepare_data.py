@@ -121,14 +121,20 @@ def read_lines(path: Path) -> List[str]:
 def labelled_texts(reader: TextClassificationReader, path: Path) -> List[Dict[str, str]]:
     """`{"text", "label"}` of every example of `path`, labels mapped as the reader maps them."""
     records = []
-    for _, example in reader._examples(str(path)):
+    blank = 0
+    for _, example in reader.examples(str(path)):
         if isinstance(example, SkipExample):
+            continue
+        if not example["text"].strip():
+            blank += 1
             continue
         try:
             label = reader.map_label(example["label"])
         except SkipExample:
             continue
         records.append({"text": example["text"], "label": label})
+    if blank:
+        logger.warning("%s: skipped %d examples whose text is empty or only whitespace", path, blank)
     return records
 
 
@@ -338,7 +344,8 @@ DATASETS: Dict[str, DatasetRecipe] = {
     "20news": DatasetRecipe(
         "http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
         prepare_20news,
-        "20news-bydate baseball (0) vs hockey (1), mail headers removed -> jsonl; dev carved from train.",
+        "20news-bydate baseball (0) vs hockey (1), headers, footers and quoted replies removed -> jsonl; "
+        "dev carved from train.",
     ),
     "agnews": DatasetRecipe(
         # Zhang et al.'s files live on Google Drive; this is fast.ai's copy of the same archive.

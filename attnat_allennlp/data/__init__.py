@@ -1,2 +1,3 @@
 from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
+from attnat_allennlp.data.pretrained_transformer import PretrainedTransformerIndexer, PretrainedTransformerTokenizer
 from attnat_allennlp.data.dataset_readers import *  # noqa: F401,F403

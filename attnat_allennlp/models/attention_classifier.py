@@ -78,11 +78,12 @@ class AttentionClassifier(AttentionModel):
 
     def _encode(self, embeddings, masks) -> Dict[str, Any]:
         mask = masks["tokens"]
-        states = self._seq2vec_encoder.encode(embeddings["tokens"], mask)
+        states, self_attention = self._seq2vec_encoder.encode_with_self_attention(embeddings["tokens"], mask)
         return {
             "states": states,
             "mask": mask,
             "scores": self._seq2vec_encoder.score(states, mask),
+            "self_attention": self_attention,
         }
 
     def _output_logits(self, context: torch.Tensor, state: AttentionState) -> torch.Tensor:

@@ -115,12 +115,13 @@ class AttentionPairClassifier(AttentionModel):
             hypothesis_states, masks["hypothesis"], self._hypothesis_encoder.is_bidirectional()
         )
         mask = masks["premise"]
-        states = self._premise_encoder.encode(embeddings["premise"], mask)
+        states, self_attention = self._premise_encoder.encode_with_self_attention(embeddings["premise"], mask)
         return {
             "states": states,
             "mask": mask,
             "scores": self._premise_encoder.score(states, mask, query),
             "query": query,
+            "self_attention": self_attention,
         }
 
     def _output_logits(self, context: torch.Tensor, state: AttentionState) -> torch.Tensor:

@@ -10,6 +10,7 @@ from allennlp.nn import InitializerApplicator, util
 from allennlp.training.metrics import Metric
 
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
+from attnat_allennlp.modules.transformer import SelfAttentionState
 
 # A large finite negative logit for answers outside the candidates: finite so that KL terms and
 # fp16 autocast stay free of inf - inf.
@@ -32,6 +33,8 @@ class AttentionState:
     query : the query vector of pair models, `None` for single-text models.
     label : the gold labels `(batch,)`, `None` for unlabeled data.
     label_mask : which labels are allowed per example `(batch, num_labels)` (QA candidates), or `None`.
+    self_attention : the self-attention of the attended field's encoder when it is a Transformer
+        (`SelfAttentionState`: each layer's input and pre-softmax scores), else `None`.
     features : extra input features of the tokens of a text field, `(batch, len, num_features)`
         (e.g. the exact-match flags of the pair model): concatenated to the word embeddings before
         the encoder, never perturbed.
@@ -47,6 +50,7 @@ class AttentionState:
     label: Optional[torch.Tensor] = None
     label_mask: Optional[torch.BoolTensor] = None
     features: Dict[str, torch.Tensor] = field(default_factory=dict)
+    self_attention: Optional[SelfAttentionState] = None
 
     @property
     def batch_size(self) -> int:
@@ -200,6 +204,24 @@ class AttentionModel(Model):
         if state.label_mask is not None:
             logits = logits.masked_fill(~state.label_mask, _EXCLUDED_LOGIT)
         return logits, weights
+
+    def rerun_from_self_attention(
+        self, state: AttentionState, perturbations: Dict[int, torch.Tensor]
+    ) -> AttentionState:
+        """
+        A new state for the self-attention scores of the attended field's Transformer plus
+        `perturbations` (`{layer: (batch, heads, seq_len, seq_len)}`): re-runs the layers from the
+        lowest perturbed one up and the pooling scores, never the embeddings or the layers below.
+        """
+        encoder = self.attention_encoder.self_attention_encoder
+        if encoder is None or state.self_attention is None:
+            raise ConfigurationError(
+                "perturbing self-attention needs a Transformer encoder (attnat_transformer or "
+                "attnat_pretrained_transformer) inside the attention encoder"
+            )
+        states = encoder.rerun(state.self_attention, perturbations)
+        scores = self.attention_encoder.score(states, state.mask, state.query)
+        return replace(state, states=states, scores=scores)
 
     def task_loss(self, logits: torch.Tensor, state: AttentionState) -> torch.Tensor:
         if state.label is None:

@@ -1,1 +1,3 @@
 from attnat_allennlp.modules.attention_encoder import AttentionOutput, AttentionSeq2VecEncoder
+from attnat_allennlp.modules.transformer import SelfAttentionEncoder, SelfAttentionState, TransformerEncoder
+from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder, PretrainedWordEmbeddings

@@ -1,10 +1,12 @@
 import math
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules import Seq2SeqEncoder, Seq2VecEncoder
 from allennlp.nn import util
+
+from attnat_allennlp.modules.transformer import SelfAttentionEncoder, SelfAttentionState
 
 
 class AttentionOutput(NamedTuple):
@@ -92,6 +94,19 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
     def encode(self, embedded: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
         """The Seq2Seq encoder states `(batch, seq_len, encoder_dim)`."""
         return self._encoder(embedded, mask)
+
+    @property
+    def self_attention_encoder(self) -> Optional[SelfAttentionEncoder]:
+        """The Seq2Seq encoder when it is a Transformer with perturbable self-attention, else `None`."""
+        return self._encoder if isinstance(self._encoder, SelfAttentionEncoder) else None
+
+    def encode_with_self_attention(
+        self, embedded: torch.Tensor, mask: torch.BoolTensor
+    ) -> Tuple[torch.Tensor, Optional[SelfAttentionState]]:
+        """`(states, self-attention state)`, the latter `None` unless the encoder is a Transformer."""
+        if self.self_attention_encoder is None:
+            return self.encode(embedded, mask), None
+        return self.self_attention_encoder.forward_with_self_attention(embedded, mask)
 
     def score(
         self,

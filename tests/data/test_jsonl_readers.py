@@ -24,16 +24,22 @@ def test_text_classification_counts_skips(tmp_path, caplog):
             {"text": "   ", "label": "neg"},
             {"text": "A very long text indeed .", "label": "neg"},
             {"text": "Dull.", "label": "meh"},
-            {"text": "No label here."},
         ],
     )
     reader = JsonlTextClassificationReader(max_tokens=4, label_map={"pos": "1", "neg": "0"})
     with caplog.at_level(logging.WARNING):
         instances = list(reader.read(path))
-    assert [i.fields.get("label") and i["label"].label for i in instances] == ["1", None]
+    assert [i["label"].label for i in instances] == ["1", "0"]
+    assert instances[1]["metadata"]["tokens"] == ["a", "very", "long", "text"]
     assert "Read 2 instances" in caplog.text
-    assert "1 empty texts" in caplog.text
-    assert "1 examples with labels outside label_map" in caplog.text
+    assert "skipped 1 empty texts, 1 examples with labels outside label_map" in caplog.text
+    assert "truncated 1 texts to 4 tokens" in caplog.text
+    caplog.clear()
+    skipping = JsonlTextClassificationReader(
+        max_tokens=4, long_texts="skip", label_map={"pos": "1", "neg": "0"}
+    )
+    with caplog.at_level(logging.WARNING):
+        assert [i["label"].label for i in skipping.read(path)] == ["1"]
     assert "1 texts longer than 4 tokens" in caplog.text
 
 

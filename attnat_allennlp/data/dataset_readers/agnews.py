@@ -8,6 +8,7 @@ from allennlp.data import DatasetReader
 from attnat_allennlp.data.dataset_readers.base import (
     DataFormatError,
     TextClassificationReader,
+    decode_line,
     local_path,
 )
 
@@ -47,10 +48,8 @@ class AgNewsReader(TextClassificationReader):
     def __init__(self, label_map: Optional[Dict[str, str]] = None, **kwargs) -> None:
         super().__init__(label_map=label_map or {"1": "0", "3": "1"}, **kwargs)
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
-        with open(
-            local_path(file_path), encoding="utf-8", newline=""
-        ) as handle:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+        with open(local_path(file_path), encoding="utf-8-sig", newline="") as handle:
             rows = csv.reader(handle)
             line_number = 1
             try:
@@ -68,3 +67,9 @@ class AgNewsReader(TextClassificationReader):
                     yield location, {"text": text, "label": label}
             except csv.Error as error:
                 raise DataFormatError(f"{file_path}:{line_number}", f"malformed CSV ({error})") from None
+            except UnicodeDecodeError:
+                # The csv module reads ahead; find the line again to name it and the byte.
+                with open(local_path(file_path), "rb") as raw_lines:
+                    for number, raw in enumerate(raw_lines, start=1):
+                        decode_line(raw, f"{file_path}:{number}", first=number == 1)
+                raise

@@ -47,7 +47,7 @@ class BabiReader(PairReader):
         `AttentionDatasetReader`; `exact_match` as in `PairReader`.
     """
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         for story in read_babi_stories(file_path):
             sentences: List[str] = []
             for location, _, text in story:

@@ -35,6 +35,31 @@ class DataFormatError(ConfigurationError):
 
     def __init__(self, location: str, problem: str) -> None:
         super().__init__(f"{location}: {problem}")
+        self.location = location
+
+
+class BadValue(Exception):
+    """
+    Raised by `text_to_instance` (and its helpers) for a value it cannot use; `_read` turns it into a
+    `DataFormatError` naming the file and line, the predictors into an `error` of that input.
+    """
+
+
+def describe_labels(labels: Iterable[str], limit: int = 20) -> str:
+    """`'0', '1'` (at most `limit` labels, then how many more)."""
+    labels = sorted(labels)
+    shown = ", ".join(repr(label) for label in labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def _normal_label(label: str) -> str:
+    return " ".join(label.split()).lower()
+
+
+def near_duplicate(label: str, labels: Iterable[str]) -> Optional[str]:
+    """A label of `labels` that differs from `label` only in case or spaces, if there is one."""
+    normal = _normal_label(label)
+    return next((other for other in labels if other != label and _normal_label(other) == normal), None)
 
 
 class AttentionDatasetReader(DatasetReader):
@@ -45,8 +70,17 @@ class AttentionDatasetReader(DatasetReader):
     line; empty texts, unknown labels and over-long texts are skipped and counted in one log line
     per file.
 
-    Subclasses implement `_examples(file_path)`, yielding `(location, kwargs of text_to_instance)`,
+    Subclasses implement `examples(file_path)`, yielding `(location, kwargs of text_to_instance)`,
     or `(location, SkipExample(reason))` for an example they already know to skip.
+
+    Checks that `read` makes of every file: a file without any example is an error naming it; a
+    text that is not a string, a non-UTF-8 byte, or an unlabeled example in a file whose earlier
+    examples have labels (or the reverse) is a `DataFormatError` naming file and line (a UTF-8
+    byte order mark is read, not rejected); labels that differ only in case or spaces are a
+    warning naming both spellings; a text far longer than the texts before it (more than 20 times
+    their mean, over 1,000 tokens) is a warning, once a file. Once `restrict_labels` has been called
+    (the `attnat` training loop calls it with the labels of the training file), a label outside
+    those is an error naming file, line and the known labels, or a counted skip (`unseen_labels`).
 
     # Parameters
 
@@ -54,50 +88,190 @@ class AttentionDatasetReader(DatasetReader):
         Defaults to spaCy's offline `blank:en` tokenizer with lower-casing and digits -> `qqq`.
     token_indexers : `Dict[str, TokenIndexer]`, optional (default = `{"tokens": SingleIdTokenIndexer()}`)
     max_tokens : `Optional[int]`, optional (default = `None`)
-        Skip (and count) examples whose attended text has more tokens than this, as Jain & Wallace
-        do for IMDB (400). `None` keeps everything.
+        The most tokens of the attended text; longer texts are truncated or skipped (`long_texts`),
+        and counted in the file's log line. `None` keeps everything.
+    long_texts : `str`, optional (default = `"truncate"`)
+        `"truncate"` keeps the first `max_tokens` tokens; `"skip"` drops the example, as Jain &
+        Wallace do for IMDB (400).
     label_map : `Optional[Dict[str, str]]`, optional (default = `None`)
         Maps raw labels to the labels the model sees; raw labels not in the map are skipped and
         counted. `None` keeps every label as it is.
+    unseen_labels : `str`, optional (default = `"error"`)
+        What a label outside the training labels (see `restrict_labels`) gets: `"error"` (naming
+        file, line and the known labels) or `"skip"` (counted in the file's log line).
     """
+
+    # Whether the labels of other files must be among those of the training file (`restrict_labels`);
+    # not for readers whose label namespace is open, such as CNN's entity markers.
+    labels_from_training = True
 
     def __init__(
         self,
         tokenizer: Optional[Tokenizer] = None,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
         max_tokens: Optional[int] = None,
+        long_texts: str = "truncate",
         label_map: Optional[Dict[str, str]] = None,
+        unseen_labels: str = "error",
         **kwargs,
     ) -> None:
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
+        if long_texts not in ("truncate", "skip"):
+            raise ConfigurationError(
+                f"dataset_reader.long_texts must be 'truncate' or 'skip', got {long_texts!r}"
+            )
+        if unseen_labels not in ("error", "skip"):
+            raise ConfigurationError(
+                f"dataset_reader.unseen_labels must be 'error' or 'skip', got {unseen_labels!r}"
+            )
+        if max_tokens is not None and max_tokens < 1:
+            raise ConfigurationError(f"dataset_reader.max_tokens must be positive, got {max_tokens}")
         self._tokenizer = tokenizer or JainWallaceTokenizer()
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
         self._max_tokens = max_tokens
+        self._long_texts = long_texts
         self._label_map = {str(k): str(v) for k, v in label_map.items()} if label_map else None
+        self._unseen_labels = unseen_labels
+        self._known_labels: Optional[Dict[str, str]] = None
+        self._known_labels_source = ""
+        # Per-file statistics of `_read` (updated by `tokenize` and `map_label` as well).
+        self._truncated = 0
+        self._lengths = [0, 0]  # number of texts, sum of their lengths
+        self._long_text_warned = False
+        self._location = "input"
 
-    # ---- helpers for subclasses -------------------------------------------------------------
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    # ---- for subclasses -----------------------------------------------------------------------
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
+        """
+        Yields `(location, kwargs of text_to_instance)` for each example of a file, location being
+        `"path:line"` (or the file of a one-file-an-example layout), or `(location,
+        SkipExample(reason))` for an example that is skipped. Nothing is tokenized here.
+        """
         raise NotImplementedError
+
+    # ---- labels -------------------------------------------------------------------------------
+    def labels_in(self, file_path: str) -> Dict[str, str]:
+        """
+        The (mapped) labels of a file with the location of each one's first example, in one pass
+        that tokenizes nothing; warns about labels that differ only in case or spaces. A file
+        without examples is an error naming it.
+        """
+        labels: Dict[str, str] = {}
+        count = 0
+        for location, example in self.examples(file_path):
+            count += 1
+            if isinstance(example, SkipExample) or example.get("label") is None:
+                continue
+            try:
+                label = self.map_label(example["label"])
+            except SkipExample:
+                continue
+            except BadValue as error:
+                raise DataFormatError(location, str(error)) from None
+            if label not in labels:
+                self._warn_near_duplicate(label, labels, location)
+                labels[label] = location
+        if count == 0:
+            raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
+        return labels
+
+    def restrict_labels(self, labels: Dict[str, str], source: str) -> None:
+        """
+        From now on, a label outside `labels` (label -> where it was first seen) is an error or a
+        counted skip (`unseen_labels`); `source` names where `labels` come from (the training file).
+        Readers whose `labels_from_training` is False ignore this.
+        """
+        if self.labels_from_training:
+            self._known_labels = dict(labels)
+            self._known_labels_source = source
+
+    def check_labels(self, file_path: str) -> int:
+        """
+        One pass over a file that tokenizes nothing: raises for an empty file, a malformed line or
+        (with `unseen_labels: "error"`) a label outside the known labels. Returns the number of
+        examples.
+        """
+        count = 0
+        for location, example in self.examples(file_path):
+            count += 1
+            if isinstance(example, SkipExample) or example.get("label") is None:
+                continue
+            try:
+                self.map_label(example["label"])
+            except SkipExample:
+                continue
+            except BadValue as error:
+                raise DataFormatError(location, str(error)) from None
+        if count == 0:
+            raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
+        return count
+
+    @staticmethod
+    def _warn_near_duplicate(label: str, labels: Dict[str, str], location: str) -> None:
+        other = near_duplicate(label, labels)
+        if other is not None:
+            logger.warning(
+                "%s: the label %r differs from the label %r (first at %s) only in case or "
+                "spaces; they are two different classes: fix the data or map them with "
+                "dataset_reader.label_map",
+                location, label, other, labels[other],
+            )
+
+    # ---- reading ------------------------------------------------------------------------------
+    def _counted_examples(self, file_path: str, total: List[int]) -> Iterator[Tuple[str, Any]]:
+        for item in self.examples(file_path):
+            total[0] += 1
+            yield item
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         skipped: Counter = Counter()
         count = 0
-        for location, example in self.shard_iterable(self._examples(file_path)):
+        total = [0]
+        self._truncated = 0
+        self._lengths = [0, 0]
+        self._long_text_warned = False
+        labels: Dict[str, str] = {}
+        labeled: Optional[Tuple[bool, str]] = None  # whether the first instance has a label, where
+        for location, example in self.shard_iterable(self._counted_examples(file_path, total)):
             if isinstance(example, SkipExample):
                 skipped[example.reason] += 1
                 continue
+            self._location = location
             try:
                 instance = self.text_to_instance(**example)
             except SkipExample as skip:
                 skipped[skip.reason] += 1
                 continue
+            except BadValue as error:
+                raise DataFormatError(location, str(error)) from None
+            label_field = instance.fields.get("label")
+            if labeled is None:
+                labeled = (label_field is not None, location)
+            elif labeled[0] != (label_field is not None):
+                raise DataFormatError(
+                    location,
+                    ("no label, but the examples before have one" if labeled[0] else
+                     "a label, but the examples before have none")
+                    + f" (first at {labeled[1]}): every example of a file has a label, or none has",
+                )
+            if label_field is not None:
+                label = str(label_field.label)  # type: ignore
+                if label not in labels:
+                    self._warn_near_duplicate(label, labels, location)
+                    labels[label] = location
             count += 1
             yield instance
+        if total[0] == 0:
+            raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
+        details = []
         if skipped:
-            details = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
-            logger.warning("Read %d instances from %s; skipped %s", count, file_path, details)
+            details.append("skipped " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
+        if self._truncated:
+            details.append(f"truncated {self._truncated} texts to {self._max_tokens} tokens")
+        if details:
+            logger.warning("Read %d instances from %s; %s", count, file_path, "; ".join(details))
         else:
             logger.info("Read %d instances from %s", count, file_path)
 
@@ -114,23 +288,67 @@ class AttentionDatasetReader(DatasetReader):
             else:
                 tokens = self._tokenizer.tokenize(" ".join(text)) if text else []
         else:
+            if text is not None and not isinstance(text, str):
+                raise BadValue(
+                    f"the text is {type(text).__name__} {json.dumps(text)[:80]}, expected a string"
+                )
             tokens = self._tokenizer.tokenize(text) if text else []
         if not tokens:
             raise SkipExample("empty texts")
-        if limit and self._max_tokens is not None and len(tokens) > self._max_tokens:
-            raise SkipExample(f"texts longer than {self._max_tokens} tokens")
+        if limit:
+            self._note_length(len(tokens))
+            if self._max_tokens is not None and len(tokens) > self._max_tokens:
+                if self._long_texts == "skip":
+                    raise SkipExample(f"texts longer than {self._max_tokens} tokens")
+                self._truncated += 1
+                tokens = tokens[: self._max_tokens]
         return tokens
 
+    def _note_length(self, length: int) -> None:
+        number, total = self._lengths
+        if (
+            not self._long_text_warned
+            and number >= 20
+            and length > 1000
+            and length > 20 * total / number
+        ):
+            self._long_text_warned = True
+            logger.warning(
+                "%s: a text of %d tokens, %.0f times the mean length of the %d texts before it; "
+                "dataset_reader.max_tokens (now %s) truncates or skips such texts (long_texts)",
+                getattr(self, "_location", "input"), length, length * number / total, number,
+                self._max_tokens,
+            )
+        self._lengths = [number + 1, total + length]
+
     def map_label(self, raw: Any) -> Optional[str]:
-        """The label for a raw label, `None` for `None`; raises `SkipExample` for unknown ones."""
+        """
+        The label for a raw label, `None` for `None`; raises `SkipExample` for one outside
+        `label_map`, and for one outside the known labels (`restrict_labels`) `BadValue` or
+        `SkipExample` (`unseen_labels`).
+        """
         if raw is None:
             return None
+        if isinstance(raw, (list, dict)):
+            raise BadValue(f"the label is {type(raw).__name__} {json.dumps(raw)[:80]}, expected a string")
         raw = str(raw)
         if self._label_map is None:
-            return raw
-        if raw not in self._label_map:
+            label = raw
+        elif raw not in self._label_map:
             raise SkipExample("examples with labels outside label_map")
-        return self._label_map[raw]
+        else:
+            label = self._label_map[raw]
+        if self._known_labels is not None and label not in self._known_labels:
+            if self._unseen_labels == "skip":
+                raise SkipExample("examples with labels not in the training data")
+            similar = near_duplicate(label, self._known_labels)
+            hint = f" (it differs from {similar!r} only in case or spaces)" if similar else ""
+            raise BadValue(
+                f"the label {label!r} is not one of the labels of the training data "
+                f"{self._known_labels_source} ({describe_labels(self._known_labels)}){hint}; "
+                "fix the file, or skip such examples with dataset_reader.unseen_labels: \"skip\""
+            )
+        return label
 
     def apply_token_indexers(self, instance: Instance) -> None:
         for field in instance.fields.values():
@@ -146,13 +364,43 @@ def local_path(file_path: str) -> str:
     return cached_path(file_path, extract_archive="!" in file_path)
 
 
+def decode_line(raw: bytes, location: str, first: bool = False) -> str:
+    """
+    A line of a UTF-8 file as text (a byte order mark on the first line is dropped); a byte that is
+    not UTF-8 raises a `DataFormatError` naming the location and the column.
+    """
+    try:
+        return raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as error:
+        raise DataFormatError(
+            location,
+            f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8 "
+            "(convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)",
+        ) from None
+
+
+def read_text(path: Any, location: str) -> str:
+    """The text of a whole UTF-8 file (a byte order mark dropped), errors naming `location`."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    lines = raw.split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        decode_line(line, f"{location}:{number}", first=number == 1)
+    return raw.decode("utf-8-sig")
+
+
 def numbered_lines(file_path: str, skip_blank: bool = True) -> Iterator[Tuple[str, str]]:
-    """Yields `("path:line", line without its newline)` for the lines of a (cached) file."""
-    with open(local_path(file_path), encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
+    """
+    Yields `("path:line", line without its newline)` for the lines of a (cached) UTF-8 file; a
+    byte order mark is dropped, a byte that is not UTF-8 raises a `DataFormatError` naming the line.
+    """
+    with open(local_path(file_path), "rb") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            location = f"{file_path}:{line_number}"
+            line = decode_line(raw, location, first=line_number == 1).rstrip("\r\n")
             if skip_blank and not line.strip():
                 continue
-            yield f"{file_path}:{line_number}", line.rstrip("\n")
+            yield location, line
 
 
 def read_jsonl(file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
@@ -173,11 +421,21 @@ def require(record: Dict[str, Any], key: str, location: str) -> Any:
     return record[key]
 
 
+def require_text(record: Dict[str, Any], key: str, location: str) -> Optional[str]:
+    """`require`, and the value must be a string (or null, an empty text)."""
+    value = require(record, key, location)
+    if value is not None and not isinstance(value, str):
+        raise DataFormatError(
+            location, f"field {key!r} is {type(value).__name__} {json.dumps(value)[:80]}, expected a string"
+        )
+    return value
+
+
 class TextClassificationReader(AttentionDatasetReader):
     """
     The base of every single-text reader here: `text_to_instance(text, label)` gives the fields
     `tokens` (`TextField`), `label` (`LabelField`, when there is one) and `metadata` (the token
-    strings). Subclasses only say how to find `(text, label)` pairs in their files (`_examples`).
+    strings). Subclasses only say how to find `(text, label)` pairs in their files (`examples`).
     Parameters as in `AttentionDatasetReader`.
     """
 

@@ -9,6 +9,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     PairReader,
     SkipExample,
     local_path,
+    read_text,
 )
 
 _MARKER = re.compile(r"(@entity\d+|@placeholder)")
@@ -49,7 +50,7 @@ def parse_question_file(path: Path, location: str) -> Dict[str, Any]:
     lines, as blocks separated by blank lines. Returns `passage`, `question`, `answer` and
     `entities` (marker -> name); raises `DataFormatError` when a block is missing.
     """
-    blocks = path.read_text(encoding="utf-8").strip("\n").split("\n\n")
+    blocks = read_text(path, location).strip("\n").split("\n\n")
     if len(blocks) < 4:
         raise DataFormatError(
             location, f"expected url, passage, question, answer and entities; found {len(blocks)} blocks"
@@ -91,11 +92,14 @@ class CnnReader(PairReader):
         `AttentionDatasetReader`; `exact_match` as in `PairReader`.
     """
 
+    # The labels are entity markers: a test answer that is never a training answer is normal.
+    labels_from_training = False
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._tokenizer = MarkerPreservingTokenizer(self._tokenizer)
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
         root = Path(local_path(file_path))
         if root.is_dir():
             files = [(f"{file_path}/{p.name}", p) for p in sorted(root.glob("*.question"))]

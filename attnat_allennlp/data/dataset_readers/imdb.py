@@ -8,6 +8,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     DataFormatError,
     TextClassificationReader,
     local_path,
+    read_text,
 )
 
 _FILE_NAME = re.compile(r"^\d+_(\d+)\.txt$")
@@ -24,20 +25,26 @@ class ImdbReader(TextClassificationReader):
 
     Labels are `"1"` (pos) and `"0"` (neg); the `<br />` line breaks are replaced by spaces; the
     `unsup/` folder is not read. Files are read in sorted order (neg before pos). Jain & Wallace
-    keep reviews under 400 tokens: set `max_tokens` (the over-long ones are skipped and counted).
-    A file whose name is not `<id>_<rating>.txt` raises a `DataFormatError` naming it.
+    keep reviews under 400 tokens: set `max_tokens` (the over-long ones are skipped and counted,
+    since `long_texts` defaults to `"skip"` here). A file whose name is not `<id>_<rating>.txt`
+    raises a `DataFormatError` naming it.
 
     Registered as a `DatasetReader` with name "attnat_imdb".
 
     # Parameters
 
+    long_texts : `str`, optional (default = `"skip"`)
+        As in `AttentionDatasetReader`, but skipping by default, as the paper does.
     **kwargs
         `tokenizer`, `token_indexers`, `max_tokens`, `label_map` as in `AttentionDatasetReader`.
     """
 
     _POLARITIES = {"neg": "0", "pos": "1"}
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    def __init__(self, long_texts: str = "skip", **kwargs) -> None:
+        super().__init__(long_texts=long_texts, **kwargs)
+
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         root = Path(local_path(file_path))
         for folder, label in sorted(self._POLARITIES.items()):
             if not (root / folder).is_dir():
@@ -46,5 +53,5 @@ class ImdbReader(TextClassificationReader):
                 location = f"{file_path}/{folder}/{review.name}"
                 if not _FILE_NAME.match(review.name):
                     raise DataFormatError(location, "file name is not <id>_<rating>.txt")
-                text = _LINE_BREAK.sub(" ", review.read_text(encoding="utf-8"))
+                text = _LINE_BREAK.sub(" ", read_text(review, location))
                 yield location, {"text": text, "label": label}

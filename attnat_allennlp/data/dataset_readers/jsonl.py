@@ -8,6 +8,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     TextClassificationReader,
     read_jsonl,
     require,
+    require_text,
 )
 
 
@@ -16,7 +17,8 @@ class JsonlTextClassificationReader(TextClassificationReader):
     """
     Reads text classification data from JSON lines, one `{"text": ..., "label": ...}` object a
     line (the format of `../shared/data/rt-polarity` and of `allennlp prepare-attnat-data`'s
-    output). A line without a label gives an unlabeled instance.
+    output). A file without labels gives unlabeled instances; a file with some labels must have
+    them on every line.
 
     Registered as a `DatasetReader` with name "attnat_text_classification_jsonl".
 
@@ -33,9 +35,9 @@ class JsonlTextClassificationReader(TextClassificationReader):
         self._text_key = text_key
         self._label_key = label_key
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         for location, record in read_jsonl(file_path):
-            text = require(record, self._text_key, location)
+            text = require_text(record, self._text_key, location)
             yield location, {"text": text, "label": record.get(self._label_key)}
 
 
@@ -69,7 +71,7 @@ class JsonlNliReader(PairReader):
         super().__init__(**kwargs)
         self._keys = (premise_key, hypothesis_key, label_key)
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         premise_key, hypothesis_key, label_key = self._keys
         for location, record in read_jsonl(file_path):
             label = record.get(label_key)
@@ -77,7 +79,7 @@ class JsonlNliReader(PairReader):
                 yield location, SkipExample("pairs without a gold label")
                 continue
             yield location, {
-                "premise": require(record, premise_key, location),
-                "hypothesis": require(record, hypothesis_key, location),
+                "premise": require_text(record, premise_key, location),
+                "hypothesis": require_text(record, hypothesis_key, location),
                 "label": label,
             }

@@ -45,8 +45,9 @@ class NewsgroupsReader(TextClassificationReader):
 
     groups : `Optional[Dict[str, str]]`, optional (default = `{"rec.sport.baseball": "0", "rec.sport.hockey": "1"}`)
         Newsgroup folder -> label.
-    remove : `List[str]`, optional (default = `["headers"]`)
-        Any of `"headers"`, `"footers"`, `"quotes"`. (Jain & Wallace's notebook removes all three.)
+    remove : `List[str]`, optional (default = `["headers", "footers", "quotes"]`)
+        Any of `"headers"`, `"footers"`, `"quotes"`; the default removes all three, as Jain &
+        Wallace do.
     **kwargs
         `tokenizer`, `token_indexers`, `max_tokens`, `label_map` as in `AttentionDatasetReader`.
     """
@@ -54,7 +55,7 @@ class NewsgroupsReader(TextClassificationReader):
     def __init__(
         self,
         groups: Optional[Dict[str, str]] = None,
-        remove: List[str] = ("headers",),  # type: ignore
+        remove: List[str] = ("headers", "footers", "quotes"),  # type: ignore
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -64,7 +65,7 @@ class NewsgroupsReader(TextClassificationReader):
             raise ConfigurationError(f"remove: unknown parts {unknown}; choose from {sorted(_STRIPPERS)}")
         self._remove = [part for part in _STRIPPERS if part in remove]
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         root = Path(local_path(file_path))
         for group, label in sorted(self._groups.items()):
             if not (root / group).is_dir():

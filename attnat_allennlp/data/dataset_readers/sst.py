@@ -63,7 +63,7 @@ class SstReader(TextClassificationReader):
     def __init__(self, label_map: Optional[Dict[str, str]] = None, **kwargs) -> None:
         super().__init__(label_map=label_map or _BINARY, **kwargs)
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
         for location, line in numbered_lines(file_path):
             try:
                 tree = Tree.fromstring(line)

@@ -6,7 +6,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     TextClassificationReader,
     numbered_lines,
     read_jsonl,
-    require,
+    require_text,
 )
 
 
@@ -30,10 +30,10 @@ class UnlabeledTextReader(TextClassificationReader):
         super().__init__(**kwargs)
         self._text_key = text_key
 
-    def _examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         if file_path.endswith(".jsonl"):
             for location, record in read_jsonl(file_path):
-                yield location, {"text": require(record, self._text_key, location)}
+                yield location, {"text": require_text(record, self._text_key, location)}
         else:
             for location, line in numbered_lines(file_path, skip_blank=False):
                 yield location, {"text": line.strip()}

@@ -1,0 +1,144 @@
+"""
+Wordpiece tokenization and indexing for the pretrained Transformers, in place of allennlp 2.10.1's
+`pretrained_transformer` tokenizer and indexer, which fail with today's `transformers` (their
+special-token probe passes `add_special_tokens` twice: "add_special_tokens conflicts").
+"""
+from typing import Any, Dict, List, Optional
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Token, TokenIndexer, Tokenizer, Vocabulary
+from allennlp.data.token_indexers.token_indexer import IndexedTokenList
+
+
+@Tokenizer.register("attnat_pretrained_transformer")
+class PretrainedTransformerTokenizer(Tokenizer):
+    """
+    The (fast) tokenizer of a pretrained Transformer: wordpieces with the model's special tokens
+    (`[CLS] ... [SEP]`, `<s> ... </s>`), each `Token` carrying its id (`text_id`), and its character
+    offsets in the text (`idx`, `idx_end`; `None` for special tokens), from which the interpretability
+    code groups wordpieces back into words (`word_spans`).
+
+    Registered as a `Tokenizer` with name "attnat_pretrained_transformer".
+
+    # Parameters
+
+    model_name : `str`
+        A hub name or a local directory that `AutoTokenizer.from_pretrained` loads.
+    max_length : `Optional[int]`, optional (default = `None`)
+        Truncate to this many wordpieces (special tokens included); `None` means the model's limit.
+    tokenizer_kwargs : `Optional[Dict[str, Any]]`, optional (default = `None`)
+        More arguments of `from_pretrained`.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        max_length: Optional[int] = None,
+        tokenizer_kwargs: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        from transformers import AutoTokenizer
+
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(
+                model_name, use_fast=True, **(tokenizer_kwargs or {})
+            )
+        except OSError as error:
+            raise ConfigurationError(f"cannot load the tokenizer of {model_name!r}: {error}") from error
+        if not self._tokenizer.is_fast:
+            raise ConfigurationError(f"{model_name} has no fast tokenizer (needed for the offsets)")
+        limit = self._tokenizer.model_max_length
+        self._max_length = max_length or (limit if limit and limit < 100_000 else None)
+        self._special_ids = set(self._tokenizer.all_special_ids)
+
+    def tokenize(self, text: str) -> List[Token]:
+        encoding = self._tokenizer(
+            text,
+            add_special_tokens=True,
+            return_offsets_mapping=True,
+            truncation=self._max_length is not None,
+            max_length=self._max_length,
+        )
+        pieces = self._tokenizer.convert_ids_to_tokens(encoding["input_ids"])
+        tokens = []
+        for piece, token_id, (start, end) in zip(pieces, encoding["input_ids"], encoding["offset_mapping"]):
+            special = token_id in self._special_ids and start == end
+            tokens.append(
+                Token(
+                    text=piece,
+                    text_id=token_id,
+                    type_id=0,
+                    idx=None if special else start,
+                    idx_end=None if special else end,
+                )
+            )
+        return tokens
+
+
+def word_spans(tokens: List[Token]) -> List[List[int]]:
+    """
+    Groups wordpieces into words by their character offsets: a piece that starts where the previous
+    one ended continues its word. Returns the piece indices of each word; special tokens (no offsets)
+    belong to no word. Tokens without offsets at all (a word tokenizer) are one word each.
+    """
+    if all(getattr(token, "idx", None) is None for token in tokens):
+        return [[index] for index in range(len(tokens))]
+    words: List[List[int]] = []
+    previous_end: Optional[int] = None
+    for index, token in enumerate(tokens):
+        if token.idx is None:
+            previous_end = None
+            continue
+        if previous_end is not None and token.idx == previous_end and words:
+            words[-1].append(index)
+        else:
+            words.append([index])
+        previous_end = token.idx_end
+    return words
+
+
+@TokenIndexer.register("attnat_pretrained_transformer")
+class PretrainedTransformerIndexer(TokenIndexer):
+    """
+    Indexes the wordpieces of the `attnat_pretrained_transformer` tokenizer by their own ids
+    (`text_id`), with an explicit mask (so that an id 0, RoBERTa's `<s>`, is not taken for padding)
+    and segment ids. Adds nothing to the vocabulary. Feeds `attnat_pretrained_word_embeddings`.
+
+    Registered as a `TokenIndexer` with name "attnat_pretrained_transformer".
+
+    # Parameters
+
+    token_min_padding_length : `int`, optional (default = `0`)
+    """
+
+    def __init__(self, token_min_padding_length: int = 0) -> None:
+        super().__init__(token_min_padding_length)
+
+    def count_vocab_items(self, token: Token, counter: Dict[str, Dict[str, int]]):
+        pass
+
+    def tokens_to_indices(self, tokens: List[Token], vocabulary: Vocabulary) -> IndexedTokenList:
+        ids = [token.text_id for token in tokens]
+        if any(token_id is None for token_id in ids):
+            raise ConfigurationError(
+                "the attnat_pretrained_transformer indexer needs wordpieces with ids: use the "
+                "attnat_pretrained_transformer tokenizer"
+            )
+        return {
+            "token_ids": ids,
+            "mask": [True] * len(ids),
+            "type_ids": [token.type_id or 0 for token in tokens],
+        }
+
+    def get_empty_token_list(self) -> IndexedTokenList:
+        return {"token_ids": [], "mask": [], "type_ids": []}
+
+    def as_padded_tensor_dict(
+        self, tokens: IndexedTokenList, padding_lengths: Dict[str, int]
+    ) -> Dict[str, torch.Tensor]:
+        result = {}
+        for key, values in tokens.items():
+            length = padding_lengths[key]
+            padded = list(values[:length]) + [False if key == "mask" else 0] * max(0, length - len(values))
+            result[key] = torch.tensor(padded, dtype=torch.bool if key == "mask" else torch.long)
+        return result

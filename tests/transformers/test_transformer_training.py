@@ -1,0 +1,43 @@
+"""The Transformer configs train, save and predict: from scratch and from the tiny "pretrained" BERT."""
+import json
+
+import pytest
+from allennlp.commands.train import train_model
+from allennlp.models.archival import load_archive
+from allennlp.predictors import Predictor
+
+from conftest import load_pretrained_config
+from helpers import FIXTURE_PATHS, FIXTURE_DATA, train_config
+
+SMALL = {"trainer.num_epochs": 1, "data_loader.batch_sampler.batch_size": 8}
+SCRATCH = {
+    "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
+    "model.text_field_embedder.token_embedders.tokens.embedding_dim": 12,
+    "model.seq2vec_encoder.encoder.input_dim": 12,
+    "model.seq2vec_encoder.encoder.hidden_dim": 8,
+    "model.seq2vec_encoder.encoder.feedforward_dim": 16,
+    "model.seq2vec_encoder.encoder.num_heads": 2,
+    "model.seq2vec_encoder.attention_dim": 8,
+}
+
+
+def test_scratch_vanilla_trains_and_predicts(tmp_path):
+    overrides = {**FIXTURE_PATHS["rt_polarity"], **SMALL, **SCRATCH}
+    model = train_config("rt_polarity_transformer_vanilla", tmp_path, overrides)
+    assert model.attention_encoder.self_attention_encoder.num_layers == 2
+    predictor = Predictor.from_archive(load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier")
+    output = predictor.predict_json({"text": "A master class of cinema ."})
+    assert output["tokens"] == ["a", "master", "class", "of", "cinema", "."]
+    assert len(output["attention"]) == 6
+    assert sum(output["attention"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_pretrained_vanilla_trains_and_predicts(tmp_path, tiny_bert):
+    params = load_pretrained_config(
+        "rt_polarity_pretrained_transformer_vanilla", tiny_bert, {**FIXTURE_PATHS["rt_polarity"], **SMALL}
+    )
+    model = train_model(params, str(tmp_path))
+    assert model.attention_encoder.self_attention_encoder.num_heads == 2
+    predictor = Predictor.from_archive(load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier")
+    output = predictor.predict_json({"text": "A master class of cinema."})
+    print(output)

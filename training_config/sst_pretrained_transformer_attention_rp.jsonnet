@@ -1,0 +1,5 @@
+// A pretrained BERT-family model, fine-tuned; model_name is a hub name or a local directory
+// (a top-level argument: `(import 'sst_pretrained_transformer_attention_rp.jsonnet')(model_name='roberta-base')`).
+local tlib = import 'lib/transformer.libsonnet';
+function(model_name='bert-base-uncased', hidden_size=768)
+  tlib.pretrained(tlib.datasets['sst'], tlib.techniques.attention_rp, model_name, hidden_size=hidden_size)
