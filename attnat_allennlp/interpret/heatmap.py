@@ -23,7 +23,8 @@ img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
 _COLOURS = {"attention": (220, 38, 38), "gradient": (37, 99, 235)}
 
 
-def _cells(tokens: Sequence[str], values: Sequence[float], colour) -> str:
+def render_token_cells(tokens: Sequence[str], values: Sequence[float], colour) -> str:
+    """The tokens as HTML spans shaded in `colour` (RGB) by their value relative to the largest."""
     top = max(values) if values and max(values) > 0 else 1.0
     spans = []
     for token, value in zip(tokens, values):
@@ -50,7 +51,7 @@ def _example(number: int, row: Dict[str, Any]) -> str:
         if row.get(name) is not None:
             lines.append(
                 f'<tr><td class="name">{name}</td><td class="words">'
-                f"{_cells(row['tokens'], row[name], _COLOURS[name])}</td></tr>"
+                f"{render_token_cells(row['tokens'], row[name], _COLOURS[name])}</td></tr>"
             )
     return (
         f'<div class="example"><div class="meta">{" &middot; ".join(meta)}</div>'
