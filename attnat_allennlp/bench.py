@@ -16,7 +16,6 @@ import json
 import os
 import statistics
 import time
-from types import SimpleNamespace
 from typing import Dict, List
 
 import torch
@@ -32,7 +31,7 @@ from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationRe
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.perturbations import Perturbation
-from attnat_allennlp.training import AdversarialTrainingCallback
+from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 
 TECHNIQUES = ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat", "word_at", "word_iat", "word_vat"]
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
@@ -96,15 +95,12 @@ def main(argv: List[str] = None) -> Dict[str, Dict[str, float]]:
         model = build_model(vocab, args.glove, seed=0).to(device)
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
-        trainer = SimpleNamespace(
-            model=model, _scaler=None, _num_gradient_accumulation_steps=1,
-            _batches_in_epoch_completed=0, data_loader=batches, _use_amp=False,
-        )
+        trainer = TrainerStep(model)
         callback = None
         if name != "vanilla":
             perturbation = Perturbation.by_name(name)()
             callback = AdversarialTrainingCallback("", [perturbation])
-            callback.on_start(trainer)
+            callback.attach(model)
             if hasattr(perturbation, "fill_neighbours"):
                 # Word iAT searches each word's neighbours once, when a batch first contains it:
                 # a cost of the first epoch, timed here on its own rather than in the steps.
@@ -125,7 +121,7 @@ def main(argv: List[str] = None) -> Dict[str, Dict[str, float]]:
             if callback is None:
                 outputs["loss"].backward()
             else:
-                callback.on_backward(trainer, outputs, False)
+                callback.backward(trainer, outputs)
             optimizer.step()
         if device.type == "cuda":
             torch.cuda.synchronize()

@@ -1,4 +1,5 @@
 from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.base import TARGETS, CleanPass, Target, target_fields
 from attnat_allennlp.perturbations.attention_rp import AttentionRandomPerturbation
 from attnat_allennlp.perturbations.attention_at import AttentionAdversarialPerturbation
 from attnat_allennlp.perturbations.attention_iat import AttentionInterpretableAdversarialPerturbation

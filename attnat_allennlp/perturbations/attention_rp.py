@@ -1,9 +1,7 @@
 from typing import Optional
 
-import torch
-
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
 from attnat_allennlp.perturbations.util import Fields, random_fields
 
 
@@ -28,11 +26,7 @@ class AttentionRandomPerturbation(Perturbation):
         super().__init__(eps, weight)
 
     def perturb(
-        self,
-        model: AttentionModel,
-        state: AttentionState,
-        clean_gradient: Optional[Fields] = None,
-        clean_logits: Optional[torch.Tensor] = None,
+        self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
     ) -> Fields:
         fields, masks = self.target_fields(state)
-        return random_fields({k: v.detach() for k, v in fields.items()}, masks, self.eps)
+        return random_fields(detach_fields(fields), masks, self.eps)

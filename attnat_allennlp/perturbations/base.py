@@ -1,18 +1,73 @@
-from dataclasses import replace
-from typing import Dict, Optional
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 import torch
 from allennlp.common import Registrable
+from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations.util import Fields, Masks
+
+
+class Target(NamedTuple):
+    """
+    A part of an `AttentionState` that perturbations can perturb.
+
+    fields : `(state) -> (fields, masks)`, the tensors and their padding masks.
+    below_encoder : whether the gradient with respect to the fields runs the encoder's backward pass
+        (then the callback backpropagates the clean loss into the parameters in the same pass).
+    """
+
+    fields: Callable[[AttentionState], Tuple[Fields, Masks]]
+    below_encoder: bool
+
+
+# What a perturbation's `target` may name. A new kind of target (another attention, say) is one
+# more entry here.
+TARGETS: Dict[str, Target] = {
+    # the pre-softmax attention scores `(batch, seq_len)`
+    "scores": Target(lambda state: ({"scores": state.scores}, {"scores": state.mask}), False),
+    # the word embeddings of each text field `(batch, seq_len, dim)`
+    "embeddings": Target(lambda state: (dict(state.embeddings), dict(state.masks)), True),
+}
+
+
+def target_fields(state: AttentionState, target: str) -> Tuple[Fields, Masks]:
+    """`(fields, masks)`: the tensors of `state` that `target` names, and their padding masks."""
+    if target not in TARGETS:
+        raise ConfigurationError(f"unknown perturbation target {target!r}; known: {sorted(TARGETS)}")
+    return TARGETS[target].fields(state)
+
+
+@dataclass
+class CleanPass:
+    """
+    What the clean (unperturbed) pass over a batch gives the perturbations. The
+    `adversarial_training` callback builds it once per batch and hands it to every perturbation,
+    which reads what it needs; a perturbation called without one computes the same values itself.
+
+    logits : `torch.Tensor`
+        The logits of the clean pass `(batch, num_labels)`.
+    gradients : `Dict[str, Fields]`, optional (default = `{}`)
+        The gradient of the clean task loss (at any positive scale, detached) with respect to each
+        target that a perturbation with `uses_clean_gradient` asked for, keyed by target
+        (`"scores"`, `"embeddings"`), each keyed like `target_fields(state, target)`.
+    parameters_hold_gradient : `bool`, optional (default = `False`)
+        Whether the clean loss has already been backpropagated into the parameters' `.grad` (the
+        callback does so when a gradient needs the encoder's backward anyway); the extra losses are
+        then backpropagated alone.
+    """
+
+    logits: torch.Tensor
+    gradients: Dict[str, Fields] = field(default_factory=dict)
+    parameters_hold_gradient: bool = False
 
 
 class Perturbation(Registrable):
     """
     One training technique of Kitada & Iyatomi (or a baseline): builds a perturbation of the
     attention scores or the word embeddings for a batch and returns the extra loss it gives.
-    The `adversarial_training` callback adds `weight * loss(model, state, ...)` to the clean loss.
+    The `adversarial_training` callback adds `weight * loss(model, state, clean)` to the clean loss.
 
     A perturbation is computed per example, masked to the real tokens (padding gets exactly 0),
     and detached once built. It is a dict of tensors: `{"scores": r}` `(batch, seq_len)` for the
@@ -25,7 +80,9 @@ class Perturbation(Registrable):
 
     To write a new technique, subclass this class, implement `perturb` (and `extra_loss` when
     the loss is not the task loss of the perturbed input), register it with
-    `@Perturbation.register("name")`, and name it in the callback's `perturbations`.
+    `@Perturbation.register("name")`, and name it in the callback's `perturbations`. Both read
+    what they need of the clean pass from its [`CleanPass`](#cleanpass) through
+    `clean_logits(...)` and `clean_gradient(...)`, which compute it when there is none.
 
     # Parameters
 
@@ -38,10 +95,11 @@ class Perturbation(Registrable):
     # True for techniques that need gold labels (RP, AT, iAT); the VAT family sets it to False
     # and can then also learn from batches of unlabeled text.
     requires_labels: bool = True
-    # What is perturbed: "scores" (pre-softmax attention scores) or "embeddings" (word embeddings).
+    # What is perturbed: a key of `TARGETS`, "scores" (pre-softmax attention scores) or
+    # "embeddings" (word embeddings).
     target: str = "scores"
     # True when `perturb` needs the gradient of the clean task loss with respect to the target;
-    # the callback then hands it over (it has it for free, or cheaper than the perturbation).
+    # the callback then puts it in the `CleanPass` (it has it for free, or cheaper).
     uses_clean_gradient: bool = False
 
     def __init__(self, eps: float, weight: float = 1.0) -> None:
@@ -52,17 +110,9 @@ class Perturbation(Registrable):
 
     # ---- to implement -------------------------------------------------------------------------
     def perturb(
-        self,
-        model: AttentionModel,
-        state: AttentionState,
-        clean_gradient: Optional[Fields] = None,
-        clean_logits: Optional[torch.Tensor] = None,
+        self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
     ) -> Fields:
-        """
-        The perturbation (detached), keyed like `target_fields(state)`. `clean_gradient` is the
-        gradient of the clean task loss with respect to the target (any positive scale), computed
-        here when not given; `clean_logits` are the logits of the unperturbed pass.
-        """
+        """The perturbation (detached), keyed like `target_fields(state)`."""
         raise NotImplementedError
 
     def extra_loss(
@@ -70,32 +120,24 @@ class Perturbation(Registrable):
         model: AttentionModel,
         state: AttentionState,
         perturbation: Fields,
-        clean_logits: Optional[torch.Tensor] = None,
+        clean: Optional[CleanPass] = None,
     ) -> torch.Tensor:
         """The extra loss for a given perturbation: by default the task loss of the perturbed input."""
         return model.task_loss(self.perturbed_logits(model, state, perturbation), state)
 
     # ---- shared -------------------------------------------------------------------------------
     def loss(
-        self,
-        model: AttentionModel,
-        state: AttentionState,
-        clean_gradient: Optional[Fields] = None,
-        clean_logits: Optional[torch.Tensor] = None,
+        self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
     ) -> torch.Tensor:
         """
         The extra loss (not yet multiplied by `weight`), a scalar that is differentiable with respect
-        to the model's parameters. `clean_gradient` and `clean_logits` as in `perturb`: the callback
-        passes what it already has so that nothing is recomputed.
+        to the model's parameters.
         """
-        perturbation = self.perturb(model, state, clean_gradient, clean_logits)
-        return self.extra_loss(model, state, perturbation, clean_logits)
+        return self.extra_loss(model, state, self.perturb(model, state, clean), clean)
 
-    def target_fields(self, state: AttentionState):
+    def target_fields(self, state: AttentionState) -> Tuple[Fields, Masks]:
         """`(fields, masks)`: the tensors this technique perturbs and their padding masks."""
-        if self.target == "scores":
-            return {"scores": state.scores}, {"scores": state.mask}
-        return dict(state.embeddings), dict(state.masks)
+        return target_fields(state, self.target)
 
     def target_masks(self, state: AttentionState) -> Masks:
         return self.target_fields(state)[1]
@@ -108,19 +150,30 @@ class Perturbation(Registrable):
             return model.logits_from_scores(state, perturbation["scores"])[0]
         return model.logits_from_scores(model.rerun_from_embeddings(state, perturbation))[0]
 
-    def clean_gradient(self, model: AttentionModel, state: AttentionState) -> Fields:
-        """The gradient of the clean task loss with respect to the target (keeps the graph)."""
+    def clean_gradient(
+        self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
+    ) -> Fields:
+        """
+        The gradient of the clean task loss with respect to the target, detached: the clean pass's
+        when it has one, computed otherwise (keeping the graph).
+        """
+        if clean is not None and self.target in clean.gradients:
+            return detach_fields(clean.gradients[self.target])
         fields, _ = self.target_fields(state)
         loss = model.task_loss(model.logits_from_scores(state)[0], state)
         grads = torch.autograd.grad(loss, list(fields.values()), retain_graph=True, allow_unused=True)
         return {
-            name: torch.zeros_like(value) if grad is None else grad
+            name: torch.zeros_like(value) if grad is None else grad.detach()
             for (name, value), grad in zip(fields.items(), grads)
         }
 
     @staticmethod
-    def clean_logits_of(model: AttentionModel, state: AttentionState) -> torch.Tensor:
-        return model.logits_from_scores(state)[0]
+    def clean_logits(
+        model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
+    ) -> torch.Tensor:
+        """The logits of the unperturbed input, detached: the clean pass's, or computed."""
+        logits = clean.logits if clean is not None else model.logits_from_scores(state)[0]
+        return logits.detach()
 
     @staticmethod
     def detached(state: AttentionState) -> AttentionState:
@@ -136,8 +189,8 @@ class Perturbation(Registrable):
     @classmethod
     def registered_name(cls) -> str:
         """The name this class is registered under (its class name when it is not registered)."""
-        for name, (subclass, _) in Registrable._registry[Perturbation].items():
-            if subclass is cls:
+        for name in Perturbation.list_available():
+            if Perturbation.resolve_class_name(name)[0] is cls:
                 return name
         return cls.__name__
 

@@ -1,10 +1,8 @@
 """The shared core of the gradient-based techniques (AT and iAT, on the scores or the embeddings)."""
 from typing import Optional
 
-import torch
-
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
 from attnat_allennlp.perturbations.util import Fields, normalize_fields
 
 
@@ -21,15 +19,9 @@ class GradientPerturbation(Perturbation):
         raise NotImplementedError
 
     def perturb(
-        self,
-        model: AttentionModel,
-        state: AttentionState,
-        clean_gradient: Optional[Fields] = None,
-        clean_logits: Optional[torch.Tensor] = None,
+        self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
     ) -> Fields:
-        if clean_gradient is None:
-            clean_gradient = self.clean_gradient(model, state)
-        gradient = detach_fields(clean_gradient)
+        gradient = self.clean_gradient(model, state, clean)
         direction = self.direction(model, state, gradient)
         return normalize_fields(detach_fields(direction), self.target_masks(state), self.eps)
 

@@ -5,7 +5,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
 from attnat_allennlp.perturbations.util import Fields, kl_from_logits, normalize_fields, random_fields
 
 
@@ -70,15 +70,9 @@ class VirtualAdversarialPerturbation(Perturbation):
 
     # ---- shared -------------------------------------------------------------------------------
     def perturb(
-        self,
-        model: AttentionModel,
-        state: AttentionState,
-        clean_gradient: Optional[Fields] = None,
-        clean_logits: Optional[torch.Tensor] = None,
+        self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
     ) -> Fields:
-        if clean_logits is None:
-            clean_logits = self.clean_logits_of(model, state)
-        clean_logits = clean_logits.detach()
+        clean_logits = self.clean_logits(model, state, clean)
         frozen = self.detached(state)
         parameters, context = self.initial(model, frozen)
         for iteration in range(self.num_power_iterations):
@@ -99,8 +93,7 @@ class VirtualAdversarialPerturbation(Perturbation):
         model: AttentionModel,
         state: AttentionState,
         perturbation: Fields,
-        clean_logits: Optional[torch.Tensor] = None,
+        clean: Optional[CleanPass] = None,
     ) -> torch.Tensor:
-        if clean_logits is None:
-            clean_logits = self.clean_logits_of(model, state)
+        clean_logits = self.clean_logits(model, state, clean)
         return kl_from_logits(clean_logits, self.perturbed_logits(model, state, perturbation)).mean()

@@ -1,4 +1,3 @@
-import contextlib
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Tuple, TYPE_CHECKING
 
@@ -13,8 +12,9 @@ from allennlp.training.callbacks.backward import OnBackwardException
 from allennlp.training.metrics import Average
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.base import TARGETS, CleanPass, Perturbation, target_fields
 from attnat_allennlp.perturbations.util import Fields
+from attnat_allennlp.training.trainer_step import TrainerStep
 
 if TYPE_CHECKING:
     from allennlp.training.gradient_descent_trainer import GradientDescentTrainer
@@ -30,13 +30,15 @@ class AdversarialTrainingCallback(TrainerCallback):
     `Perturbation` (attention RP/AT/iAT/VAT/iVAT, word AT/iAT/VAT). The callback does the backward
     pass itself (`on_backward`), so the trainer's optimizer step sees the combined gradient.
 
-    - Gradient accumulation: the losses are divided by the size of the current accumulation group,
-      as the trainer divides its own.
-    - Mixed precision: the losses are scaled through the trainer's `GradScaler`.
-    - The clean gradient that AT and iAT need is computed once and shared: with respect to the
+    - Gradient accumulation and mixed precision: the losses are divided by the size of the current
+      accumulation group and scaled through the trainer's `GradScaler`, as the trainer does its own
+      (a [`TrainerStep`](trainer_step.md) says how; `on_backward` is `backward(TrainerStep.from_trainer(trainer), outputs)`,
+      and `backward` can be called without a trainer).
+    - The clean pass is computed once per batch and shared by the perturbations as a `CleanPass`
+      (logits, and the gradients of the clean loss that AT and iAT need): with respect to the
       attention scores by a pass through the attention head only; with respect to the word
-      embeddings by backpropagating the clean loss first (its parameter gradients are kept), so that
-      the combined loss costs no extra encoder backward.
+      embeddings together with the parameters' gradients of the clean loss, so that the combined
+      loss costs no extra encoder backward (see `clean_pass`).
     - Techniques that need no labels (the VAT family) also learn from an optional stream of unlabeled
       text: each training batch draws the next unlabeled batch (cycling through the data, shuffled
       each cycle, sharded across distributed workers), runs it through the model in training mode
@@ -106,14 +108,7 @@ class AdversarialTrainingCallback(TrainerCallback):
     # ---- trainer hooks ------------------------------------------------------------------------
     def on_start(self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs) -> None:
         super().on_start(trainer, is_primary, **kwargs)
-        model = trainer.model
-        if not isinstance(model, AttentionModel):
-            raise ConfigurationError(
-                f"adversarial_training needs an attnat model (AttentionModel), got {type(model).__name__}"
-            )
-        model.extra_metrics.update(self._metrics)
-        if self.unlabeled_data_path is not None and self._unlabeled_loader is None:
-            self._unlabeled_loader = self._build_unlabeled_loader(model)
+        self.attach(trainer.model)
 
     def on_backward(
         self,
@@ -124,22 +119,7 @@ class AdversarialTrainingCallback(TrainerCallback):
     ) -> bool:
         if backward_called:
             raise OnBackwardException("adversarial_training must be the only backward callback")
-        model = trainer.model
-        state = batch_outputs.get("attention_state")
-        if not isinstance(state, AttentionState):
-            raise ConfigurationError(
-                "adversarial_training needs the model's 'attention_state' output in training mode; "
-                f"the outputs have {sorted(batch_outputs)}"
-            )
-        scale = self._loss_scaler(trainer)
-        with self._autocast(trainer):
-            clean = batch_outputs["loss"]
-            extra, clean_done = self._extra_loss(trainer, model, state, batch_outputs["logits"], clean, scale)
-        if clean_done:
-            if extra.requires_grad:
-                scale(extra).backward()
-        else:
-            scale(clean + extra).backward()
+        self.backward(TrainerStep.from_trainer(trainer), batch_outputs)
         return True
 
     def state_dict(self) -> Dict[str, Any]:
@@ -148,110 +128,99 @@ class AdversarialTrainingCallback(TrainerCallback):
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         self.unlabeled_batches_seen = int(state_dict.get("unlabeled_batches_seen", 0))
 
-    # ---- the losses ---------------------------------------------------------------------------
-    def _extra_loss(
-        self,
-        trainer: "GradientDescentTrainer",
-        model: AttentionModel,
-        state: AttentionState,
-        clean_logits: torch.Tensor,
-        clean: torch.Tensor,
-        scale,
-    ) -> Tuple[torch.Tensor, bool]:
-        """`(sum_i weight_i * loss_i, whether the clean loss was already backpropagated)`."""
-        gradients, clean_done = self._clean_gradients(model, state, clean, scale)
-        unlabeled: Optional[Tuple[AttentionState, torch.Tensor]] = None
-        total = clean.new_zeros(())
+    # ---- the work, without a trainer ---------------------------------------------------------
+    def attach(self, model: AttentionModel) -> None:
+        """Checks the model, registers the loss metrics with it, and reads the unlabeled stream."""
+        if not isinstance(model, AttentionModel):
+            raise ConfigurationError(
+                f"adversarial_training needs an attnat model (AttentionModel), got {type(model).__name__}"
+            )
+        model.extra_metrics.update(self._metrics)
+        if self.unlabeled_data_path is not None and self._unlabeled_loader is None:
+            self._unlabeled_loader = self._build_unlabeled_loader(model)
+
+    def backward(self, step: TrainerStep, batch_outputs: Dict[str, Any]) -> None:
+        """
+        Backpropagates `clean_loss + sum_i weight_i * extra_loss_i` of one batch (scaled as the
+        trainer scales its loss), given the model's outputs for the batch.
+        """
+        state = batch_outputs.get("attention_state")
+        if not isinstance(state, AttentionState):
+            raise ConfigurationError(
+                "adversarial_training needs the model's 'attention_state' output in training mode; "
+                f"the outputs have {sorted(batch_outputs)}"
+            )
+        clean_loss = batch_outputs["loss"]
+        with step.autocast():
+            clean = self.clean_pass(step, state, batch_outputs["logits"], clean_loss)
+            extra = self._extra_loss(step, state, clean)
+        if not clean.parameters_hold_gradient:
+            step.scale(clean_loss + extra).backward()
+        elif extra.requires_grad:
+            step.scale(extra).backward()
+
+    def clean_pass(
+        self, step: TrainerStep, state: AttentionState, logits: torch.Tensor, loss: torch.Tensor
+    ) -> CleanPass:
+        """
+        The clean pass of a batch, with the gradient of the clean loss with respect to every target
+        that a perturbation asks for (`uses_clean_gradient`), all from one `autograd.grad` call.
+
+        When a target lies below the encoder (the word embeddings), that call runs the encoder's
+        backward pass anyway, so it also takes the gradients of the parameters and adds them to
+        their `.grad` (`parameters_hold_gradient`): the final backward pass then carries the extra
+        losses alone, and the clean loss costs one encoder backward, not two. (They are added by
+        hand, not by a second `backward`, so that under distributed training the all-reduce of the
+        one real backward pass syncs them with the rest.)
+        """
+        targets = sorted({p.target for p in self.perturbations if p.uses_clean_gradient})
+        if not targets:
+            return CleanPass(logits=logits)
+        fields = {target: target_fields(state, target)[0] for target in targets}
+        inputs = [value for target in targets for value in fields[target].values()]
+        parameters: List[torch.nn.Parameter] = []
+        if any(TARGETS[target].below_encoder for target in targets):
+            parameters = [p for p in step.model.parameters() if p.requires_grad]
+        grads = iter(
+            torch.autograd.grad(
+                step.scale(loss), inputs + parameters, retain_graph=True, allow_unused=True
+            )
+        )
+        gradients: Dict[str, Fields] = {}
+        for target in targets:
+            gradients[target] = {}
+            for name, value in fields[target].items():
+                grad = next(grads)
+                gradients[target][name] = torch.zeros_like(value) if grad is None else grad.detach()
+        for parameter, grad in zip(parameters, grads):
+            if grad is not None:
+                if parameter.grad is None:
+                    parameter.grad = grad.detach().clone()
+                else:
+                    parameter.grad.add_(grad)
+        return CleanPass(logits, gradients, parameters_hold_gradient=bool(parameters))
+
+    def _extra_loss(self, step: TrainerStep, state: AttentionState, clean: CleanPass) -> torch.Tensor:
+        """`sum_i weight_i * loss_i`, each loss also averaged over the unlabeled batches."""
+        model = step.model
+        unlabeled: Optional[Tuple[AttentionState, CleanPass]] = None
+        total = clean.logits.new_zeros(())
         for perturbation, name in zip(self.perturbations, self.metric_names):
             if perturbation.requires_labels and state.label is None:
                 raise ConfigurationError(f"{name[:-5]} needs labels, and this batch has none")
-            loss = perturbation.loss(
-                model, state, gradients.get(perturbation.target), clean_logits
-            )
+            loss = perturbation.loss(model, state, clean)
             if not perturbation.requires_labels and self._unlabeled_loader is not None:
                 if unlabeled is None:
-                    unlabeled = self._next_unlabeled(trainer, model)
-                unlabeled_state, unlabeled_logits = unlabeled
-                unlabeled_loss = perturbation.loss(model, unlabeled_state, None, unlabeled_logits)
+                    unlabeled = self._next_unlabeled(model)
+                unlabeled_state, unlabeled_clean = unlabeled
+                unlabeled_loss = perturbation.loss(model, unlabeled_state, unlabeled_clean)
                 labeled_size, unlabeled_size = state.batch_size, unlabeled_state.batch_size
                 loss = (labeled_size * loss + unlabeled_size * unlabeled_loss) / (
                     labeled_size + unlabeled_size
                 )
             self._metrics[name](loss.detach().float())
             total = total + perturbation.weight * loss
-        return total, clean_done
-
-    def _clean_gradients(
-        self, model: AttentionModel, state: AttentionState, clean: torch.Tensor, scale
-    ) -> Tuple[Dict[str, Fields], bool]:
-        """
-        The gradients of the (scaled) clean loss with respect to each target that a perturbation
-        needs. For the embeddings, the clean loss is backpropagated into the parameters too (the
-        combined loss then needs no second encoder backward for it).
-        """
-        targets = {p.target for p in self.perturbations if p.uses_clean_gradient}
-        if not targets:
-            return {}, False
-        fields: Dict[str, Fields] = {}
-        if "embeddings" in targets:
-            fields["embeddings"] = dict(state.embeddings)
-        if "scores" in targets:
-            fields["scores"] = {"scores": state.scores}
-        inputs = [value for field in fields.values() for value in field.values()]
-        parameters: List[torch.nn.Parameter] = []
-        if "embeddings" in targets:
-            parameters = [p for p in model.parameters() if p.requires_grad]
-        grads = torch.autograd.grad(
-            scale(clean), inputs + parameters, retain_graph=True, allow_unused=True
-        )
-        # Parameter gradients go in by hand (not through `backward`), so that under distributed
-        # training the all-reduce of the one real backward pass syncs them with the rest.
-        for parameter, grad in zip(parameters, grads[len(inputs):]):
-            if grad is None:
-                continue
-            if parameter.grad is None:
-                parameter.grad = grad.detach().clone()
-            else:
-                parameter.grad.add_(grad)
-        result: Dict[str, Fields] = {}
-        position = 0
-        for target, field in fields.items():
-            result[target] = {}
-            for name, value in field.items():
-                grad = grads[position]
-                result[target][name] = torch.zeros_like(value) if grad is None else grad.detach()
-                position += 1
-        return result, bool(parameters)
-
-    # ---- scaling ------------------------------------------------------------------------------
-    @staticmethod
-    def accumulation_group_size(trainer: "GradientDescentTrainer") -> int:
-        """The number of batches in the current gradient-accumulation group (the trainer's divisor)."""
-        steps = trainer._num_gradient_accumulation_steps
-        if steps <= 1:
-            return 1
-        try:
-            num_batches = len(trainer.data_loader)
-        except TypeError:
-            return steps
-        start = trainer._batches_in_epoch_completed * steps
-        return max(1, min(steps, num_batches - start))
-
-    def _loss_scaler(self, trainer: "GradientDescentTrainer"):
-        group = self.accumulation_group_size(trainer)
-        grad_scaler = getattr(trainer, "_scaler", None)
-
-        def scale(loss: torch.Tensor) -> torch.Tensor:
-            loss = loss / group
-            return grad_scaler.scale(loss) if grad_scaler is not None else loss
-
-        return scale
-
-    @staticmethod
-    def _autocast(trainer: "GradientDescentTrainer"):
-        if getattr(trainer, "_use_amp", False):
-            return torch.autocast("cuda")
-        return contextlib.nullcontext()
+        return total
 
     # ---- the unlabeled stream -----------------------------------------------------------------
     def _build_unlabeled_loader(self, model: AttentionModel) -> SimpleDataLoader:
@@ -266,9 +235,7 @@ class AdversarialTrainingCallback(TrainerCallback):
         logger.info("adversarial_training: %d unlabeled examples from %s", len(instances), self.unlabeled_data_path)
         return SimpleDataLoader(instances, self.unlabeled_batch_size, shuffle=True, vocab=model.vocab)
 
-    def _next_unlabeled(
-        self, trainer: "GradientDescentTrainer", model: AttentionModel
-    ) -> Tuple[AttentionState, torch.Tensor]:
+    def _next_unlabeled(self, model: AttentionModel) -> Tuple[AttentionState, CleanPass]:
         """Runs the next unlabeled batch through the model; returns its state and logits."""
         assert self._unlabeled_loader is not None
         batch = None
@@ -288,4 +255,4 @@ class AdversarialTrainingCallback(TrainerCallback):
                 f"{error}; give an unlabeled_dataset_reader that produces the model's text fields"
             ) from error
         self.unlabeled_batches_seen += 1
-        return outputs["attention_state"], outputs["logits"]
+        return outputs["attention_state"], CleanPass(outputs["logits"])

@@ -3,7 +3,7 @@ import logging
 import pytest
 import torch
 
-from attnat_allennlp.perturbations import Perturbation
+from attnat_allennlp.perturbations import CleanPass, Perturbation
 from attnat_allennlp.perturbations.util import (
     iat_directions,
     kl_from_logits,
@@ -262,7 +262,8 @@ def test_zero_gradient_gives_no_perturbation(model, name):
     perturbation = build(name)
     fields, _ = perturbation.target_fields(state)
     zero = {key: torch.zeros_like(value) for key, value in fields.items()}
-    r = perturbation.perturb(model, state, clean_gradient=zero)
+    clean = CleanPass(model.logits_from_scores(state)[0], {perturbation.target: zero})
+    r = perturbation.perturb(model, state, clean)
     for value in r.values():
         assert (value == 0).all()
 

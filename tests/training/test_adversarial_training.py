@@ -1,12 +1,13 @@
 import json
-from types import SimpleNamespace
 
 import pytest
 import torch
 from allennlp.common.util import import_module_and_submodules
+from allennlp.data.data_loaders import DataLoader
+from allennlp.training import GradientDescentTrainer
 
-from attnat_allennlp.perturbations import Perturbation
-from attnat_allennlp.training import AdversarialTrainingCallback
+from attnat_allennlp.perturbations import CleanPass, Perturbation
+from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 from helpers import FIXTURES, fixture_overrides, load_config, train_config
 from perturbations.tiny import tiny_batch, tiny_model
 
@@ -26,15 +27,6 @@ def small(dataset="rt_polarity", **extra):
     return overrides
 
 
-def fake_trainer(model, steps=1, num_batches=1, completed=0, scaler=None):
-    return SimpleNamespace(
-        model=model,
-        _scaler=scaler,
-        _num_gradient_accumulation_steps=steps,
-        _batches_in_epoch_completed=completed,
-        data_loader=range(num_batches),
-        _use_amp=False,
-    )
 
 
 def callback(*names, weight=0.5, **kwargs):
@@ -46,13 +38,13 @@ def gradients(model):
     return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
 
 
-def run_callback(model, cb, batch, trainer=None, seed=0):
-    trainer = trainer or fake_trainer(model)
-    cb.on_start(trainer)
+def run_callback(model, cb, batch, step=None, seed=0):
+    step = step or TrainerStep(model)
+    cb.attach(model)
     torch.manual_seed(seed)
     outputs = model(**batch)
-    assert cb.on_backward(trainer, outputs, False) is True
-    return trainer
+    cb.backward(step, outputs)
+    return step
 
 
 def by_hand(model, name, batch, weight=0.5, seed=0):
@@ -61,8 +53,9 @@ def by_hand(model, name, batch, weight=0.5, seed=0):
     outputs = model(**batch)
     state = outputs["attention_state"]
     perturbation = Perturbation.by_name(name)(eps=0.7)
-    r = perturbation.perturb(model, state, None, outputs["logits"])
-    extra = perturbation.extra_loss(model, state, r, outputs["logits"])
+    clean = CleanPass(outputs["logits"])
+    r = perturbation.perturb(model, state, clean)
+    extra = perturbation.extra_loss(model, state, r, clean)
     (outputs["loss"] + weight * extra).backward()
 
 
@@ -85,25 +78,47 @@ def test_gradient_accumulation_equals_one_big_batch(name):
     model = tiny_model()
     lengths = [6, 4, 5, 2]
     cb = callback(name)
-    big = fake_trainer(model)
-    run_callback(model, cb, tiny_batch(lengths), big)
+    run_callback(model, cb, tiny_batch(lengths))
     whole = gradients(model)
     model.zero_grad(set_to_none=True)
     full = tiny_batch(lengths)
     ids, label = full["tokens"]["tokens"]["tokens"], full["label"]
     for half in (slice(0, 2), slice(2, 4)):
         part = {"tokens": {"tokens": {"tokens": ids[half]}}, "label": label[half]}
-        run_callback(model, cb, part, fake_trainer(model, steps=2, num_batches=2))
+        run_callback(model, cb, part, TrainerStep(model, accumulation_group_size=2))
     accumulated = gradients(model)
     for key in whole:
         torch.testing.assert_close(accumulated[key], whole[key])
 
 
 def test_accumulation_group_size_follows_the_trainer_including_the_last_short_group():
-    size = AdversarialTrainingCallback.accumulation_group_size
-    assert size(fake_trainer(None, steps=1, num_batches=5)) == 1
-    assert size(fake_trainer(None, steps=2, num_batches=5, completed=1)) == 2
-    assert size(fake_trainer(None, steps=2, num_batches=5, completed=2)) == 1
+    model = tiny_model()
+    sizes = {}
+    for steps in (1, 2):
+        trainer = GradientDescentTrainer(
+            model, torch.optim.SGD(model.parameters(), lr=0.1), FixedLength(5),
+            num_gradient_accumulation_steps=steps,
+        )
+        for completed in (0, 1, 2):
+            # the trainer's count of accumulation groups done so far in the epoch
+            trainer._batches_in_epoch_completed = completed
+            step = TrainerStep.from_trainer(trainer)
+            assert step.model is model and step.grad_scaler is None and not step.use_amp
+            sizes[steps, completed] = step.accumulation_group_size
+    assert sizes == {(1, 0): 1, (1, 1): 1, (1, 2): 1, (2, 0): 2, (2, 1): 2, (2, 2): 1}
+
+
+class FixedLength(DataLoader):
+    """A data loader of `n` batches, for building a trainer (never iterated)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def set_target_device(self, device):
+        pass
 
 
 class FakeScaler:
@@ -117,7 +132,7 @@ def test_amp_losses_go_through_the_grad_scaler(name):
     run_callback(model, callback(name), tiny_batch())
     plain = gradients(model)
     model.zero_grad(set_to_none=True)
-    run_callback(model, callback(name), tiny_batch(), fake_trainer(model, scaler=FakeScaler()))
+    run_callback(model, callback(name), tiny_batch(), TrainerStep(model, grad_scaler=FakeScaler()))
     scaled = gradients(model)
     for key in plain:
         torch.testing.assert_close(scaled[key], 4.0 * plain[key])
@@ -127,9 +142,8 @@ def test_unlabeled_stream_is_consumed_cycled_and_changes_the_vat_loss():
     model = tiny_model()
     batch = tiny_batch()
     cb = callback("attention_vat", unlabeled_data_path=str(HERE / "unlabeled_short.txt"), unlabeled_batch_size=2)
-    trainer = fake_trainer(model)
     for _ in range(3):  # 3 texts in batches of 2: the third draw starts a new cycle
-        run_callback(model, cb, batch, trainer, seed=0)
+        run_callback(model, cb, batch, seed=0)
         model.zero_grad(set_to_none=True)
     assert cb.unlabeled_batches_seen == 3
     with_stream = model.get_metrics(reset=True)["attention_vat_loss"]
@@ -155,7 +169,7 @@ def test_labels_are_required_by_labelled_techniques_and_errors_are_clear():
         callback("attention_at", unlabeled_data_path="x.txt")
     model = tiny_model()
     with pytest.raises(Exception, match="attention_state"):
-        callback("attention_at").on_backward(fake_trainer(model), {"loss": torch.tensor(1.0)}, False)
+        callback("attention_at").backward(TrainerStep(model), {"loss": torch.tensor(1.0)})
 
 
 @pytest.mark.parametrize("technique", TECHNIQUES)
