@@ -3,7 +3,7 @@ Wordpiece tokenization and indexing for the pretrained Transformers, in place of
 `pretrained_transformer` tokenizer and indexer, which fail with today's `transformers` (their
 special-token probe passes `add_special_tokens` twice: "add_special_tokens conflicts").
 """
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -142,3 +142,46 @@ class PretrainedTransformerIndexer(TokenIndexer):
             padded = list(values[:length]) + [False if key == "mask" else 0] * max(0, length - len(values))
             result[key] = torch.tensor(padded, dtype=torch.bool if key == "mask" else torch.long)
         return result
+
+
+# Word-start markers of byte-level BPE (RoBERTa) and SentencePiece vocabularies.
+_WORD_START = ("\u0120", "\u2581")
+
+
+# Special tokens that stand for no word of the text ([UNK] and <unk> do stand for one).
+_SPECIAL = {"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<s>", "</s>", "<pad>", "<mask>", "<cls>", "<sep>"}
+
+
+def _is_special(piece: str) -> bool:
+    return piece in _SPECIAL
+
+
+def merge_wordpieces(pieces: List[str], values: List[float]) -> Tuple[List[str], List[float]]:
+    """
+    Words and per-word sums of `values` (attention, importance) from wordpiece strings: `##x`
+    continues the previous word (WordPiece); with a BPE or SentencePiece vocabulary (pieces that
+    start with `Ġ` or `▁`), a piece without that mark continues the previous word. Special tokens
+    (`[CLS]`, `<s>`, ...) belong to no word, so their values are dropped.
+    """
+    bpe = any(piece.startswith(_WORD_START) for piece in pieces)
+    words: List[str] = []
+    sums: List[float] = []
+    previous_special = True
+    for piece, value in zip(pieces, values):
+        if _is_special(piece):
+            previous_special = True
+            continue
+        if bpe:
+            continues = not piece.startswith(_WORD_START) and not previous_special
+            text = piece.lstrip("".join(_WORD_START))
+        else:
+            continues = piece.startswith("##") and not previous_special
+            text = piece[2:] if piece.startswith("##") else piece
+        if continues and words:
+            words[-1] += text
+            sums[-1] += value
+        else:
+            words.append(text)
+            sums.append(value)
+        previous_special = False
+    return words, sums

@@ -11,6 +11,8 @@ from allennlp.training.metrics import Metric
 
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.transformer import SelfAttentionState
+from attnat_allennlp.modules.transformer_pretrained import PretrainedWordEmbeddings
+from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 
 # A large finite negative logit for answers outside the candidates: finite so that KL terms and
 # fp16 autocast stay free of inf - inf.
@@ -287,4 +289,17 @@ class AttentionModel(Model):
         lengths = masks.sum(-1).tolist()
         output_dict["attention"] = [a[: int(n)].tolist() for a, n in zip(attention, lengths)]
         output_dict["attention_scores"] = [s[: int(n)].tolist() for s, n in zip(scores, lengths)]
+        if self.uses_wordpieces and "tokens" in output_dict:
+            # Word-level attention for wordpiece models: each word's pieces summed, specials dropped.
+            merged = [
+                merge_wordpieces(tokens, weights)
+                for tokens, weights in zip(output_dict["tokens"], output_dict["attention"])
+            ]
+            output_dict["words"] = [words for words, _ in merged]
+            output_dict["word_attention"] = [weights for _, weights in merged]
         return output_dict
+
+    @property
+    def uses_wordpieces(self) -> bool:
+        """Whether the tokens are the wordpieces of a pretrained Transformer."""
+        return any(isinstance(module, PretrainedWordEmbeddings) for module in self.modules())

@@ -6,6 +6,7 @@ from allennlp.commands.train import train_model
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
+from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from conftest import load_pretrained_config
 from helpers import FIXTURE_PATHS, FIXTURE_DATA, train_config
 
@@ -39,5 +40,18 @@ def test_pretrained_vanilla_trains_and_predicts(tmp_path, tiny_bert):
     model = train_model(params, str(tmp_path))
     assert model.attention_encoder.self_attention_encoder.num_heads == 2
     predictor = Predictor.from_archive(load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier")
-    output = predictor.predict_json({"text": "A master class of cinema."})
-    print(output)
+    output = predictor.predict_json({"text": "A master class of cinematography."})
+    # wordpieces: "cinematography" is not in the tiny vocabulary and is split
+    assert output["tokens"][0] == "[CLS]" and output["tokens"][-1] == "[SEP]"
+    assert len(output["tokens"]) > 7
+    assert output["words"] == ["a", "master", "class", "of", "cinematography", "."]
+    pieces = output["attention"]
+    assert output["word_attention"][4] == pytest.approx(sum(pieces[5:-2]))
+    assert sum(output["word_attention"]) == pytest.approx(1.0 - pieces[0] - pieces[-1], abs=1e-5)
+
+
+def test_merge_wordpieces():
+    words, values = merge_wordpieces(["[CLS]", "un", "##seen", "film", ".", "[SEP]"], [0.1, 0.2, 0.3, 0.1, 0.2, 0.1])
+    assert words == ["unseen", "film", "."] and values == pytest.approx([0.5, 0.1, 0.2])
+    words, values = merge_wordpieces(["<s>", "\u0120un", "seen", "\u0120film", "</s>"], [0.1, 0.2, 0.3, 0.3, 0.1])
+    assert words == ["unseen", "film"] and values == pytest.approx([0.5, 0.3])
