@@ -135,6 +135,44 @@ def agreement(
     }, None
 
 
+def agreement_batch(
+    attentions: Sequence[Sequence[float]], importances: Sequence[Optional[Sequence[float]]]
+) -> List[Tuple[Optional[Dict[str, float]], Optional[str]]]:
+    """
+    `agreement` for many instances at once (the same numbers): Pearson and Spearman (Pearson of
+    scipy's average ranks, which is how `spearmanr` defines it) run vectorised over the instances
+    of each length; an `importance` of `None` gives `(None, "no importance")`.
+    """
+    results: List[Tuple[Optional[Dict[str, float]], Optional[str]]] = [(None, None)] * len(attentions)
+    by_length: Dict[int, List[Tuple[int, numpy.ndarray, numpy.ndarray]]] = {}
+    for i, (attention, importance) in enumerate(zip(attentions, importances)):
+        if importance is None:
+            results[i] = (None, "no importance")
+            continue
+        a, b, reason = _checked(attention, importance)
+        if reason is not None:
+            results[i] = (None, reason)
+            continue
+        by_length.setdefault(a.size, []).append((i, a, b))
+    for members in by_length.values():
+        a = numpy.stack([m[1] for m in members])
+        b = numpy.stack([m[2] for m in members])
+        pearson = numpy.atleast_1d(stats.pearsonr(a, b, axis=1)[0])
+        spearman = numpy.atleast_1d(
+            stats.pearsonr(stats.rankdata(a, axis=1), stats.rankdata(b, axis=1), axis=1)[0]
+        )
+        for j, (i, a_i, b_i) in enumerate(members):
+            kendall = stats.kendalltau(a_i, b_i)
+            results[i] = ({
+                "pearson": float(pearson[j]),
+                "kendall": float(kendall.statistic),
+                "kendall_p": float(kendall.pvalue),
+                "spearman": float(spearman[j]),
+                "topk_kendall": top_k_kendall_distance(a_i, b_i),
+            }, None)
+    return results
+
+
 class AgreementAccumulator:
     """
     Collects the per-instance agreement of attention with one importance over a data set.
@@ -168,6 +206,21 @@ class AgreementAccumulator:
         for name in AGREEMENT_MEASURES:
             self.values[name].append(None if result is None else result[name])
         return result
+
+    def add_batch(
+        self,
+        attentions: Sequence[Sequence[float]],
+        importances: Sequence[Optional[Sequence[float]]],
+    ) -> List[Optional[Dict[str, float]]]:
+        """`add` for many instances (faster: see `agreement_batch`); returns their measures."""
+        measures = []
+        for result, reason in agreement_batch(attentions, importances):
+            if result is None:
+                self.skipped[reason] += 1
+            for name in AGREEMENT_MEASURES:
+                self.values[name].append(None if result is None else result[name])
+            measures.append(result)
+        return measures
 
     def significant_share(self) -> Optional[float]:
         """The share of the instances whose Kendall p-value is at most 0.05 (`None` for none)."""

@@ -134,3 +134,13 @@ def attention_entropy(weights: Sequence[float]) -> Tuple[float, Optional[float]]
     weights = numpy.asarray(weights, dtype=float)
     entropy = float(stats.entropy(weights))
     return entropy, (entropy / math.log(weights.size) if weights.size > 1 else None)
+
+
+def attention_entropies(
+    weights: torch.Tensor, lengths: Sequence[int]
+) -> List[Tuple[float, Optional[float]]]:
+    """`attention_entropy` of each row of a padded batch of weights `(batch, seq_len)` (0 on padding)."""
+    entropies = numpy.atleast_1d(stats.entropy(weights.detach().cpu().double().numpy(), axis=1))
+    return [
+        (float(h), float(h / math.log(n)) if n > 1 else None) for h, n in zip(entropies, lengths)
+    ]

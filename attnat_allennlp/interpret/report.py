@@ -31,7 +31,7 @@ from attnat_allennlp.interpret.importance import (
 from attnat_allennlp.interpret.faithfulness import (
     AOPC_FRACTIONS,
     FAITHFULNESS_MEASURES,
-    attention_entropy,
+    attention_entropies,
     faithfulness_for_tensors,
 )
 from attnat_allennlp.interpret.jain_wallace import (
@@ -223,10 +223,12 @@ def explained_chunks(
             probs = torch.softmax(logits, dim=-1)
         importance = gradient_importance_for_state(model, state, detach)
         field = attended_field(state)
+        lengths = real_lengths(state)
+        entropies = attention_entropies(weights, lengths)
         rows = []
-        for i, (instance, length) in enumerate(zip(chunk, real_lengths(state))):
+        for i, (instance, length) in enumerate(zip(chunk, lengths)):
             attention = weights[i, :length].tolist()
-            entropy, normalised = attention_entropy(attention)
+            entropy, normalised = entropies[i]
             rows.append({
                 "tokens": [t.text for t in instance[field].tokens],  # type: ignore
                 "label": _label_of(instance),
@@ -309,11 +311,13 @@ class _MeasureCollector:
             loo = leave_one_out_importance_for_tensors(model, tensors)
             for row, values in zip(rows, loo):
                 row["leave_one_out"] = values
-        for row in rows:
-            for name in self.names:
-                result = self.agreement[name].add(row["attention"], row[name])
+        attentions = [row["attention"] for row in rows]
+        for name in self.names:
+            results = self.agreement[name].add_batch(attentions, [row[name] for row in rows])
+            for row, result in zip(rows, results):
                 for measure in AGREEMENT_MEASURES:
                     row[f"{name}_{measure}"] = None if result is None else result[measure]
+        for row in rows:
             self.entropy.append(row["entropy"])
             self.entropy_normalised.append(row["entropy_normalised"])
         if self.faithfulness:

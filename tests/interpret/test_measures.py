@@ -4,11 +4,20 @@ import math
 import numpy
 import pytest
 import torch
+from scipy import stats
 from allennlp.data import Token
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.data.dataset_readers.base import DataFormatError
-from attnat_allennlp.interpret.agreement import AgreementAccumulator, correlations, summarize
+from attnat_allennlp.interpret.agreement import (
+    AgreementAccumulator,
+    agreement,
+    correlations,
+    summarize,
+    top_k_kendall_distance,
+    top_k_size,
+)
+from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
@@ -178,3 +187,69 @@ def test_adversarial_attention_when_the_output_ignores_attention(batch_state):
         model, state, peaked, tvd_threshold=0.0, steps=5, generator=torch.Generator().manual_seed(0)
     )
     assert (strict >= 0).all()
+
+
+# ---- Spearman, Kendall's p-value, top-k Kendall, entropy -------------------------------------
+def test_agreement_adds_spearman_kendall_p_and_top_k_distance():
+    attention = [0.1, 0.2, 0.3, 0.4]
+    importance = [0.1, 0.3, 0.2, 0.4]
+    result, reason = agreement(attention, importance)
+    assert reason is None
+    # Spearman: rank differences d = (0, 1, -1, 0), rho = 1 - 6 * 2 / (4 * 15) = 0.8.
+    assert result["spearman"] == pytest.approx(0.8)
+    assert result["kendall"] == pytest.approx(4 / 6)
+    assert result["kendall_p"] == pytest.approx(stats.kendalltau(attention, importance).pvalue)
+    # Four tokens: k = 4, one discordant pair of six.
+    assert result["topk_kendall"] == pytest.approx(1 / 6)
+    assert agreement([0.5, 0.5], [0.1, 0.9]) == (None, "constant vector")
+
+
+def test_top_k_kendall_is_the_kendall_distance_when_k_is_the_length():
+    generator = numpy.random.default_rng(0)
+    for n in (2, 5, 9, 30):
+        a, b = generator.random(n), generator.random(n)
+        expected = (1 - stats.kendalltau(a, b)[0]) / 2
+        assert top_k_kendall_distance(a, b, k=n) == pytest.approx(expected)
+    # Under 10 tokens the default k (max(10, 10%)) is the length.
+    a, b = generator.random(8), generator.random(8)
+    assert top_k_kendall_distance(a, b) == pytest.approx((1 - stats.kendalltau(a, b)[0]) / 2)
+    assert [top_k_size(n) for n in (1, 8, 10, 50, 101, 250)] == [1, 8, 10, 10, 11, 25]
+
+
+def test_top_k_kendall_distance_by_hand():
+    # Top-3 lists without a common item: 3 x 3 pairs across the lists (case 3, penalty 1) and 3 + 3
+    # pairs within one list (case 4, penalty p = 1/2), over C(6, 2) = 15 pairs.
+    a = [6, 5, 4, 0, 0, 0]
+    b = [0, 0, 0, 6, 5, 4]
+    assert top_k_kendall_distance(a, b, k=3) == pytest.approx((9 + 0.5 * 6) / 15)
+    assert top_k_kendall_distance(a, b, k=3, penalty=1.0) == pytest.approx(1.0)
+    assert top_k_kendall_distance(a, a, k=3) == 0.0
+    # Top-2 of a: items 0, 1 (in that order); of b: items 1, 2. Union {0, 1, 2}: pair (0, 1) is
+    # ordered 0 > 1 by a and 1 > 0 by b (0 missing from b): 1; pair (0, 2): a has 0 first, b has 2:
+    # 1; pair (1, 2): a ranks 1 ahead of the missing 2, b ranks 1 first too: 0. 2 of 3 pairs.
+    assert top_k_kendall_distance([4, 3, 2, 1], [1, 4, 3, 2], k=2) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="3 items but the second have 2"):
+        top_k_kendall_distance([1, 2, 3], [1, 2])
+
+
+def test_share_of_significant_kendall_taus():
+    accumulator = AgreementAccumulator()
+    ordered = list(range(10))
+    accumulator.add(ordered, ordered)  # tau = 1 over 10 items: p < 0.001
+    accumulator.add(ordered, ordered[::-1])  # tau = -1: also significant (two-sided)
+    accumulator.add([1, 2, 3], [1, 3, 2])  # three items: never significant
+    accumulator.add([1.0], [1.0])  # skipped, not counted
+    summary = accumulator.summary()
+    assert summary["kendall_significant"] == pytest.approx(2 / 3)
+    assert summary["spearman"]["n"] == summary["topk_kendall"]["n"] == 3
+    assert summary["topk_kendall"]["mean"] == pytest.approx((0 + 1 + 1 / 3) / 3)
+    assert AgreementAccumulator().significant_share() is None
+
+
+def test_attention_entropy():
+    assert attention_entropy([0.25] * 4) == (pytest.approx(math.log(4)), pytest.approx(1.0))
+    assert attention_entropy([1.0, 0.0, 0.0]) == (0.0, 0.0)
+    entropy, normalised = attention_entropy([0.5, 0.25, 0.25])
+    assert entropy == pytest.approx(-(0.5 * math.log(0.5) + 0.5 * math.log(0.25)))
+    assert normalised == pytest.approx(entropy / math.log(3))
+    assert attention_entropy([1.0]) == (0.0, None)
