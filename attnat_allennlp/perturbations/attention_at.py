@@ -1,3 +1,5 @@
+from typing import List, Optional, Union
+
 from attnat_allennlp.perturbations.base import Perturbation
 from attnat_allennlp.perturbations.gradient import AdversarialPerturbation
 
@@ -17,7 +19,22 @@ class AttentionAdversarialPerturbation(AdversarialPerturbation):
         The L2 norm of r_AT per example. The papers publish no value; 1.0 is this package's choice.
     weight : `float`, optional (default = `1.0`)
         lambda, the weight of the extra loss (1 in the paper).
+    target : `str`, optional (default = `"scores"`)
+        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
+        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
+        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps is
+        the norm per example, layer and head.
+    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
+        (`[-1]`: the last layer).
     """
 
-    def __init__(self, eps: float = 1.0, weight: float = 1.0) -> None:
+    def __init__(
+        self,
+        eps: float = 1.0,
+        weight: float = 1.0,
+        target: str = "scores",
+        layers: Optional[Union[str, List[int]]] = None,
+    ) -> None:
         super().__init__(eps, weight)
+        self.choose_target(target, layers, ("scores", "self_attention"))

@@ -1,7 +1,10 @@
+from typing import List, Optional, Union
+
 import torch
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations import self_attention as sa
+from attnat_allennlp.perturbations.base import Perturbation, detach_fields
 from attnat_allennlp.perturbations.gradient import GradientPerturbation
 from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, log_once, normalize
 
@@ -15,6 +18,10 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
     sum_j alpha_ij d_ij, grad_alpha_ij = <grad_s l, d_ij>, alpha_hat_i = grad_alpha_i / ||grad_alpha_i||,
     r_iAT,i = eps * normalize(sum_j alpha_hat_ij d_ij); L = l(s) + lambda * l(s + r_iAT).
 
+    On the self-attention of a Transformer (`target: "self_attention"`), the same per layer and
+    head: the directions of example i's head h go towards the other examples' scores of that layer
+    and head, and grad_alpha, alpha_hat and the norm eps are per example and head.
+
     As the paper describes it, not as the authors' released code computes it (there d is normalised
     along the wrong axis, which ends up applying exactly -r_AT). A batch of one example has no
     direction: no perturbation (logged once).
@@ -27,10 +34,25 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
         The L2 norm of r_iAT per example. The papers publish no value; 1.0 is this package's choice.
     weight : `float`, optional (default = `1.0`)
         lambda, the weight of the extra loss (1 in the paper).
+    target : `str`, optional (default = `"scores"`)
+        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
+        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
+        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps is
+        the norm per example, layer and head.
+    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
+        (`[-1]`: the last layer).
     """
 
-    def __init__(self, eps: float = 1.0, weight: float = 1.0) -> None:
+    def __init__(
+        self,
+        eps: float = 1.0,
+        weight: float = 1.0,
+        target: str = "scores",
+        layers: Optional[Union[str, List[int]]] = None,
+    ) -> None:
         super().__init__(eps, weight)
+        self.choose_target(target, layers, ("scores", "self_attention"))
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
         if state.batch_size < 2:
@@ -38,6 +60,9 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
                 "attention_iat_batch_of_one",
                 "attention_iat: a batch of one example has no iAT direction; no perturbation",
             )
+        if self.target == sa.SELF_ATTENTION:
+            fields, masks = self.target_fields(state)
+            return sa.iat_direction(detach_fields(fields), masks, gradient)
         directions = iat_directions(state.scores, state.mask)  # (batch, batch, seq_len)
         grad_alpha = (directions * gradient["scores"].unsqueeze(1)).sum(-1)  # (batch, batch)
         others = ~torch.eye(state.batch_size, dtype=torch.bool, device=grad_alpha.device)

@@ -1,9 +1,10 @@
-from typing import Any, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import torch
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations import self_attention as sa
+from attnat_allennlp.perturbations.base import Perturbation, detach_fields
 from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, log_once, normalize
 from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
 
@@ -17,7 +18,8 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
     r(alpha) = xi * sum_j alpha_ij d_ij with alpha_i initialised to 1/K (K = batch size - 1) and
     scaled to unit norm; each power iteration takes g = grad_alpha KL(p_hat || p(y | s + r(alpha)))
     and sets alpha_i <- g_i / ||g_i||; finally r_ivat,i = eps * normalize(sum_j alpha_ij d_ij), and
-    L = KL(p_hat || p(y | s + r_ivat)). Re-runs only the attention head. A batch of one example has
+    L = KL(p_hat || p(y | s + r_ivat)). On the self-attention of a Transformer (`target:
+    "self_attention"`), the same per layer and head (alpha per example and head). Re-runs only the attention head. A batch of one example has
     no direction: no perturbation (logged once).
 
     The outputs are 2-way softmaxes for binary tasks, so the categorical KL used here equals the
@@ -35,7 +37,27 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
         The scale of the probe perturbation of the power iteration.
     num_power_iterations : `int`, optional (default = `1`)
         The number of power iterations (0: the mean of the directions).
+    target : `str`, optional (default = `"scores"`)
+        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
+        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
+        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps and
+        xi are norms per example, layer and head.
+    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
+        (`[-1]`: the last layer).
     """
+
+    def __init__(
+        self,
+        eps: float = 5.0,
+        weight: float = 1.0,
+        xi: float = 0.1,
+        num_power_iterations: int = 1,
+        target: str = "scores",
+        layers: Optional[Union[str, List[int]]] = None,
+    ) -> None:
+        super().__init__(eps, weight, xi, num_power_iterations)
+        self.choose_target(target, layers, ("scores", "self_attention"))
 
     def initial(self, model: AttentionModel, state: AttentionState) -> Tuple[Fields, Any]:
         batch_size = state.batch_size
@@ -44,6 +66,15 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
                 "attention_ivat_batch_of_one",
                 "attention_ivat: a batch of one example has no iVAT direction; no perturbation",
             )
+        if self.target == sa.SELF_ATTENTION:
+            fields, masks = self.target_fields(state)
+            heads = sa.ivat_context(detach_fields(fields), masks)
+            alpha = {
+                name: others.to(fields[name].dtype) / max(batch_size - 1, 1)
+                for name, (_, others) in heads.items()
+            }
+            context = (heads, masks)
+            return self.renormalize(alpha, state, context), context
         directions = iat_directions(state.scores, state.mask)  # (batch, batch, seq_len)
         others = ~torch.eye(batch_size, dtype=torch.bool, device=directions.device)
         alpha = others.to(directions.dtype) / max(batch_size - 1, 1)
@@ -51,14 +82,27 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
         return self.renormalize({"alpha": alpha}, state, context), context
 
     def probe(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
+        if self.target == sa.SELF_ATTENTION:
+            heads, _ = context
+            return {
+                name: self.xi * sa.combine_heads(alpha, heads[name][0])
+                for name, alpha in parameters.items()
+            }
         directions, _ = context
         return {"scores": self.xi * combine(parameters["alpha"], directions)}
 
     def renormalize(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
+        if self.target == sa.SELF_ATTENTION:
+            return sa.normalize_alpha(parameters, context[0])
         _, others = context
         return {"alpha": normalize(parameters["alpha"], others)}
 
     def final(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
+        if self.target == sa.SELF_ATTENTION:
+            heads, masks = context
+            alpha = self.renormalize(parameters, state, context)
+            combined = {name: sa.combine_heads(value, heads[name][0]) for name, value in alpha.items()}
+            return self.normalize(combined, masks, self.eps)
         directions, _ = context
         alpha = self.renormalize(parameters, state, context)["alpha"]
         return {"scores": normalize(combine(alpha, directions), state.mask, self.eps)}

@@ -1,3 +1,5 @@
+from typing import List, Optional, Union
+
 from attnat_allennlp.perturbations.base import Perturbation
 from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
 
@@ -27,4 +29,24 @@ class AttentionVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
         The size of the probe perturbation of the power iteration.
     num_power_iterations : `int`, optional (default = `1`)
         K, the number of power iterations (0: a random direction).
+    target : `str`, optional (default = `"scores"`)
+        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
+        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
+        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps and
+        xi are norms per example, layer and head.
+    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
+        (`[-1]`: the last layer).
     """
+
+    def __init__(
+        self,
+        eps: float = 5.0,
+        weight: float = 1.0,
+        xi: float = 0.1,
+        num_power_iterations: int = 1,
+        target: str = "scores",
+        layers: Optional[Union[str, List[int]]] = None,
+    ) -> None:
+        super().__init__(eps, weight, xi, num_power_iterations)
+        self.choose_target(target, layers, ("scores", "self_attention"))

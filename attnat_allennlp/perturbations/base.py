@@ -1,12 +1,13 @@
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 from allennlp.common import Registrable
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.util import Fields, Masks
+from attnat_allennlp.perturbations import self_attention as sa
+from attnat_allennlp.perturbations.util import Fields, Masks, normalize_fields
 
 
 class Target(NamedTuple):
@@ -29,6 +30,9 @@ TARGETS: Dict[str, Target] = {
     "scores": Target(lambda state: ({"scores": state.scores}, {"scores": state.mask}), False),
     # the word embeddings of each text field `(batch, seq_len, dim)`
     "embeddings": Target(lambda state: (dict(state.embeddings), dict(state.masks)), True),
+    # the pre-softmax self-attention scores of every layer of a Transformer encoder,
+    # `{"layer_<l>": (batch, heads, seq_len, seq_len)}` (a perturbation keeps its `layers`)
+    sa.SELF_ATTENTION: Target(lambda state: sa.self_attention_fields(state, "all"), True),
 }
 
 
@@ -101,12 +105,29 @@ class Perturbation(Registrable):
     # True when `perturb` needs the gradient of the clean task loss with respect to the target;
     # the callback then puts it in the `CleanPass` (it has it for free, or cheaper).
     uses_clean_gradient: bool = False
+    # The layers of the "self_attention" target: "all" or indices (negative from the top).
+    layers: Union[str, List[int]] = "all"
 
     def __init__(self, eps: float, weight: float = 1.0) -> None:
         if eps < 0:
             raise ValueError(f"eps must be non-negative, got {eps}")
         self.eps = eps
         self.weight = weight
+
+    def choose_target(
+        self, target: str, layers: Union[str, List[int], None], allowed: Tuple[str, ...]
+    ) -> None:
+        """Sets `target` (one of `allowed`) and, for `"self_attention"`, the `layers` to perturb."""
+        if target not in allowed:
+            raise ConfigurationError(
+                f"{type(self).registered_name()} perturbs {' or '.join(allowed)}, not {target!r}"
+            )
+        if layers is not None and target != sa.SELF_ATTENTION:
+            raise ConfigurationError(f"layers applies to the self_attention target only, not {target!r}")
+        if isinstance(layers, str) and layers != "all":
+            raise ConfigurationError(f'layers must be "all" or a list of layer indices, got {layers!r}')
+        self.target = target
+        self.layers = "all" if layers is None else layers
 
     # ---- to implement -------------------------------------------------------------------------
     def perturb(
@@ -137,7 +158,22 @@ class Perturbation(Registrable):
 
     def target_fields(self, state: AttentionState) -> Tuple[Fields, Masks]:
         """`(fields, masks)`: the tensors this technique perturbs and their padding masks."""
+        if self.target == sa.SELF_ATTENTION:
+            return sa.self_attention_fields(state, self.layers)
         return target_fields(state, self.target)
+
+    def normalize(self, fields: Fields, masks: Masks, scale: float = 1.0) -> Fields:
+        """
+        `scale * x / ||x||_2` per example, the norm over every field of the example together;
+        for the self-attention target, per example, layer and head (see `self_attention`).
+        """
+        if self.target == sa.SELF_ATTENTION:
+            return sa.normalize_per_head(fields, masks, scale)
+        return normalize_fields(fields, masks, scale)
+
+    def random(self, like: Fields, masks: Masks, scale: float = 1.0) -> Fields:
+        """Gaussian noise shaped like `like`, masked, normalised as `normalize` does."""
+        return self.normalize({name: torch.randn_like(value) for name, value in like.items()}, masks, scale)
 
     def target_masks(self, state: AttentionState) -> Masks:
         return self.target_fields(state)[1]
@@ -148,6 +184,10 @@ class Perturbation(Registrable):
         """The logits for the target plus `perturbation`: re-runs the head only, or the encoder."""
         if self.target == "scores":
             return model.logits_from_scores(state, perturbation["scores"])[0]
+        if self.target == sa.SELF_ATTENTION:
+            return model.logits_from_scores(
+                model.rerun_from_self_attention(state, sa.layers_of(perturbation))
+            )[0]
         return model.logits_from_scores(model.rerun_from_embeddings(state, perturbation))[0]
 
     def clean_gradient(
@@ -157,9 +197,9 @@ class Perturbation(Registrable):
         The gradient of the clean task loss with respect to the target, detached: the clean pass's
         when it has one, computed otherwise (keeping the graph).
         """
-        if clean is not None and self.target in clean.gradients:
-            return detach_fields(clean.gradients[self.target])
         fields, _ = self.target_fields(state)
+        if clean is not None and self.target in clean.gradients:
+            return detach_fields({name: clean.gradients[self.target][name] for name in fields})
         loss = model.task_loss(model.logits_from_scores(state)[0], state)
         grads = torch.autograd.grad(loss, list(fields.values()), retain_graph=True, allow_unused=True)
         return {
@@ -184,6 +224,12 @@ class Perturbation(Registrable):
             states=state.states.detach(),
             scores=state.scores.detach(),
             query=None if state.query is None else state.query.detach(),
+            self_attention=None
+            if state.self_attention is None
+            else state.self_attention._replace(
+                inputs=[value.detach() for value in state.self_attention.inputs],
+                scores=[value.detach() for value in state.self_attention.scores],
+            ),
         )
 
     @classmethod

@@ -3,7 +3,7 @@ from typing import Optional
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
-from attnat_allennlp.perturbations.util import Fields, normalize_fields
+from attnat_allennlp.perturbations.util import Fields
 
 
 class GradientPerturbation(Perturbation):
@@ -23,7 +23,7 @@ class GradientPerturbation(Perturbation):
     ) -> Fields:
         gradient = self.clean_gradient(model, state, clean)
         direction = self.direction(model, state, gradient)
-        return normalize_fields(detach_fields(direction), self.target_masks(state), self.eps)
+        return self.normalize(detach_fields(direction), self.target_masks(state), self.eps)
 
 
 class AdversarialPerturbation(GradientPerturbation):

@@ -6,7 +6,7 @@ from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
-from attnat_allennlp.perturbations.util import Fields, kl_from_logits, normalize_fields, random_fields
+from attnat_allennlp.perturbations.util import Fields, kl_from_logits
 
 
 class VirtualAdversarialPerturbation(Perturbation):
@@ -54,7 +54,7 @@ class VirtualAdversarialPerturbation(Perturbation):
         """`(parameters, context)`: the starting point of the power iteration, and what the other
         steps need."""
         fields, masks = self.target_fields(state)
-        return self.renormalize(random_fields(detach_fields(fields), masks), state, None), None
+        return self.renormalize(self.random(detach_fields(fields), masks), state, None), None
 
     def probe(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
         """The probe perturbation for the parameters, linear in them."""
@@ -62,11 +62,11 @@ class VirtualAdversarialPerturbation(Perturbation):
 
     def renormalize(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
         """The parameters of the next probe, from the gradient of the last one."""
-        return normalize_fields(parameters, self.target_masks(state), self.xi)
+        return self.normalize(parameters, self.target_masks(state), self.xi)
 
     def final(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
         """The perturbation (norm eps) for the last gradient."""
-        return normalize_fields(self.probe(parameters, state, context), self.target_masks(state), self.eps)
+        return self.normalize(self.probe(parameters, state, context), self.target_masks(state), self.eps)
 
     # ---- shared -------------------------------------------------------------------------------
     def perturb(

@@ -2,11 +2,14 @@
 import json
 
 import pytest
+import torch
 from allennlp.commands.train import train_model
+from allennlp.common import Params
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
+from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder
 from conftest import load_pretrained_config
 from helpers import FIXTURE_PATHS, FIXTURE_DATA, train_config
 
@@ -55,3 +58,40 @@ def test_merge_wordpieces():
     assert words == ["unseen", "film", "."] and values == pytest.approx([0.5, 0.1, 0.2])
     words, values = merge_wordpieces(["<s>", "\u0120un", "seen", "\u0120film", "</s>"], [0.1, 0.2, 0.3, 0.3, 0.1])
     assert words == ["unseen", "film"] and values == pytest.approx([0.5, 0.3])
+
+
+PRETRAINED_TECHNIQUES = [
+    "attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat", "word_at", "word_vat",
+]
+
+
+@pytest.mark.parametrize("technique", PRETRAINED_TECHNIQUES)
+def test_every_technique_fine_tunes_the_tiny_pretrained_model(technique, tmp_path, tiny_bert):
+    params = load_pretrained_config(
+        f"rt_polarity_pretrained_transformer_{technique}",
+        tiny_bert,
+        {**FIXTURE_PATHS["rt_polarity"], **SMALL},
+    ).as_dict()
+    callback = params["trainer"]["callbacks"][-1]
+    if technique.startswith("attention"):
+        assert callback["perturbations"][0]["target"] == "self_attention"
+        assert callback["perturbations"][0]["layers"] == [-1]
+    if callback.get("unlabeled_data_path"):
+        callback["unlabeled_data_path"] = str(FIXTURE_DATA / "unlabeled.jsonl")
+        callback["unlabeled_batch_size"] = 8
+    before = PretrainedTransformerEncoder(str(tiny_bert)).layers[-1].attention.self.query.weight.clone()
+    model = train_model(Params(params), str(tmp_path))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics[f"training_{technique}_loss"] > 0
+    # fine-tuned end to end: the pretrained layers moved
+    after = model.attention_encoder.self_attention_encoder.layers[-1].attention.self.query.weight
+    assert not torch.allclose(before, after)
+
+
+def test_pretrained_pair_model_trains(tmp_path, tiny_bert):
+    params = load_pretrained_config(
+        "snli_pretrained_transformer_attention_iat", tiny_bert, {**FIXTURE_PATHS["vitaminc"], **SMALL}
+    )
+    model = train_model(params, str(tmp_path))
+    assert model.attention_encoder.self_attention_encoder.num_layers == 2
+    assert json.loads((tmp_path / "metrics.json").read_text())["training_attention_iat_loss"] > 0
