@@ -5,6 +5,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.token_embedders import Embedding
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
+from attnat_allennlp.modules.normalized_embedding import word_vectors
 from attnat_allennlp.perturbations.base import Perturbation
 from attnat_allennlp.perturbations.gradient import GradientPerturbation
 from attnat_allennlp.perturbations.util import TINY, Fields, nearest_neighbours
@@ -33,7 +34,8 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
     text fields); L = l(x) + lambda * l(x + r). Re-runs the encoder.
 
     Which words are a word's neighbours is remembered in a table over the vocabulary, built from
-    the current embedding matrix (the model's `Embedding` in the namespace `model._namespace`): a
+    the current embedding matrix (the model's `Embedding` in the namespace `model._namespace`; the
+    normalised vectors of an `attnat_normalized_embedding`, those that are perturbed): a
     word is searched when a batch first contains it, and on every batch the table is searched again
     for the next `vocab_size / neighbour_refresh_steps` words in turn, so that no word's neighbours
     are older than `neighbour_refresh_steps` batches. The directions d_tk always use the current
@@ -112,8 +114,9 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         """
         embedding = word_embedding(model)
         with torch.no_grad():
-            ids = torch.arange(embedding.weight.size(0), device=embedding.weight.device)
-            self.neighbours(embedding.weight, ids, self._excluded(model))
+            vectors = word_vectors(embedding)
+            ids = torch.arange(vectors.size(0), device=vectors.device)
+            self.neighbours(vectors, ids, self._excluded(model))
 
     @staticmethod
     def _excluded(model: AttentionModel):
@@ -130,10 +133,12 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         result = {}
         with torch.no_grad():
             all_ids = torch.cat([ids[state.masks[name]] for name, ids in state.token_ids.items()])
-            self.neighbours(embedding.weight, all_ids, self._excluded(model))  # one search
+            self.neighbours(word_vectors(embedding), all_ids, self._excluded(model))  # one search
             for name, ids in state.token_ids.items():
                 ids = ids[state.masks[name]]  # (num_tokens,)
-                differences = embedding(self._neighbours[ids]) - embedding(ids).unsqueeze(-2)
+                # One lookup (one normalisation of the matrix): the K neighbours, then the word.
+                vectors = embedding(torch.cat([self._neighbours[ids], ids.unsqueeze(-1)], dim=-1))
+                differences = vectors[:, :-1] - vectors[:, -1:]
                 norms = differences.norm(dim=-1, keepdim=True)
                 result[name] = torch.where(
                     norms > TINY, differences / norms.clamp_min(TINY), torch.zeros_like(differences)

@@ -11,10 +11,11 @@ local reader(d) = d.reader + { tokenizer: tokenizer(d) } + (
   if d.max_tokens == null then {} else { max_tokens: d.max_tokens }
 ) + (if d.exact_match then { exact_match: true } else {});
 
-local embedder(d) = {
+// normalize: Miyato et al.'s normalised embeddings (word-level techniques, `normalize_embeddings`).
+local embedder(d, normalize=false) = {
   token_embedders: {
     tokens: {
-      type: 'embedding',
+      type: if normalize then 'attnat_normalized_embedding' else 'embedding',
       embedding_dim: d.embedding_dim,
       trainable: true,
     } + (if d.pretrained_file == null then {} else { pretrained_file: d.pretrained_file }),
@@ -35,15 +36,15 @@ local attention(d, query_dim=null) = {
   attention_dim: d.hidden_size,
 } + (if query_dim == null then {} else { query_dim: query_dim });
 
-local model(d) =
+local model(d, normalize=false) =
   if d.task == 'classification' then {
     type: 'attnat_classifier',
-    text_field_embedder: embedder(d),
+    text_field_embedder: embedder(d, normalize),
     seq2vec_encoder: attention(d),
     [if d.positive_label != null then 'positive_label']: d.positive_label,
   } else {
     type: 'attnat_pair_classifier',
-    text_field_embedder: embedder(d),
+    text_field_embedder: embedder(d, normalize),
     premise_encoder: attention(d, 2 * d.hidden_size),
     hypothesis_encoder: bilstm(d),
     output_dim: d.hidden_size,
@@ -64,13 +65,16 @@ local model(d) =
   },
 
   experiment(d, t):: {
+    local normalize = std.objectHasAll(t, 'normalize_embeddings') && t.normalize_embeddings,
     dataset_reader: reader(d),
     train_data_path: d.train_data_path,
     validation_data_path: d.validation_data_path,
     test_data_path: d.test_data_path,
     evaluate_on_test: true,
-    vocabulary: { min_count: { tokens: d.min_count } },
-    model: model(d),
+    // The normalised embeddings take their word frequencies from the vocabulary's counts.
+    vocabulary: (if normalize then { type: 'attnat_counting' } else {})
+                + { min_count: { tokens: d.min_count } },
+    model: model(d, normalize),
     data_loader: {
       batch_sampler: { type: 'bucket', batch_size: d.batch_size },
     },

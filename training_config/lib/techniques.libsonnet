@@ -2,10 +2,15 @@
 // Every technique but vanilla is one `adversarial_training` callback with one perturbation,
 // with the defaults of attnat_allennlp/perturbations (METHODS.md); adjust a knob with e.g.
 // `lib.techniques.attention_iat + { perturbation+: { eps: 2.0 } }`.
+// `normalize_embeddings` (on for the word-level ones) makes `experiment` use Miyato et al.'s
+// normalised word embeddings (`attnat_normalized_embedding`, with the frequencies of an
+// `attnat_counting` vocabulary), the vectors their eps = 5 is sized for; turn it off with
+// `lib.techniques.word_at + { normalize_embeddings: false }`.
 local tokenizer = import 'tokenizer.libsonnet';
 
-local technique(type, semi_supervised=false) = {
+local technique(type, semi_supervised=false, normalize_embeddings=false) = {
   local t = self,
+  normalize_embeddings:: normalize_embeddings,
   perturbation:: { type: type },
   callbacks(d):: [
     {
@@ -25,13 +30,13 @@ local technique(type, semi_supervised=false) = {
 };
 
 {
-  vanilla: { callbacks(d):: [] },
+  vanilla: { normalize_embeddings:: false, callbacks(d):: [] },
   attention_rp: technique('attention_rp'),
   attention_at: technique('attention_at'),
   attention_iat: technique('attention_iat'),
-  word_at: technique('word_at'),
-  word_iat: technique('word_iat'),
-  word_vat: technique('word_vat', semi_supervised=true),
+  word_at: technique('word_at', normalize_embeddings=true),
+  word_iat: technique('word_iat', normalize_embeddings=true),
+  word_vat: technique('word_vat', semi_supervised=true, normalize_embeddings=true),
   attention_vat: technique('attention_vat', semi_supervised=true),
   attention_ivat: technique('attention_ivat', semi_supervised=true),
 }
