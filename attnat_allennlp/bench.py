@@ -1,12 +1,20 @@
 """
 Times training steps (forward + backward, through the `adversarial_training` callback, + optimizer
 step) of every technique against vanilla on the same batches of rt-polarity, with Jain & Wallace's
-model (embedding 50, GloVe when present, BiLSTM 128 per direction, additive attention, batch 32).
-Techniques are interleaved step by step so that machine load hits them alike. Prints a table and
-one JSON line: for each technique the median step time, the median over batches of its step
-time divided by vanilla's on the same batch, and its memory.
+model (embedding 50, GloVe when present, BiLSTM 128 per direction, additive attention, batch 32,
+length-bucketed batches as the configs make them). Techniques are interleaved step by step so that
+machine load hits them alike. Prints a table and one JSON line: for each technique the median step
+time, the median over batches of its step time divided by vanilla's on the same batch, and its
+memory.
+
+The VAT family is also timed with an unlabeled stream (rows `<technique>+<stream>`): `plot` is
+rt-polarity's unlabeled plot snippets (texts cut at `--unlabeled-max-tokens`), `train` the
+training texts themselves read as unlabeled text (as long as the labeled ones). For those rows,
+`U/L` is the number of unlabeled over labeled tokens (without padding) in the same timed steps, and
+the target is 1.2 x (1 + U/L).
 
     python -m attnat_allennlp.bench [--steps 20] [--threads 2] [--techniques attention_at word_at]
+        [--streams attention_vat+plot] [--data-dir ../shared/data]
 
 Memory: on CUDA the peak allocated during a step; on CPU the bytes of the tensors saved for backward
 during a step (what grows with the number of passes), since torch keeps no CPU allocation peak.
@@ -16,25 +24,37 @@ import json
 import os
 import statistics
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 from allennlp.data import Vocabulary
-from allennlp.data.data_loaders import SimpleDataLoader
+from allennlp.data.data_loaders import MultiProcessDataLoader
+from allennlp.data.samplers import BucketBatchSampler
 from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
 from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.modules.token_embedders import Embedding
-from allennlp.nn.util import move_to_device
+from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
+from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.perturbations import Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 
-TECHNIQUES = ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat", "word_at", "word_iat", "word_vat"]
-DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+TECHNIQUES = [
+    "attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat",
+    "word_at", "word_iat", "word_vat",
+]
+STREAMS = ["attention_vat+train", "attention_vat+plot", "attention_ivat+plot", "word_vat+plot"]
+# The unlabeled text of each stream, under --data-dir.
+STREAM_FILES = {
+    "plot": os.path.join("rt-polarity", "unlabeled-plot.jsonl"),
+    "train": os.path.join("rt-polarity", "train.jsonl"),
+}
+# The data of the configs, relative to the repository root (where `make bench` runs).
+DEFAULT_DATA_DIR = os.path.join("..", "shared", "data")
 
 
 def build_model(vocab: Vocabulary, glove: str, seed: int) -> AttentionClassifier:
@@ -64,53 +84,81 @@ class SavedBytes:
         self._hooks.__exit__(*args)
 
 
-def main(argv: List[str] = None) -> Dict[str, Dict[str, float]]:
+def tokens(batch) -> int:
+    """The real tokens of the text fields of a tensor batch."""
+    return sum(int(get_text_field_mask(v).sum()) for v in batch.values() if isinstance(v, dict))
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=os.path.join(DATA, "rt-polarity", "train.jsonl"))
-    parser.add_argument("--glove", default=os.path.join(DATA, "glove", "glove.6B.50d.subset.txt.gz"))
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                        help="the folder with rt-polarity/ and glove/ (default: %(default)s)")
+    parser.add_argument("--data", default=None, help="labeled jsonl (default: rt-polarity/train.jsonl)")
+    parser.add_argument("--glove", default=None,
+                        help="vectors (default: glove/glove.6B.50d.subset.txt.gz; random without)")
     parser.add_argument("--steps", type=int, default=20, help="timed steps per technique")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--techniques", nargs="*", default=TECHNIQUES)
+    parser.add_argument("--streams", nargs="*", default=STREAMS,
+                        help="VAT techniques with an unlabeled stream, as technique+stream")
+    parser.add_argument("--unlabeled-max-tokens", type=int, default=60,
+                        help="unlabeled texts are cut to this many tokens (the configs' unlabeled_max_tokens)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args(argv)
+    data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
+    glove = args.glove or os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
+    if not os.path.exists(data):
+        parser.error(f"no labeled data at {data}: give --data-dir (the folder of ../shared/data) or --data")
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
     reader = JsonlTextClassificationReader()
-    instances = list(reader.read(args.data))
-    vocab = Vocabulary.from_instances(instances)
-    loader = SimpleDataLoader(instances, args.batch_size, shuffle=False, vocab=vocab)
+    loader = MultiProcessDataLoader(
+        reader, data, batch_sampler=BucketBatchSampler(args.batch_size), cuda_device=device, quiet=True
+    )
+    vocab = Vocabulary.from_instances(loader.iter_instances())
+    loader.index_with(vocab)
     batches = []
     for batch in loader:
-        batches.append(move_to_device(batch, device))
+        batches.append(batch)
         if len(batches) == args.steps + args.warmup:
             break
 
-    names = ["vanilla"] + list(args.techniques)
+    names = ["vanilla"] + list(args.techniques) + list(args.streams)
     runs = {}
     setup: Dict[str, float] = {}
     for name in names:
-        model = build_model(vocab, args.glove, seed=0).to(device)
+        model = build_model(vocab, glove, seed=0).to(device)
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
         trainer = TrainerStep(model)
         callback = None
         if name != "vanilla":
-            perturbation = Perturbation.by_name(name)()
-            callback = AdversarialTrainingCallback("", [perturbation])
-            callback.attach(model)
+            technique, _, stream = name.partition("+")
+            perturbation = Perturbation.by_name(technique)()
+            unlabeled = {}
+            if stream:
+                unlabeled = {
+                    "unlabeled_data_path": os.path.join(args.data_dir, STREAM_FILES[stream]),
+                    "unlabeled_dataset_reader": UnlabeledTextReader(max_tokens=args.unlabeled_max_tokens),
+                    "unlabeled_batch_size": args.batch_size,
+                }
+            callback = AdversarialTrainingCallback("", [perturbation], **unlabeled)
+            callback.attach(model, cuda_device=device)
             if hasattr(perturbation, "fill_neighbours"):
                 # Word iAT searches each word's neighbours once, when a batch first contains it:
                 # a cost of the first epoch, timed here on its own rather than in the steps.
                 start = time.perf_counter()
                 perturbation.fill_neighbours(model)
                 setup[name] = time.perf_counter() - start
-        runs[name] = (model, optimizer, trainer, callback, [], [])
+        runs[name] = (model, optimizer, trainer, callback, [], [], [])
 
     def step(name: str, batch) -> None:
-        model, optimizer, trainer, callback, times, memory = runs[name]
+        model, optimizer, trainer, callback, times, memory, unlabeled_tokens = runs[name]
+        stream = callback.unlabeled_stream if callback is not None else None
+        tokens_before = stream.tokens_seen if stream is not None else 0
         if device.type == "cuda":
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
@@ -129,6 +177,7 @@ def main(argv: List[str] = None) -> Dict[str, Dict[str, float]]:
         else:
             memory.append(saved.total / 2**20)
         times.append(time.perf_counter() - start)
+        unlabeled_tokens.append((stream.tokens_seen if stream is not None else 0) - tokens_before)
 
     for index, batch in enumerate(batches):
         order = names if index % 2 == 0 else list(reversed(names))
@@ -137,6 +186,7 @@ def main(argv: List[str] = None) -> Dict[str, Dict[str, float]]:
 
     results = {}
     vanilla = runs["vanilla"][4][args.warmup:]
+    labeled_tokens = sum(tokens(batch) for batch in batches[args.warmup:])
     for name in names:
         times, memory = runs[name][4][args.warmup:], runs[name][5][args.warmup:]
         median = statistics.median(times)
@@ -146,20 +196,28 @@ def main(argv: List[str] = None) -> Dict[str, Dict[str, float]]:
             "ratio_to_vanilla": round(statistics.median(t / v for t, v in zip(times, vanilla)), 3),
             "memory_mb": round(max(memory), 1),
         }
+        if "+" in name:
+            ratio = sum(runs[name][6][args.warmup:]) / labeled_tokens
+            results[name]["unlabeled_per_labeled_token"] = round(ratio, 3)
+            results[name]["target_ratio"] = round(1.2 * (1 + ratio), 3)
         if name in setup:
             results[name]["one_time_search_s"] = round(setup[name], 2)
             results[name]["one_time_search_in_vanilla_steps"] = round(
                 setup[name] / statistics.median(vanilla), 1
             )
     memory_kind = "peak CUDA MB" if device.type == "cuda" else "saved-for-backward MB"
-    print(f"{'technique':<16}{'median ms':>12}{'x vanilla':>12}{memory_kind:>24}")
+    print(f"{'technique':<22}{'median ms':>11}{'x vanilla':>11}{'U/L':>8}{'1.2(1+U/L)':>12}{memory_kind:>24}")
     for name, row in results.items():
-        print(f"{name:<16}{row['median_step_ms']:>12.1f}{row['ratio_to_vanilla']:>12.3f}{row['memory_mb']:>24.1f}")
+        ratio = row.get("unlabeled_per_labeled_token")
+        extra = f"{ratio:>8.2f}{row['target_ratio']:>12.2f}" if ratio is not None else f"{'':>8}{'':>12}"
+        print(f"{name:<22}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{extra}"
+              f"{row['memory_mb']:>24.1f}")
     for name, seconds in setup.items():
         print(f"{name}: the one-time search of the neighbours of all {vocab.get_vocab_size()} words "
               f"took {seconds:.2f} s ({results[name]['one_time_search_in_vanilla_steps']} vanilla steps)")
     print(json.dumps({"device": str(device), "threads": args.threads, "steps": args.steps,
-                      "batch_size": args.batch_size, "results": results}))
+                      "batch_size": args.batch_size, "unlabeled_max_tokens": args.unlabeled_max_tokens,
+                      "results": results}))
     return results
 
 

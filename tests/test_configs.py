@@ -24,7 +24,8 @@ def fixture_params(config: str) -> Params:
     params = load_config(config, fixture_overrides(dataset_of(config))).as_dict()
     for callback in params["trainer"].get("callbacks", []):
         if callback.get("unlabeled_data_path"):
-            callback["unlabeled_data_path"] = str(FIXTURE_DATA / "unlabeled.jsonl")
+            pairs = callback["unlabeled_dataset_reader"]["type"] == "attnat_unlabeled_pairs"
+            callback["unlabeled_data_path"] = str(FIXTURE_DATA / ("nli.jsonl" if pairs else "unlabeled.jsonl"))
             callback["unlabeled_batch_size"] = 8
     return Params(params)
 

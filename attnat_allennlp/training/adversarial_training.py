@@ -1,12 +1,11 @@
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Tuple, TYPE_CHECKING
+import math
+import random
+from typing import Any, Dict, List, Optional, Tuple, TYPE_CHECKING, Union
 
 import torch
-import torch.distributed as dist
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import DatasetReader, TensorDict
-from allennlp.data.data_loaders import SimpleDataLoader
-from allennlp.nn.util import move_to_device
+from allennlp.data import DatasetReader
 from allennlp.training.callbacks import TrainerCallback
 from allennlp.training.callbacks.backward import OnBackwardException
 from allennlp.training.metrics import Average
@@ -15,6 +14,7 @@ from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations.base import TARGETS, CleanPass, Perturbation, target_fields
 from attnat_allennlp.perturbations.util import Fields
 from attnat_allennlp.training.trainer_step import TrainerStep
+from attnat_allennlp.training.unlabeled_stream import UnlabeledStream
 
 if TYPE_CHECKING:
     from allennlp.training.gradient_descent_trainer import GradientDescentTrainer
@@ -40,10 +40,14 @@ class AdversarialTrainingCallback(TrainerCallback):
       embeddings together with the parameters' gradients of the clean loss, so that the combined
       loss costs no extra encoder backward (see `clean_pass`).
     - Techniques that need no labels (the VAT family) also learn from an optional stream of unlabeled
-      text: each training batch draws the next unlabeled batch (cycling through the data, shuffled
-      each cycle, sharded across distributed workers), runs it through the model in training mode
-      without labels, and the VAT loss is averaged over the labeled and unlabeled examples together.
-      Without the stream, VAT uses the labeled batch.
+      text (an [`UnlabeledStream`](unlabeled_stream.md)): batched as allennlp batches training data
+      (length-bucketed batches of `unlabeled_batch_size`, shuffled, cycling through the data, sharded
+      across distributed and loader workers, on the trainer's device), `unlabeled_batches_per_step`
+      of its batches per training batch run through the model in training mode without labels, and
+      the VAT loss is averaged over the labeled and unlabeled examples together. The stream costs
+      about what its tokens cost: limit their length with the unlabeled reader's `max_tokens` (the
+      configs' `unlabeled_max_tokens`). After `--recover` it continues where it stopped. Without
+      the stream, VAT uses the labeled batch.
     - Each extra loss (unweighted) is reported as a model metric `<name>_loss` (e.g.
       `attention_iat_loss`), so it shows in the training log, `metrics.json` and TensorBoard.
 
@@ -62,9 +66,13 @@ class AdversarialTrainingCallback(TrainerCallback):
         Unlabeled text for the techniques that need no labels.
     unlabeled_dataset_reader : `Optional[DatasetReader]`, optional (default = `None`)
         Reads `unlabeled_data_path`; `None` means `{"type": "attnat_unlabeled_text"}` (one text a
-        line, or jsonl with a `text` key). Any `label` field it produces is dropped.
+        line, or jsonl with a `text` key); pair models need `{"type": "attnat_unlabeled_pairs"}`.
+        Any `label` field it produces is dropped.
     unlabeled_batch_size : `int`, optional (default = `32`)
         The size of the unlabeled batches.
+    unlabeled_batches_per_step : `float`, optional (default = `1.0`)
+        Unlabeled batches per training batch: 2.0 draws two with each, 0.5 one with every other
+        (the cost of the stream grows with it).
     """
 
     def __init__(
@@ -74,6 +82,7 @@ class AdversarialTrainingCallback(TrainerCallback):
         unlabeled_data_path: Optional[str] = None,
         unlabeled_dataset_reader: Optional[DatasetReader] = None,
         unlabeled_batch_size: int = 32,
+        unlabeled_batches_per_step: float = 1.0,
     ) -> None:
         super().__init__(serialization_dir)
         if not perturbations:
@@ -88,11 +97,21 @@ class AdversarialTrainingCallback(TrainerCallback):
         self._metrics = {name: Average() for name in self.metric_names}
         self.unlabeled_data_path = unlabeled_data_path
         self._unlabeled_reader = unlabeled_dataset_reader
+        if unlabeled_batch_size < 1:
+            raise ConfigurationError(
+                f"unlabeled_batch_size must be at least 1, got {unlabeled_batch_size}"
+            )
+        if not unlabeled_batches_per_step > 0:
+            raise ConfigurationError(
+                f"unlabeled_batches_per_step must be positive, got {unlabeled_batches_per_step}"
+            )
         self.unlabeled_batch_size = unlabeled_batch_size
-        self._unlabeled_loader: Optional[SimpleDataLoader] = None
-        self._unlabeled_iterator: Optional[Iterator[TensorDict]] = None
+        self.unlabeled_batches_per_step = unlabeled_batches_per_step
+        self.unlabeled_stream: Optional[UnlabeledStream] = None
         # Training state (Python scalars only, so that checkpoints load under weights_only).
+        self.labeled_batches_seen = 0
         self.unlabeled_batches_seen = 0
+        self.unlabeled_seed = random.randrange(2**31)
 
     @staticmethod
     def _unique_names(perturbations: List[Perturbation]) -> List[str]:
@@ -108,7 +127,11 @@ class AdversarialTrainingCallback(TrainerCallback):
     # ---- trainer hooks ------------------------------------------------------------------------
     def on_start(self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs) -> None:
         super().on_start(trainer, is_primary, **kwargs)
-        self.attach(trainer.model)
+        self.attach(
+            trainer.model,
+            num_workers=getattr(trainer.data_loader, "num_workers", 0),
+            cuda_device=trainer.cuda_device,
+        )
 
     def on_backward(
         self,
@@ -123,21 +146,48 @@ class AdversarialTrainingCallback(TrainerCallback):
         return True
 
     def state_dict(self) -> Dict[str, Any]:
-        return {"unlabeled_batches_seen": int(self.unlabeled_batches_seen)}
+        return {
+            "labeled_batches_seen": int(self.labeled_batches_seen),
+            "unlabeled_batches_seen": int(self.unlabeled_batches_seen),
+            "unlabeled_seed": int(self.unlabeled_seed),
+        }
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+        self.labeled_batches_seen = int(state_dict.get("labeled_batches_seen", 0))
         self.unlabeled_batches_seen = int(state_dict.get("unlabeled_batches_seen", 0))
+        self.unlabeled_seed = int(state_dict.get("unlabeled_seed", self.unlabeled_seed))
+        if self.unlabeled_stream is not None:
+            self.unlabeled_stream.seed = self.unlabeled_seed
+            self.unlabeled_stream.skip(self.unlabeled_batches_seen)
 
     # ---- the work, without a trainer ---------------------------------------------------------
-    def attach(self, model: AttentionModel) -> None:
-        """Checks the model, registers the loss metrics with it, and reads the unlabeled stream."""
+    def attach(
+        self,
+        model: AttentionModel,
+        num_workers: int = 0,
+        cuda_device: Optional[Union[int, str, torch.device]] = None,
+    ) -> None:
+        """
+        Checks the model, registers the loss metrics with it, and reads the unlabeled stream (with
+        `num_workers` loader workers, its batches put on `cuda_device`, by default the model's).
+        """
         if not isinstance(model, AttentionModel):
             raise ConfigurationError(
                 f"adversarial_training needs an attnat model (AttentionModel), got {type(model).__name__}"
             )
         model.extra_metrics.update(self._metrics)
-        if self.unlabeled_data_path is not None and self._unlabeled_loader is None:
-            self._unlabeled_loader = self._build_unlabeled_loader(model)
+        if self.unlabeled_data_path is not None and self.unlabeled_stream is None:
+            reader = self._unlabeled_reader or DatasetReader.by_name("attnat_unlabeled_text")()
+            self.unlabeled_stream = UnlabeledStream(
+                reader,
+                self.unlabeled_data_path,
+                self.unlabeled_batch_size,
+                model.vocab,
+                seed=self.unlabeled_seed,
+                num_workers=num_workers,
+                cuda_device=cuda_device if cuda_device is not None else model_device(model),
+            )
+            self.unlabeled_stream.skip(self.unlabeled_batches_seen)
 
     def backward(self, step: TrainerStep, batch_outputs: Dict[str, Any]) -> None:
         """
@@ -203,56 +253,52 @@ class AdversarialTrainingCallback(TrainerCallback):
     def _extra_loss(self, step: TrainerStep, state: AttentionState, clean: CleanPass) -> torch.Tensor:
         """`sum_i weight_i * loss_i`, each loss also averaged over the unlabeled batches."""
         model = step.model
-        unlabeled: Optional[Tuple[AttentionState, CleanPass]] = None
+        unlabeled: Optional[List[Tuple[AttentionState, CleanPass]]] = None
         total = clean.logits.new_zeros(())
         for perturbation, name in zip(self.perturbations, self.metric_names):
             if perturbation.requires_labels and state.label is None:
                 raise ConfigurationError(f"{name[:-5]} needs labels, and this batch has none")
             loss = perturbation.loss(model, state, clean)
-            if not perturbation.requires_labels and self._unlabeled_loader is not None:
-                if unlabeled is None:
-                    unlabeled = self._next_unlabeled(model)
-                unlabeled_state, unlabeled_clean = unlabeled
-                unlabeled_loss = perturbation.loss(model, unlabeled_state, unlabeled_clean)
-                labeled_size, unlabeled_size = state.batch_size, unlabeled_state.batch_size
-                loss = (labeled_size * loss + unlabeled_size * unlabeled_loss) / (
-                    labeled_size + unlabeled_size
-                )
+            if not perturbation.requires_labels and self.unlabeled_stream is not None:
+                if unlabeled is None:  # drawn once per batch, shared by the VAT family
+                    unlabeled = [self._unlabeled_pass(model) for _ in range(self._unlabeled_due())]
+                if unlabeled:
+                    # the mean over the labeled and the unlabeled examples together
+                    loss = loss * state.batch_size
+                    size = state.batch_size
+                    for unlabeled_state, unlabeled_clean in unlabeled:
+                        unlabeled_loss = perturbation.loss(model, unlabeled_state, unlabeled_clean)
+                        loss = loss + unlabeled_state.batch_size * unlabeled_loss
+                        size += unlabeled_state.batch_size
+                    loss = loss / size
             self._metrics[name](loss.detach().float())
             total = total + perturbation.weight * loss
+        self.labeled_batches_seen += 1
         return total
 
-    # ---- the unlabeled stream -----------------------------------------------------------------
-    def _build_unlabeled_loader(self, model: AttentionModel) -> SimpleDataLoader:
-        reader = self._unlabeled_reader
-        if reader is None:
-            reader = DatasetReader.by_name("attnat_unlabeled_text")()
-        instances = list(reader.read(self.unlabeled_data_path))
-        if dist.is_available() and dist.is_initialized():
-            instances = instances[dist.get_rank() :: dist.get_world_size()]
-        if not instances:
-            raise ConfigurationError(f"no unlabeled examples in {self.unlabeled_data_path}")
-        logger.info("adversarial_training: %d unlabeled examples from %s", len(instances), self.unlabeled_data_path)
-        return SimpleDataLoader(instances, self.unlabeled_batch_size, shuffle=True, vocab=model.vocab)
+    def _unlabeled_due(self) -> int:
+        """How many unlabeled batches go with the current labeled batch (on average the rate)."""
+        rate, seen = self.unlabeled_batches_per_step, self.labeled_batches_seen
+        # floor((seen + 1) * rate) - floor(seen * rate), robust to rounding (1e-9)
+        return math.floor((seen + 1) * rate + 1e-9) - math.floor(seen * rate + 1e-9)
 
-    def _next_unlabeled(self, model: AttentionModel) -> Tuple[AttentionState, CleanPass]:
-        """Runs the next unlabeled batch through the model; returns its state and logits."""
-        assert self._unlabeled_loader is not None
-        batch = None
-        if self._unlabeled_iterator is not None:
-            batch = next(self._unlabeled_iterator, None)
-        if batch is None:
-            self._unlabeled_iterator = iter(self._unlabeled_loader)
-            batch = next(self._unlabeled_iterator)
+    # ---- the unlabeled stream -----------------------------------------------------------------
+    def _unlabeled_pass(self, model: AttentionModel) -> Tuple[AttentionState, CleanPass]:
+        """Runs the next unlabeled batch through the model; returns its state and clean pass."""
+        assert self.unlabeled_stream is not None
+        batch = next(self.unlabeled_stream)
         batch.pop("label", None)
-        device = next(model.parameters()).device
-        batch = move_to_device(batch, device)
         try:
             outputs = model(**batch)
         except TypeError as error:
             raise ConfigurationError(
                 f"the unlabeled batches (fields {sorted(batch)}) do not fit the model's forward: "
-                f"{error}; give an unlabeled_dataset_reader that produces the model's text fields"
+                f"{error}; give an unlabeled_dataset_reader that produces the model's text fields "
+                "(attnat_unlabeled_pairs for pair models)"
             ) from error
-        self.unlabeled_batches_seen += 1
+        self.unlabeled_batches_seen = self.unlabeled_stream.batches_seen
         return outputs["attention_state"], CleanPass(outputs["logits"])
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device

@@ -4,10 +4,13 @@ import pytest
 import torch
 from allennlp.common.util import import_module_and_submodules
 from allennlp.data.data_loaders import DataLoader
+from allennlp.data.tokenizers import WhitespaceTokenizer
 from allennlp.training import GradientDescentTrainer
 
+from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
 from attnat_allennlp.perturbations import CleanPass, Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
+from attnat_allennlp.training.unlabeled_stream import UnlabeledStream
 from helpers import FIXTURES, fixture_overrides, load_config, train_config
 from perturbations.tiny import tiny_batch, tiny_model
 
@@ -153,7 +156,97 @@ def test_unlabeled_stream_is_consumed_cycled_and_changes_the_vat_loss():
         run_callback(plain_model, plain, batch, seed=0)
     without = plain_model.get_metrics(reset=True)["attention_vat_loss"]
     assert with_stream > 0 and without > 0 and with_stream != pytest.approx(without)
-    assert cb.state_dict() == {"unlabeled_batches_seen": 3}
+    state = cb.state_dict()
+    assert state["unlabeled_batches_seen"] == 3 and state["labeled_batches_seen"] == 3
+
+
+def lengths_file(tmp_path):
+    """16 unlabeled texts in four lengths (3, 6, 12 and 24 words), the lengths mixed up."""
+    lines = [" ".join(f"w{(i + j) % 30}" for j in range(3 * 2 ** (i % 4))) for i in range(16)]
+    path = tmp_path / "unlabeled.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def stream(path, seed=0, batch_size=4, max_tokens=None):
+    reader = UnlabeledTextReader(tokenizer=WhitespaceTokenizer(), max_tokens=max_tokens)
+    return UnlabeledStream(reader, str(path), batch_size, tiny_model().vocab, seed=seed)
+
+
+def batch_lengths(batch):
+    return batch["tokens"]["tokens"]["tokens"].ne(0).sum(-1).tolist()
+
+
+def test_the_unlabeled_stream_is_length_bucketed_shuffled_cut_and_cycles(tmp_path):
+    path = lengths_file(tmp_path)
+    texts = stream(path)
+    assert texts.batches_per_cycle == 4
+    orders = []
+    for _ in range(3):  # three cycles
+        cycle = [batch_lengths(next(texts)) for _ in range(4)]
+        # every batch holds texts of one length (padded to exactly that), every text once a cycle
+        assert sorted(cycle) == [[3] * 4, [6] * 4, [12] * 4, [24] * 4]
+        orders.append([lengths[0] for lengths in cycle])
+    assert len({tuple(order) for order in orders}) > 1  # a new order each cycle
+    assert texts.tokens_seen == texts.padded_tokens_seen == 3 * 4 * (3 + 6 + 12 + 24)
+    cut = stream(path, max_tokens=5)
+    assert sorted(max(batch_lengths(next(cut))) for _ in range(4)) == [3, 5, 5, 5]
+
+
+def test_the_unlabeled_stream_continues_where_it_stopped(tmp_path):
+    path = lengths_file(tmp_path)
+    first = stream(path, seed=7)
+    drawn = [batch_lengths(next(first)) for _ in range(11)]
+    again = stream(path, seed=7)
+    again.skip(6)
+    assert [batch_lengths(next(again)) for _ in range(5)] == drawn[6:]
+    # ... and through the callback's state, restored before the trainer's on_start
+    model = tiny_model()
+    cb = callback("attention_vat", unlabeled_data_path=str(path), unlabeled_batch_size=4)
+    for _ in range(6):
+        run_callback(model, cb, tiny_batch())
+    state = cb.state_dict()
+    assert state["unlabeled_batches_seen"] == 6
+    expected = [batch_lengths(next(cb.unlabeled_stream)) for _ in range(3)]
+    resumed = callback("attention_vat", unlabeled_data_path=str(path), unlabeled_batch_size=4)
+    resumed.load_state_dict(state)
+    resumed.attach(model)
+    assert [batch_lengths(next(resumed.unlabeled_stream)) for _ in range(3)] == expected
+
+
+@pytest.mark.parametrize("rate, expected", [(1.0, 6), (0.5, 3), (2.0, 12), (1 / 3, 2)])
+def test_unlabeled_batches_per_step(tmp_path, rate, expected):
+    model = tiny_model()
+    cb = callback(
+        "attention_vat", unlabeled_data_path=str(lengths_file(tmp_path)), unlabeled_batch_size=4,
+        unlabeled_batches_per_step=rate,
+    )
+    for _ in range(6):
+        run_callback(model, cb, tiny_batch())
+    assert cb.unlabeled_batches_seen == expected
+    with pytest.raises(Exception, match="unlabeled_batches_per_step must be positive, got 0"):
+        callback("attention_vat", unlabeled_data_path="x.txt", unlabeled_batches_per_step=0)
+
+
+def test_the_vat_loss_is_the_mean_over_labeled_and_unlabeled_examples(tmp_path):
+    path = lengths_file(tmp_path)
+    model = tiny_model()
+    cb = callback(
+        "attention_vat", unlabeled_data_path=str(path), unlabeled_batch_size=4,
+        unlabeled_dataset_reader=UnlabeledTextReader(tokenizer=WhitespaceTokenizer()),
+    )
+    run_callback(model, cb, tiny_batch(), seed=0)
+    reported = model.get_metrics(reset=True)["attention_vat_loss"]
+    # by hand: the same random draws, in the same order (labeled batch first, then unlabeled)
+    texts = stream(path, seed=cb.unlabeled_seed)
+    unlabeled = next(texts)
+    torch.manual_seed(0)
+    labeled_outputs = model(**tiny_batch())
+    perturbation = Perturbation.by_name("attention_vat")(eps=0.7)
+    labeled = perturbation.loss(model, labeled_outputs["attention_state"], CleanPass(labeled_outputs["logits"]))
+    outputs = model(**unlabeled)
+    other = perturbation.loss(model, outputs["attention_state"], CleanPass(outputs["logits"]))
+    assert reported == pytest.approx(float((4 * labeled + 4 * other).detach() / 8), rel=1e-9)
 
 
 def test_the_metric_is_reported_in_training_mode_only():

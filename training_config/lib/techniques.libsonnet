@@ -19,10 +19,16 @@ local technique(type, semi_supervised=false, normalize_embeddings=false) = {
     } + (
       if semi_supervised && d.unlabeled_data_path != null then {
         unlabeled_data_path: d.unlabeled_data_path,
+        // Single texts, or pairs for the pair models (labels in the file are ignored). Texts
+        // longer than unlabeled_max_tokens (else the dataset's max_tokens) are cut: the stream
+        // costs what its tokens cost.
         unlabeled_dataset_reader: {
-          type: 'attnat_unlabeled_text',
+          type: if d.task == 'classification' then 'attnat_unlabeled_text' else 'attnat_unlabeled_pairs',
           tokenizer: tokenizer(d),
-        },
+        } + (
+          local max_tokens = if d.unlabeled_max_tokens != null then d.unlabeled_max_tokens else d.max_tokens;
+          if max_tokens == null then {} else { max_tokens: max_tokens }
+        ) + (if d.task != 'classification' && d.exact_match then { exact_match: true } else {}),
         unlabeled_batch_size: d.batch_size,
       } else {}
     ),

@@ -6,7 +6,7 @@ from attnat_allennlp.data.dataset_readers.base import (
     TextClassificationReader,
 )
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlNliReader, JsonlTextClassificationReader
-from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
+from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledPairReader, UnlabeledTextReader
 from attnat_allennlp.data.dataset_readers.sst import SstReader
 from attnat_allennlp.data.dataset_readers.imdb import ImdbReader
 from attnat_allennlp.data.dataset_readers.newsgroups import NewsgroupsReader
