@@ -1,6 +1,7 @@
 from typing import Any, Dict, List, Optional
 
 import torch
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models import Model
 from allennlp.modules import FeedForward, Seq2VecEncoder, TextFieldEmbedder
@@ -34,8 +35,9 @@ class AttentionClassifier(AttentionModel):
     dropout : `float`, optional (default = `0.0`)
         Dropout on the pooled vector.
     positive_label : `Optional[str]`, optional (default = `None`)
-        For binary tasks, the label whose F1 and ROC-AUC are reported (`f1`, `auc`). The metrics
-        are skipped when it is `None` or the task has more than two labels.
+        For binary tasks, the label whose F1 and ROC-AUC are reported (`f1`, `auc`); `None` skips
+        these metrics. A positive label that is not one of exactly two labels is a
+        `ConfigurationError` before training, naming the knobs to set.
     label_namespace : `str`, optional (default = `"labels"`)
     namespace : `str`, optional (default = `"tokens"`)
         The namespace of the token ids (for word iAT's nearest neighbours).
@@ -66,7 +68,22 @@ class AttentionClassifier(AttentionModel):
         self._f1: Optional[F1Measure] = None
         self._auc: Optional[GatheredAuc] = None
         self._positive_index: Optional[int] = None
-        if positive_label is not None and self._num_labels == 2:
+        if positive_label is not None:
+            labels = vocab.get_token_to_index_vocabulary(label_namespace)
+            if self._num_labels != 2 or positive_label not in labels:
+                found = ", ".join(repr(label) for label in sorted(labels)[:20])
+                problem = (
+                    f"the data has {self._num_labels} labels ({found}), and F1/ROC-AUC of a "
+                    "positive label need two"
+                    if self._num_labels != 2
+                    else f"the labels of the data are {found}"
+                )
+                raise ConfigurationError(
+                    f"model.positive_label is {positive_label!r}, but {problem}: set "
+                    "model.positive_label to one of the two labels, or to null together with "
+                    "trainer.validation_metric: \"+accuracy\" (a validation metric of \"+auc\" or "
+                    "\"+f1\" needs a positive label)"
+                )
             self._positive_index = vocab.get_token_index(positive_label, label_namespace)
             self._f1 = F1Measure(self._positive_index)
             self._auc = GatheredAuc(positive_label=self._positive_index)

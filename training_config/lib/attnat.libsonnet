@@ -8,7 +8,7 @@ local techniques = import 'techniques.libsonnet';
 local tokenizer = import 'tokenizer.libsonnet';
 
 local reader(d) = d.reader + { tokenizer: tokenizer(d) } + (
-  if d.max_tokens == null then {} else { max_tokens: d.max_tokens }
+  if d.max_tokens == null then {} else { max_tokens: d.max_tokens, long_texts: d.long_texts }
 ) + (if d.exact_match then { exact_match: true } else {});
 
 // normalize: Miyato et al.'s normalised embeddings (word-level techniques, `normalize_embeddings`).
@@ -65,6 +65,9 @@ local model(d, normalize=false) =
   },
 
   experiment(d, t):: {
+    // allennlp's training loop, checking the data files before training and keeping the model
+    // when the test evaluation fails (attnat_allennlp/training/train_loop.py).
+    type: 'attnat',
     local normalize = std.objectHasAll(t, 'normalize_embeddings') && t.normalize_embeddings,
     dataset_reader: reader(d),
     train_data_path: d.train_data_path,

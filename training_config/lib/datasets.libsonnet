@@ -13,7 +13,10 @@ local classification = {
   num_epochs: 8,
   validation_metric: '+auc',
   positive_label: '1',
-  max_tokens: null,
+  // The most tokens of a text (the premise/passage of pairs): longer ones are truncated, or
+  // skipped where the paper skips them (long_texts: 'skip', IMDB); a count is logged per file.
+  max_tokens: 1000,
+  long_texts: 'truncate',
   split_on_spaces: false,
   // Jain & Wallace replace every token with a digit by 'qqq'; null keeps digits.
   digit_token: 'qqq',
@@ -31,6 +34,7 @@ local pair = classification + {
   num_epochs: 25,
   validation_metric: '+accuracy',
   positive_label: null,
+  max_tokens: 500,
 };
 
 local paths(name, ext) = {
@@ -62,7 +66,9 @@ local paths(name, ext) = {
   imdb: classification + paths('imdb', 'jsonl') + {
     reader: { type: 'attnat_text_classification_jsonl' },
     min_count: 10,
+    // Jain & Wallace keep the reviews under 400 tokens.
     max_tokens: 400,
+    long_texts: 'skip',
   },
   '20news': classification + paths('20news', 'jsonl') + {
     reader: { type: 'attnat_text_classification_jsonl' },
@@ -130,6 +136,8 @@ local paths(name, ext) = {
     embedding_dim: 50,
     pretrained_file: null,
     num_epochs: 100,
+    // Whole stories are the passages: a generous limit, so that no story is cut.
+    max_tokens: 5000,
   },
   babi2: self.babi1 + paths('babi2', 'txt'),
   babi3: self.babi1 + paths('babi3', 'txt'),
@@ -140,5 +148,7 @@ local paths(name, ext) = {
     validation_data_path: 'data/cnn/dev',
     test_data_path: 'data/cnn/test',
     min_count: 8,
+    // CNN passages run to about 2,000 tokens; keep them whole (the answer may be anywhere).
+    max_tokens: 4000,
   },
 }

@@ -1,3 +1,4 @@
+import codecs
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -72,7 +73,9 @@ class NewsgroupsReader(TextClassificationReader):
                 raise DataFormatError(file_path, f"no folder for the newsgroup {group!r}")
             for post in sorted((root / group).iterdir(), key=lambda p: (len(p.name), p.name)):
                 location = f"{file_path}/{group}/{post.name}"
-                text = post.read_text(encoding="latin-1").replace("\r\n", "\n")
+                # A UTF-8 byte order mark, if a post has one, is not text.
+                raw = post.read_bytes().removeprefix(codecs.BOM_UTF8)
+                text = raw.decode("latin-1").replace("\r\n", "\n")
                 for part in self._remove:
                     text = _STRIPPERS[part](text)
                 yield location, {"text": text, "label": label}
