@@ -578,24 +578,61 @@ def _fmt(value: Optional[float]) -> str:
     return "   -  " if value is None else f"{value:6.3f}"
 
 
+_MEASURE_LABELS = {
+    "pearson": "Pearson r",
+    "kendall": "Kendall tau",
+    "spearman": "Spearman rho",
+    "topk_kendall": "top-k Kendall",
+}
+
+
+def _row(name: str, summary: Dict[str, Any], indent: int = 0) -> str:
+    label = (" " * indent + name)[:27]
+    return f"{label:<28}{_fmt(summary['mean']):>8}{_fmt(summary['std']):>8}{summary['n']:>6}"
+
+
 def format_report(report: Dict[str, Any]) -> str:
     """A short plain-text table of a report (what `allennlp attention-report` prints)."""
-    lines = [f"instances: {report['num_instances']}"]
+    gradient = report.get("gradient_measure", "gradient")
+    lines = [
+        f"instances: {report['num_instances']}    gradient importance: "
+        + ("attention detached (Jain & Wallace)" if gradient == "gradient" else "through attention")
+    ]
     for name, value in sorted(report.get("metrics", {}).items()):
         lines.append(f"{name:<28}{_fmt(value)}")
     lines.append(f"{'attention vs.':<28}{'mean':>8}{'std':>8}{'n':>6}")
     for name, summary in report["agreement"].items():
-        for measure in ("pearson", "kendall"):
-            s = summary[measure]
-            lines.append(f"  {name + ' ' + measure:<26}{_fmt(s['mean']):>8}{_fmt(s['std']):>8}{s['n']:>6}")
+        short = "loo" if name == "leave_one_out" else name
+        for measure, label in _MEASURE_LABELS.items():
+            if measure in summary:
+                lines.append(_row(f"{short} {label}", summary[measure], indent=2))
+        if summary.get("kendall_significant") is not None:
+            lines.append(f"  {short + ' share p<=0.05':<26}{_fmt(summary['kendall_significant']):>8}")
     rationales = report.get("rationales")
     if rationales:
         for name in ("attention", "gradient"):
             for measure in ("auprc", "top_k_f1"):
-                s = rationales[name][measure]
-                lines.append(f"  rationale {name} {measure:<9}"[:28].ljust(28) + f"{_fmt(s['mean']):>8}{_fmt(s['std']):>8}{s['n']:>6}")
+                lines.append(_row(f"rationale {name} {measure}", rationales[name][measure], indent=2))
+    sharpness = report.get("sharpness")
+    if sharpness:
+        lines.append(_row("attention entropy", sharpness["entropy"]))
+        lines.append(_row("attention entropy / log n", sharpness["entropy_normalised"]))
+    faithfulness = report.get("faithfulness")
+    if faithfulness:
+        lines.append(f"{'AOPC (ERASER), ranked by':<28}{'compr.':>8}{'suff.':>8}")
+        for ranking in RANKINGS:
+            by_measure = faithfulness[ranking]
+            lines.append(
+                f"  {ranking:<26}{_fmt(by_measure['comprehensiveness']['aopc']['mean']):>8}"
+                f"{_fmt(by_measure['sufficiency']['aopc']['mean']):>8}"
+            )
+    if report.get("robustness"):
+        lines.append("robust accuracy")
+        for target, by_eps in report["robustness"].items():
+            for eps, value in by_eps.items():
+                lines.append(f"  {target + ' eps ' + eps:<26}{_fmt(value):>8}")
     perm = report["permutation"]["median_tvd"]
     adv = report["adversarial"]["max_jsd"]
-    lines.append(f"{'permutation median TVD':<28}{_fmt(perm['mean']):>8}{_fmt(perm['std']):>8}{perm['n']:>6}")
-    lines.append(f"{'adversarial max JSD':<28}{_fmt(adv['mean']):>8}{_fmt(adv['std']):>8}{adv['n']:>6}")
+    lines.append(_row("permutation median TVD", perm))
+    lines.append(_row("adversarial max JSD", adv))
     return "\n".join(lines)

@@ -79,7 +79,7 @@ def test_report_prints_a_table(trained, capsys):
         "--num-permutations", "2", "--adversarial-steps", "2", "--no-instances",
     ])
     table = capsys.readouterr().out
-    assert "gradient pearson" in table and "adversarial max JSD" in table
+    assert "gradient Pearson r" in table and "adversarial max JSD" in table
     assert report["num_instances"] == 4 and "instances" not in report
     assert list(report["agreement"]) == ["gradient"]
 

@@ -1,8 +1,10 @@
 """Gradient and leave-one-out importance, against allennlp's SimpleGradient and by hand."""
+import copy
 import json
 
 import numpy
 import pytest
+import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import TextField
@@ -14,7 +16,7 @@ from attnat_allennlp.interpret.importance import (
     leave_one_out_importance,
     token_importance,
 )
-from attnat_allennlp.interpret.batching import tensorize
+from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.interpret.report import load_instances
 
 from conftest import TEXT_DATA
@@ -134,3 +136,45 @@ def test_pair_model_importance_is_over_the_premise(tmp_path, config):
         reader.apply_token_indexers(shorter)
         expected = abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted])
         assert changes[0] == pytest.approx(expected, abs=1e-6)
+
+
+def _peaked(model):
+    """A copy of the model whose attention scores are 30 times larger: attention that matters."""
+    peaked = copy.deepcopy(model)
+    for name, parameter in peaked.named_parameters():
+        if "_attention_vector" in name:
+            parameter.data.mul_(30.0)
+    return peaked.eval()
+
+
+def test_detached_gradient_is_jain_wallace_by_hand_and_differs_from_the_full_gradient(setup):
+    _, model, _, instances = setup
+    model = _peaked(model)
+    detached = gradient_importance(model, instances[:4])
+    through = gradient_importance(model, instances[:4], detach_attention=False)
+    assert token_importance(model, instances[:4], "gradient") == detached
+    assert token_importance(model, instances[:4], "gradient_through_attention") == through
+    # By hand: with the attention weights a held constant, c = sum_t a_t h_t(x), so
+    # d p_y / d x = sum_t a_t (d h_t / d x)^T (d p_y / d c), and for p = softmax(W c + b),
+    # d p_y / d c = p_y (e_y - p)^T W. The Jacobian of the encoder states comes from autograd.
+    encoder = model.attention_encoder
+    layer = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    assert layer.out_features == 2
+    largest_difference = 0.0
+    for instance, values, full in zip(instances[:4], detached, through):
+        state = build_state(model, tensorize(model, [instance]))
+        x = state.embeddings["tokens"][0].detach()
+        with torch.no_grad():
+            logits, weights = model.logits_from_scores(state)
+            p = torch.softmax(logits[0], -1)
+        y = int(p.argmax())
+        dp_dc = p[y] * ((torch.nn.functional.one_hot(torch.tensor(y), 2).float() - p) @ layer.weight.detach())
+        jacobian = torch.autograd.functional.jacobian(
+            lambda e: encoder.encode(e.unsqueeze(0), state.mask)[0], x
+        )  # (tokens, state dim, tokens, embedding dim)
+        gradient = torch.einsum("t,h,thsd->sd", weights[0], dp_dc, jacobian)
+        saliency = (gradient * x).sum(-1).abs()
+        numpy.testing.assert_allclose(values, (saliency / saliency.sum()).numpy(), rtol=1e-4, atol=1e-6)
+        largest_difference = max(largest_difference, numpy.abs(numpy.subtract(values, full)).max())
+    # The full gradient also flows through the (peaked) attention: a different importance.
+    assert largest_difference > 0.05
