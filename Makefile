@@ -50,9 +50,11 @@ demo: install
 		--output-file $(RUN)/predictions.jsonl
 	@echo "The comparison page: $(RUN)/compare.html (predictions: $(RUN)/predictions.jsonl)"
 
-# Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity.
+# Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity
+# (the BiLSTM model, then the from-scratch Transformer's self-attention).
 bench: install
 	$(BIN)/python -m attnat_allennlp.bench --threads 1 --steps 40
+	$(BIN)/python -m attnat_allennlp.bench_transformer --threads 1 --steps 40
 
 # Re-resolve the locked set after editing requirements/requirements.in or overrides.txt.
 lock:

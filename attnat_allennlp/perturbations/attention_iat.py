@@ -60,7 +60,7 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
                 "attention_iat_batch_of_one",
                 "attention_iat: a batch of one example has no iAT direction; no perturbation",
             )
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             fields, masks = self.target_fields(state)
             return sa.iat_direction(detach_fields(fields), masks, gradient)
         directions = iat_directions(state.scores, state.mask)  # (batch, batch, seq_len)

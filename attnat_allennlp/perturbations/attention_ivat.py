@@ -66,7 +66,7 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
                 "attention_ivat_batch_of_one",
                 "attention_ivat: a batch of one example has no iVAT direction; no perturbation",
             )
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             fields, masks = self.target_fields(state)
             heads = sa.ivat_context(detach_fields(fields), masks)
             alpha = {
@@ -82,7 +82,7 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
         return self.renormalize({"alpha": alpha}, state, context), context
 
     def probe(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             heads, _ = context
             return {
                 name: self.xi * sa.combine_heads(alpha, heads[name][0])
@@ -92,13 +92,13 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
         return {"scores": self.xi * combine(parameters["alpha"], directions)}
 
     def renormalize(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             return sa.normalize_alpha(parameters, context[0])
         _, others = context
         return {"alpha": normalize(parameters["alpha"], others)}
 
     def final(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             heads, masks = context
             alpha = self.renormalize(parameters, state, context)
             combined = {name: sa.combine_heads(value, heads[name][0]) for name, value in alpha.items()}

@@ -31,9 +31,24 @@ TARGETS: Dict[str, Target] = {
     # the word embeddings of each text field `(batch, seq_len, dim)`
     "embeddings": Target(lambda state: (dict(state.embeddings), dict(state.masks)), True),
     # the pre-softmax self-attention scores of every layer of a Transformer encoder,
-    # `{"layer_<l>": (batch, heads, seq_len, seq_len)}` (a perturbation keeps its `layers`)
-    sa.SELF_ATTENTION: Target(lambda state: sa.self_attention_fields(state, "all"), True),
+    # `{"layer_<l>": (batch, heads, seq_len, seq_len)}`; a perturbation of chosen `layers` adds its
+    # own entry (`self_attention_target`), so that the clean gradient covers those layers only.
+    sa.SELF_ATTENTION: Target(lambda state: sa.self_attention_fields(state, "all"), False),
 }
+
+
+def self_attention_target(layers: Union[str, List[int]]) -> str:
+    """
+    The target of the self-attention scores of `layers` (`"self_attention"` for all of them), added
+    to `TARGETS` on first use. Its gradient does not run the encoder's whole backward pass: only the
+    layers from the lowest chosen one up.
+    """
+    if layers == "all":
+        return sa.SELF_ATTENTION
+    name = f"{sa.SELF_ATTENTION}{sorted(set(layers))}"
+    if name not in TARGETS:
+        TARGETS[name] = Target(lambda state: sa.self_attention_fields(state, layers), False)
+    return name
 
 
 def target_fields(state: AttentionState, target: str) -> Tuple[Fields, Masks]:
@@ -126,8 +141,13 @@ class Perturbation(Registrable):
             raise ConfigurationError(f"layers applies to the self_attention target only, not {target!r}")
         if isinstance(layers, str) and layers != "all":
             raise ConfigurationError(f'layers must be "all" or a list of layer indices, got {layers!r}')
-        self.target = target
         self.layers = "all" if layers is None else layers
+        self.target = self_attention_target(self.layers) if target == sa.SELF_ATTENTION else target
+
+    @property
+    def on_self_attention(self) -> bool:
+        """Whether this technique perturbs the self-attention of a Transformer encoder."""
+        return self.target.startswith(sa.SELF_ATTENTION)
 
     # ---- to implement -------------------------------------------------------------------------
     def perturb(
@@ -158,8 +178,6 @@ class Perturbation(Registrable):
 
     def target_fields(self, state: AttentionState) -> Tuple[Fields, Masks]:
         """`(fields, masks)`: the tensors this technique perturbs and their padding masks."""
-        if self.target == sa.SELF_ATTENTION:
-            return sa.self_attention_fields(state, self.layers)
         return target_fields(state, self.target)
 
     def normalize(self, fields: Fields, masks: Masks, scale: float = 1.0) -> Fields:
@@ -167,7 +185,7 @@ class Perturbation(Registrable):
         `scale * x / ||x||_2` per example, the norm over every field of the example together;
         for the self-attention target, per example, layer and head (see `self_attention`).
         """
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             return sa.normalize_per_head(fields, masks, scale)
         return normalize_fields(fields, masks, scale)
 
@@ -184,7 +202,7 @@ class Perturbation(Registrable):
         """The logits for the target plus `perturbation`: re-runs the head only, or the encoder."""
         if self.target == "scores":
             return model.logits_from_scores(state, perturbation["scores"])[0]
-        if self.target == sa.SELF_ATTENTION:
+        if self.on_self_attention:
             return model.logits_from_scores(
                 model.rerun_from_self_attention(state, sa.layers_of(perturbation))
             )[0]
