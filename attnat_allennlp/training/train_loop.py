@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 class TestEvaluationError(ConfigurationError):
     """The evaluation on the test set failed after training; the trained model was kept."""
 
+    __test__ = False  # not a test class for pytest
+
 
 def check_data_files(
     dataset_reader: DatasetReader,
