@@ -22,7 +22,9 @@ from attnat_allennlp.interpret.eps_sweep import random_eps, read_csv, run_sweep,
 from attnat_allennlp.interpret.heatmap import render_html
 from attnat_allennlp.interpret.plots import best_metric, plot_eps_sweep, plot_report_histograms
 from attnat_allennlp.interpret.rationales import read_eraser
+from attnat_allennlp.interpret.robustness import DEFAULT_ROBUSTNESS_EPS
 from attnat_allennlp.interpret.report import (
+    GRADIENT_MEASURES,
     attention_report,
     explain_instances,
     format_report,
@@ -55,9 +57,13 @@ def _add_model_arguments(subparser: argparse.ArgumentParser) -> None:
 class AttentionReportCommand(Subcommand):
     """
     Writes a JSON report of how well a model's attention explains its predictions on a data file:
-    the model's metrics, Pearson r and Kendall tau of attention with gradient and leave-one-out
-    importance (mean and std), agreement with ERASER-style human rationales (AUPRC, top-k token
-    F1), and Jain & Wallace's permutation and adversarial-attention checks. Prints a short table.
+    the model's metrics; Pearson r, Kendall tau (and the share with p <= 0.05), Spearman rho and
+    the top-k Kendall distance of attention with gradient importance (attention detached, Jain &
+    Wallace's, unless `--gradient gradient_through_attention`) and leave-one-out importance; the
+    attention's entropy; ERASER's comprehensiveness and sufficiency (AOPC) of attention, gradient
+    and random rankings; accuracy under worst-case perturbations of the attention scores and word
+    embeddings; agreement with ERASER-style human rationales (AUPRC, top-k token F1); and Jain &
+    Wallace's permutation and adversarial-attention checks. Prints a short table.
 
     Registered as a `Subcommand` with name "attention-report".
     """
@@ -84,6 +90,25 @@ class AttentionReportCommand(Subcommand):
             "--no-leave-one-out", action="store_true", help="skip leave-one-out importance"
         )
         subparser.add_argument(
+            "--gradient", choices=GRADIENT_MEASURES, default="gradient",
+            help="gradient importance: 'gradient' (attention detached, as Jain & Wallace compute "
+            "it; the default) or 'gradient_through_attention'",
+        )
+        subparser.add_argument(
+            "--no-faithfulness", action="store_true",
+            help="skip ERASER's comprehensiveness and sufficiency",
+        )
+        subparser.add_argument(
+            "--robustness-eps-scores", nargs="*", type=float,
+            default=list(DEFAULT_ROBUSTNESS_EPS["scores"]),
+            help="eps of the worst-case attention-score perturbations (none: skip)",
+        )
+        subparser.add_argument(
+            "--robustness-eps-embeddings", nargs="*", type=float,
+            default=list(DEFAULT_ROBUSTNESS_EPS["embeddings"]),
+            help="eps of the worst-case word-embedding perturbations (none: skip)",
+        )
+        subparser.add_argument(
             "--no-instances", action="store_true", help="leave the per-instance rows out of the JSON"
         )
         subparser.add_argument("--seed", type=int, default=0)
@@ -103,11 +128,18 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         adversarial_steps=args.adversarial_steps,
         tvd_threshold=args.tvd_threshold,
         seed=args.seed,
+        gradient=args.gradient,
+        faithfulness=not args.no_faithfulness,
+        robustness_eps={
+            "scores": args.robustness_eps_scores, "embeddings": args.robustness_eps_embeddings
+        },
     )
     report = {"model": args.archive_file, "data": args.input_file, **report}
     if args.rationales:
         examples = read_eraser(args.rationales, args.rationale_split)
-        report["rationales"] = rationale_report(model, reader, examples, args.top_k, args.batch_size)
+        report["rationales"] = rationale_report(
+            model, reader, examples, args.top_k, args.batch_size, args.gradient
+        )
     if args.no_instances:
         report.pop("instances")
     print(format_report(report))

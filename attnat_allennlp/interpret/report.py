@@ -522,11 +522,14 @@ def rationale_report(
     examples: List[RationaleExample],
     top_k: Optional[int] = None,
     batch_size: int = 32,
+    gradient: str = "gradient",
 ) -> Dict[str, Any]:
     """
-    AUPRC and top-k token F1 of attention (and, as a reference, of gradient importance) against
-    the human rationales of ERASER examples (see `attnat_allennlp.interpret.rationales`).
+    AUPRC and top-k token F1 of attention (and, as a reference, of gradient importance: `gradient`
+    as in `attention_report`) against the human rationales of ERASER examples (see
+    `attnat_allennlp.interpret.rationales`).
     """
+    detach = _check_gradient(gradient)
     model.eval()
     pair = isinstance(model, AttentionPairClassifier)
     skipped: Counter = Counter()
@@ -552,12 +555,12 @@ def rationale_report(
         with torch.no_grad():
             state = build_state(model, tensorize(model, chunk))
             _, weights = model.logits_from_scores(state)
-        gradient = gradient_importance_for_state(model, state)
+        importance = gradient_importance_for_state(model, state, detach)
         field = attended_field(state)
         for i, length in enumerate(real_lengths(state)):
             example = kept[offset + i]
             alignment = align_tokens(chunk[i][field].tokens, example.tokens)  # type: ignore
-            for name, values in (("attention", weights), ("gradient", gradient)):
+            for name, values in (("attention", weights), ("gradient", importance)):
                 projected = project_scores(values[i, :length].tolist(), alignment, len(example.tokens))
                 auprc, f1 = rationale_scores(projected, example.rationale, top_k)
                 scores[name]["auprc"].append(auprc)

@@ -9,6 +9,7 @@ from allennlp.data.fields import LabelField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
+from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
 
 
@@ -25,9 +26,14 @@ class _AttentionPredictor(Predictor):
     frozen : `bool`, optional (default = `True`)
     importance : `Optional[str]`, optional (default = `None`)
         Adds `importance`, one value per token beside `attention`: `"gradient"` (|dy/dx_t . x_t|,
-        summing to 1) or `"leave_one_out"` (the change of the predicted class's probability when
-        the token is dropped; `null` for a one-token text). See `attnat_allennlp.interpret`.
+        summing to 1, with the attention weights detached as Jain & Wallace compute it),
+        `"gradient_through_attention"` (the same, the gradient also flowing through attention) or
+        `"leave_one_out"` (the change of the predicted class's probability when the token is
+        dropped; `null` for a one-token text). See `attnat_allennlp.interpret`.
         From the command line: `--predictor-args '{"importance": "gradient"}'`.
+    attention_entropy : `bool`, optional (default = `False`)
+        Adds `attention_entropy` (natural log) and `attention_entropy_normalised` (divided by
+        log(number of tokens); `null` for one token).
     """
 
     def __init__(
@@ -36,6 +42,7 @@ class _AttentionPredictor(Predictor):
         dataset_reader: DatasetReader,
         frozen: bool = True,
         importance: Optional[str] = None,
+        attention_entropy: bool = False,
     ) -> None:
         super().__init__(model, dataset_reader, frozen)
         if importance is not None and importance not in IMPORTANCE_METHODS:
@@ -43,6 +50,7 @@ class _AttentionPredictor(Predictor):
                 f"importance must be one of {', '.join(IMPORTANCE_METHODS)}, got {importance!r}"
             )
         self._importance = importance
+        self._attention_entropy = attention_entropy
         vocab = model.vocab
         namespace = getattr(model, "_label_namespace", "labels")
         self._labels = [
@@ -80,6 +88,11 @@ class _AttentionPredictor(Predictor):
             importance = token_importance(self._model, instances, self._importance)
             for output, values in zip(outputs, importance):
                 output["importance"] = values
+        if self._attention_entropy:
+            for output in outputs:
+                entropy, normalised = attention_entropy(output["attention"])
+                output["attention_entropy"] = entropy
+                output["attention_entropy_normalised"] = normalised
         return outputs
 
     def predictions_to_labeled_instances(

@@ -62,6 +62,22 @@ def test_report_numbers(trained, report_file):
     for row in report["instances"]:
         assert 0.0 <= row["permutation_median_tvd"] <= 1.0
         assert 0.0 <= row["adversarial_max_jsd"] <= math.log(2) + 1e-6
+    assert report["gradient_measure"] == "gradient"  # attention detached, Jain & Wallace's
+    gradient = report["agreement"]["gradient"]
+    assert 0.0 <= gradient["kendall_significant"] <= 1.0
+    assert gradient["spearman"]["mean"] == pytest.approx(
+        numpy.mean([stats.spearmanr(r["attention"], r["gradient"])[0] for r in report["instances"]])
+    )
+    assert report["sharpness"]["entropy"]["mean"] == pytest.approx(
+        numpy.mean([stats.entropy(r["attention"]) for r in report["instances"]])
+    )
+    assert report["faithfulness"]["fractions"] == [0.01, 0.05, 0.1, 0.2, 0.5]
+    for ranking in ("attention", "gradient", "random"):
+        curve = report["faithfulness"][ranking]["comprehensiveness"]
+        assert curve["aopc"]["n"] == 40
+        assert curve["aopc"]["mean"] == pytest.approx(numpy.mean(list(curve["by_fraction"].values())))
+    assert list(report["robustness"]["scores"]) == ["1", "5", "10"]
+    assert list(report["robustness"]["embeddings"]) == ["1", "5"]
     assert report["permutation"]["num_permutations"] == 5
     assert report["adversarial"]["tvd_threshold"] == 0.01
     rationales = report["rationales"]
@@ -82,6 +98,17 @@ def test_report_prints_a_table(trained, capsys):
     assert "gradient Pearson r" in table and "adversarial max JSD" in table
     assert report["num_instances"] == 4 and "instances" not in report
     assert list(report["agreement"]) == ["gradient"]
+    assert "attention detached" in table and "robust accuracy" in table
+    # The other gradient, no faithfulness, robustness of the scores at eps 0 only.
+    other = run(AttentionReportCommand, [
+        "attention-report", path, TEXT_DATA, "--max-instances", "4", "--no-leave-one-out",
+        "--num-permutations", "1", "--adversarial-steps", "1", "--gradient",
+        "gradient_through_attention", "--no-faithfulness", "--robustness-eps-scores", "0",
+        "--robustness-eps-embeddings",
+    ])
+    assert other["gradient_measure"] == "gradient_through_attention" and "faithfulness" not in other
+    assert other["robustness"] == {"scores": {"0": pytest.approx(other["metrics"]["accuracy"])}, "embeddings": {}}
+    assert "through attention" in capsys.readouterr().out
 
 
 def test_heatmap_page_and_figures(trained, report_file, tmp_path):

@@ -1,6 +1,7 @@
 """Gradient and leave-one-out importance, against allennlp's SimpleGradient and by hand."""
 import copy
 import json
+import math
 
 import numpy
 import pytest
@@ -93,7 +94,19 @@ def test_predictor_adds_importance_beside_attention(setup):
     assert len(outputs[0]["importance"]) == 4 and outputs[1]["importance"] is None
     json.dumps(outputs)  # the outputs stay JSON-serialisable
     plain = Predictor.from_path(path, "attnat_classifier", import_plugins=False).predict("A warm film.")
-    assert "importance" not in plain
+    assert "importance" not in plain and "attention_entropy" not in plain
+    instance = predictor._json_to_instance({"text": "A warm, funny and moving film."})
+    predictor._dataset_reader.apply_token_indexers(instance)
+    assert output["importance"] == pytest.approx(gradient_importance(model, [instance])[0])
+    through = Predictor.from_path(
+        path, "attnat_classifier", importance="gradient_through_attention", attention_entropy=True,
+        import_plugins=False,
+    ).predict("A warm, funny and moving film.")
+    expected = gradient_importance(model, [instance], detach_attention=False)[0]
+    assert through["importance"] == pytest.approx(expected)
+    entropy = -sum(a * math.log(a) for a in through["attention"])
+    assert through["attention_entropy"] == pytest.approx(entropy)
+    assert through["attention_entropy_normalised"] == pytest.approx(entropy / math.log(len(through["tokens"])))
     with pytest.raises(ConfigurationError, match="importance must be one of"):
         Predictor.from_path(
             path, "attnat_classifier", importance="saliency", import_plugins=False
