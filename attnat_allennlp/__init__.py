@@ -5,6 +5,10 @@ import warnings
 # today's torch that prints a FutureWarning per batch into every training log.
 warnings.filterwarnings("ignore", message=r".*torch\.cuda\.amp\.autocast", category=FutureWarning)
 from attnat_allennlp.version import VERSION as __version__  # noqa: F401
+from attnat_allennlp import archive_safety
+
+# Refuse model archives whose members would be extracted outside their folder (archive_safety.py).
+archive_safety.install()
 from attnat_allennlp import data, modules, models, perturbations, predictors, training  # noqa: F401
 from attnat_allennlp import commands  # noqa: F401  (the prepare-attnat-data subcommand)
 from attnat_allennlp import interpret  # noqa: F401  (attention-report, -eps-sweep, -heatmap)
