@@ -166,6 +166,9 @@ def test_eps_sweep_trains_each_technique_and_eps(tmp_path):
     for row in rows:
         assert 0.0 <= row["test_accuracy"] <= 1.0
         assert -1.0 <= row["gradient_pearson"] <= 1.0
+        assert -1.0 <= row["gradient_spearman"] <= 1.0
+        assert 0.0 <= row["gradient_topk_kendall"] <= 1.0
+        assert 0.0 <= row["gradient_kendall_significant"] <= 1.0
     used = json.loads((tmp_path / "attention_iat" / "eps_2" / "config.json").read_text())
     assert used["trainer"]["callbacks"][-1]["perturbations"][0]["eps"] == 2.0
     assert open(tmp_path / "sweep.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
