@@ -264,3 +264,21 @@ def test_study_measures_of_a_pair_model_and_of_three_classes(tmp_path):
         assert len(row["attention"]) == len(inst["premise"].tokens)  # premise only
     text = format_report(report)
     assert "AOPC (ERASER)" in text and "robust accuracy" in text and "share p<=0.05" in text
+
+
+def test_study_measures_of_a_three_class_classifier(tmp_path):
+    data = str(FIXTURE_DATA / "three_labels.jsonl")
+    overrides = tiny_overrides(**{
+        "train_data_path": data, "validation_data_path": data, "test_data_path": data,
+        "trainer.validation_metric": "+accuracy", "trainer.num_epochs": 2, "model.positive_label": None,
+    })
+    model = train_config("rt_polarity_vanilla", tmp_path, overrides).eval()
+    assert model.vocab.get_vocab_size("labels") == 3
+    reader = load_archive(str(tmp_path / "model.tar.gz")).validation_dataset_reader
+    instances = load_instances(reader, data)
+    measures = study_measures(model, instances)
+    assert measures["f1"] is None and measures["auc"] is None
+    for name in STUDY_MEASURES[3:]:
+        assert measures[name] is not None and math.isfinite(measures[name]), name
+    # The predicted class's probability is at least 1/3: removing tokens changes it by less than 1.
+    assert -1 < measures["comprehensiveness_aopc_attention"] < 1
