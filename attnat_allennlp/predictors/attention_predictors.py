@@ -1,5 +1,9 @@
+import atexit
 import json
-from typing import Any, Dict, List, Optional
+import logging
+import sys
+import weakref
+from typing import Any, Dict, List, Optional, Type
 
 import numpy
 from allennlp.common.checks import ConfigurationError
@@ -10,7 +14,55 @@ from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
 from attnat_allennlp.interpret.faithfulness import attention_entropy
+from attnat_allennlp.data.dataset_readers.base import BadValue, DataFormatError, SkipExample
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
+from attnat_allennlp.models.attention_classifier import AttentionClassifier
+from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
+
+logger = logging.getLogger(__name__)
+
+# Keys of the dicts `load_line` makes for lines it cannot use, and of the line number it counts.
+_LINE = "_attnat_line"
+_BAD_LINE = "_attnat_bad_line"
+
+
+# The predictors of this process, for the count of bad inputs logged when it ends.
+_PREDICTORS: "weakref.WeakSet" = weakref.WeakSet()
+
+
+@atexit.register
+def _report_errors() -> None:
+    for predictor in list(_PREDICTORS):
+        summary = predictor.error_summary()
+        if summary:
+            try:
+                sys.stderr.write(f"WARNING - attnat predictor: {summary}\n")
+            except (OSError, ValueError):  # stderr already closed
+                pass
+
+
+def _string(json_dict: JsonDict, keys: List[str]) -> Optional[str]:
+    """The value of the first of `keys` in `json_dict`; a value that is not a string is an error."""
+    for key in keys:
+        if key in json_dict and json_dict[key] is not None:
+            value = json_dict[key]
+            if not isinstance(value, str):
+                raise BadValue(
+                    f"the {key} is {type(value).__name__} {json.dumps(value)[:80]}, expected a string"
+                )
+            return value
+    return None
+
+
+class InputError(Exception):
+    """An input the predictor cannot use; it gets an output with an `error` field."""
+
+
+def _registered_name(cls: type) -> str:
+    for name in Model.list_available():
+        if Model.resolve_class_name(name)[0] is cls:
+            return name
+    return cls.__name__
 
 
 class _AttentionPredictor(Predictor):
@@ -18,6 +70,13 @@ class _AttentionPredictor(Predictor):
     Shared behaviour of the predictors: input lines may be JSON objects or plain text, and each
     output carries the predicted `label`, the class probabilities by label (`label_probs`), the
     `tokens` and the `attention` weight of each token (summing to 1 over the tokens).
+
+    Output line n answers input line n: an input that cannot be predicted (a blank line, invalid
+    JSON, a missing key, an empty or non-string text) gets `{"error": ..., "line": n, "input":
+    ...}` instead of stopping the run, each with a warning, and their number is logged when the
+    process ends. (`allennlp predict` itself drops blank lines before a predictor sees them; this
+    package lets them through to its own predictors, see `_pass_blank_lines`.) A predictor that
+    does not fit the archive's model is a one-line `ConfigurationError` naming both.
 
     # Parameters
 
@@ -44,7 +103,21 @@ class _AttentionPredictor(Predictor):
         importance: Optional[str] = None,
         attention_entropy: bool = False,
     ) -> None:
+        expected = self._model_class()
+        if not isinstance(model, expected):
+            raise ConfigurationError(
+                f"the predictor {self.registered_name()!r} predicts with {_registered_name(expected)!r} "
+                f"models, but the archive holds a {_registered_name(type(model))!r} model: use "
+                f"--predictor {model.default_predictor or 'NAME'}"
+                if isinstance(model, (AttentionClassifier, AttentionPairClassifier))
+                else f"the predictor {self.registered_name()!r} predicts with "
+                f"{_registered_name(expected)!r} models, but the archive holds a "
+                f"{_registered_name(type(model))!r} model"
+            )
         super().__init__(model, dataset_reader, frozen)
+        self._lines_read = 0
+        self._errors = 0
+        _PREDICTORS.add(self)
         if importance is not None and importance not in IMPORTANCE_METHODS:
             raise ConfigurationError(
                 f"importance must be one of {', '.join(IMPORTANCE_METHODS)}, got {importance!r}"
@@ -58,17 +131,97 @@ class _AttentionPredictor(Predictor):
             for i in range(vocab.get_vocab_size(namespace))
         ]
 
+    @classmethod
+    def _model_class(cls) -> Type[Model]:
+        raise NotImplementedError
+
+    def registered_name(self) -> str:
+        for name in Predictor.list_available():
+            if Predictor.resolve_class_name(name)[0] is type(self):
+                return name
+        return type(self).__name__
+
     def load_line(self, line: str) -> JsonDict:
+        """
+        The JSON object (or the plain text) of a line; a line that is neither (blank, invalid
+        JSON, not an object) becomes a marker that `predict_batch_json` answers with an `error`.
+        """
+        self._lines_read += 1
         stripped = line.strip()
-        if stripped.startswith("{"):
+        if not stripped:
+            return self._bad_line("blank line", line)
+        if stripped.startswith(("{", "[")):
             try:
-                return json.loads(stripped)
+                value = json.loads(stripped)
             except json.JSONDecodeError as error:
-                raise ConfigurationError(f"input line is not valid JSON ({error.msg}): {line!r}")
-        return self._plain_line_to_json(stripped)
+                return self._bad_line(f"not valid JSON ({error.msg})", line)
+            if not isinstance(value, dict):
+                return self._bad_line(f"expected a JSON object, got {type(value).__name__}", line)
+        else:
+            try:
+                value = self._plain_line_to_json(stripped)
+            except ConfigurationError as error:
+                return self._bad_line(str(error), line)
+        value[_LINE] = self._lines_read
+        return value
+
+    def _bad_line(self, problem: str, line: str) -> JsonDict:
+        return {_BAD_LINE: problem, _LINE: self._lines_read, "input": line.rstrip("\n")}
 
     def _plain_line_to_json(self, line: str) -> JsonDict:
         raise NotImplementedError
+
+    def _checked_instance(self, json_dict: JsonDict) -> Instance:
+        if _BAD_LINE in json_dict:
+            raise InputError(json_dict[_BAD_LINE])
+        try:
+            return self._json_to_instance(json_dict)
+        except SkipExample as skip:
+            raise InputError("the text is empty" if skip.reason == "empty texts" else skip.reason) from None
+        except (BadValue, DataFormatError, ConfigurationError) as error:
+            raise InputError(str(error)) from None
+
+    def predict_json(self, inputs: JsonDict) -> JsonDict:
+        return self.predict_batch_json([inputs])[0]
+
+    def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
+        """
+        Predicts the inputs that can be predicted, in one batch; the others get an output with
+        an `error` (and the `line`, when they came through `load_line`), in their place.
+        """
+        outputs: List[Optional[JsonDict]] = [None] * len(inputs)
+        positions, instances = [], []
+        for position, json_dict in enumerate(inputs):
+            line = json_dict.pop(_LINE, None)
+            try:
+                instances.append(self._checked_instance(json_dict))
+                positions.append(position)
+            except InputError as error:
+                outputs[position] = self._error_output(json_dict, str(error), line)
+        if instances:
+            for position, output in zip(positions, self.predict_batch_instance(instances)):
+                outputs[position] = output
+        return outputs  # type: ignore
+
+    def _error_output(self, json_dict: JsonDict, error: str, line: Optional[int]) -> JsonDict:
+        self._errors += 1
+        shown = json_dict.get("input", {k: v for k, v in json_dict.items() if k != _BAD_LINE})
+        where = f"input line {line}" if line is not None else "an input"
+        logger.warning("%s: %s; its output is an error (%d so far)", where, error, self._errors)
+        output: Dict[str, Any] = {"error": error}
+        if line is not None:
+            output["line"] = line
+        output["input"] = shown
+        return output
+
+    def error_summary(self) -> Optional[str]:
+        """How many inputs got an error so far, or `None` when none did."""
+        if not self._errors:
+            return None
+        return (
+            f"{self._errors} of {max(self._lines_read, self._errors)} inputs could not be "
+            "predicted; their output lines have an \"error\" field"
+        )
 
     def dump_line(self, outputs: JsonDict) -> str:
         return json.dumps(outputs, ensure_ascii=False) + "\n"
@@ -119,6 +272,10 @@ class AttentionClassifierPredictor(_AttentionPredictor):
     Registered as a `Predictor` with name "attnat_classifier".
     """
 
+    @classmethod
+    def _model_class(cls) -> Type[Model]:
+        return AttentionClassifier
+
     def predict(self, text: str) -> JsonDict:
         return self.predict_json({"text": text})
 
@@ -126,9 +283,9 @@ class AttentionClassifierPredictor(_AttentionPredictor):
         return {"text": line}
 
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
-        text = json_dict.get("text", json_dict.get("sentence"))
+        text = _string(json_dict, ["text", "sentence"])
         if text is None:
-            raise ConfigurationError(f"expected a 'text' (or 'sentence') key in {json_dict}")
+            raise ConfigurationError(f"expected a 'text' (or 'sentence') key, got {sorted(json_dict)}")
         return self._dataset_reader.text_to_instance(text)
 
 
@@ -146,6 +303,10 @@ class AttentionPairPredictor(_AttentionPredictor):
     Registered as a `Predictor` with name "attnat_pair_classifier".
     """
 
+    @classmethod
+    def _model_class(cls) -> Type[Model]:
+        return AttentionPairClassifier
+
     def predict(self, premise: str, hypothesis: str) -> JsonDict:
         return self.predict_json({"premise": premise, "hypothesis": hypothesis})
 
@@ -156,10 +317,43 @@ class AttentionPairPredictor(_AttentionPredictor):
         return {"premise": premise, "hypothesis": hypothesis}
 
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
-        premise = json_dict.get("premise", json_dict.get("sentence1"))
-        hypothesis = json_dict.get("hypothesis", json_dict.get("sentence2"))
+        premise = _string(json_dict, ["premise", "sentence1"])
+        hypothesis = _string(json_dict, ["hypothesis", "sentence2"])
         if premise is None or hypothesis is None:
             raise ConfigurationError(
-                f"expected 'premise' and 'hypothesis' (or 'sentence1'/'sentence2') in {json_dict}"
+                f"expected 'premise' and 'hypothesis' (or 'sentence1'/'sentence2') keys, got "
+                f"{sorted(json_dict)}"
             )
         return self._dataset_reader.text_to_instance(premise, hypothesis)
+
+
+def _pass_blank_lines() -> None:
+    """
+    `allennlp predict` drops blank input lines before a predictor sees them
+    (`_PredictManager._get_json_data`), so output line n would no longer answer input line n. For
+    this package's predictors, blank lines are passed on to `load_line`, which answers them with an
+    `error`; other predictors keep allennlp's behaviour.
+    """
+    from allennlp.commands import predict
+    from allennlp.common.file_utils import cached_path, open_compressed
+
+    original = predict._PredictManager._get_json_data
+    if getattr(original, "_attnat", False):
+        return
+
+    def _get_json_data(self):
+        if not isinstance(self._predictor, _AttentionPredictor):
+            yield from original(self)
+        elif self._input_file == "-":
+            for line in sys.stdin:
+                yield self._predictor.load_line(line)
+        else:
+            with open_compressed(cached_path(self._input_file)) as file_input:
+                for line in file_input:
+                    yield self._predictor.load_line(line)
+
+    _get_json_data._attnat = True  # type: ignore
+    predict._PredictManager._get_json_data = _get_json_data
+
+
+_pass_blank_lines()
