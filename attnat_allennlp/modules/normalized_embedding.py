@@ -109,19 +109,34 @@ class NormalizedEmbedding(Embedding):
         """f_j, `(num_embeddings,)`, summing to 1."""
         return self.counts / self.counts.sum()
 
+    def moments(self):
+        """
+        `(E[v], sqrt(Var[v] + 1e-6))`, each `(embedding_dim,)`, differentiable in `weight`. Two
+        products with the frequency vector: Var[v] = E[(v - c)^2] - (E[v] - c)^2 with the constant
+        c = E[v] (detached), exact for any constant and free of the cancellation of E[v^2] - E[v]^2.
+        """
+        # In the weight's precision also under mixed precision.
+        with torch.autocast(self.weight.device.type, enabled=False):
+            counts = self.counts.to(self.weight.dtype)
+            f = counts / counts.sum()
+            mean = f @ self.weight
+            shift = mean.detach()
+            variance = f @ (self.weight - shift).pow(2) - (mean - shift).pow(2)
+            return mean, torch.sqrt(variance + VARIANCE_EPSILON)
+
     def normalized_weight(self) -> torch.Tensor:
         """The normalised matrix `(num_embeddings, embedding_dim)`, differentiable in `weight`."""
-        counts = self.counts.to(self.weight.dtype)
-        f = (counts / counts.sum()).unsqueeze(-1)
-        mean = (f * self.weight).sum(0)
-        centred = self.weight - mean
-        variance = (f * centred.pow(2)).sum(0)
-        return centred / torch.sqrt(variance + VARIANCE_EPSILON)
+        mean, std = self.moments()
+        return (self.weight - mean) / std
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         original_size = tokens.size()
         tokens = util.combine_initial_dims(tokens)
-        embedded = F.embedding(tokens, self.normalized_weight(), padding_idx=self.padding_index)
+        # The looked-up rows normalised (the same numbers as normalised_weight()[tokens], without
+        # dividing the whole matrix).
+        mean, std = self.moments()
+        rows = F.embedding(tokens, self.weight, padding_idx=self.padding_index)
+        embedded = (rows - mean) / std
         embedded = util.uncombine_initial_dims(embedded, original_size)
         if self._projection:
             projection = self._projection

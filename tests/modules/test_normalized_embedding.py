@@ -6,17 +6,22 @@ from collections import Counter
 import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import Instance, Token, Vocabulary
+from allennlp.data import Batch, DatasetReader, Instance, Token, Vocabulary
 from allennlp.data.fields import LabelField, TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 from allennlp.models.archival import load_archive
+from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
+from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.predictors import Predictor
 
 from attnat_allennlp.data.counting_vocabulary import COUNTS_FILE, CountingVocabulary
 from attnat_allennlp.interpret.importance import gradient_importance_for_state
+from attnat_allennlp.models.attention_classifier import AttentionClassifier
+from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.normalized_embedding import NormalizedEmbedding
 from attnat_allennlp.perturbations import Perturbation
 from attnat_allennlp.perturbations.util import nearest_neighbours
+from attnat_allennlp.predictors.attention_predictors import AttentionClassifierPredictor
 from helpers import CONFIGS, FIXTURE_DATA, fixture_overrides, load_config, train_config
 
 TEXTS = ["a b a c", "a b d", "e a", "b b"]  # a 4, b 4, c 1, d 1, e 1
@@ -120,17 +125,13 @@ def test_word_iat_searches_neighbours_among_the_normalised_vectors():
     raw = torch.randn(12, 5) + torch.tensor([8.0, -6.0, 0.0, 0.0, 0.0])
     embedding = NormalizedEmbedding(embedding_dim=5, num_embeddings=12, weight=raw, frequencies=torch.arange(12.0))
 
-    class Model(torch.nn.Module):  # what fill_neighbours reads of an attention model
-        def __init__(self):
-            super().__init__()
-            self._text_field_embedder = torch.nn.Module()
-            self._text_field_embedder._token_embedders = {"tokens": embedding}
-            self.vocab = Vocabulary()
-            self.vocab.add_tokens_to_namespace([f"w{i}" for i in range(10)])
-            self._namespace = "tokens"
-
+    vocab = Vocabulary()
+    vocab.add_tokens_to_namespace([f"w{i}" for i in range(10)])
+    vocab.add_tokens_to_namespace(["negative", "positive"], "labels")
+    encoder = AttentionSeq2VecEncoder(LstmSeq2SeqEncoder(5, 4, bidirectional=True), attention_dim=4)
+    model = AttentionClassifier(vocab, BasicTextFieldEmbedder({"tokens": embedding}), encoder)
     iat = Perturbation.by_name("word_iat")(num_neighbours=3)
-    iat.fill_neighbours(Model())
+    iat.fill_neighbours(model)
     ids = torch.arange(12)
     with torch.no_grad():
         normalised = nearest_neighbours(embedding.normalized_weight(), ids, 3, excluded_ids=[0, 1])
@@ -171,8 +172,6 @@ def test_word_at_config_trains_and_its_archive_round_trips(tmp_path):
     # The frequencies are the counts of the words of the three (here identical) splits.
     vocab = model.vocab
     reader = load_config("rt_polarity_word_at").pop("dataset_reader")
-    from allennlp.data import DatasetReader
-
     words = Counter(
         t.text
         for instance in DatasetReader.from_params(reader).read(str(FIXTURE_DATA / "text_classification.jsonl"))
@@ -198,8 +197,6 @@ def test_word_at_config_trains_and_its_archive_round_trips(tmp_path):
     # `allennlp predict` goes through Predictor.from_archive: the same probabilities.
     predictor = Predictor.from_archive(archive, "attnat_classifier")
     line = json.dumps({"text": "A gorgeous, witty, seductive movie."})
-    from attnat_allennlp.predictors.attention_predictors import AttentionClassifierPredictor
-
     direct = AttentionClassifierPredictor(model.eval(), predictor._dataset_reader)
     assert predictor.predict_json(predictor.load_line(line))["probs"] == pytest.approx(
         direct.predict_json(direct.load_line(line))["probs"], abs=1e-6
@@ -209,8 +206,6 @@ def test_word_at_config_trains_and_its_archive_round_trips(tmp_path):
     instance = predictor._json_to_instance(json.loads(line))
     predictor._dataset_reader.apply_token_indexers(instance)
     instance.index_fields(archive.model.vocab)
-    from allennlp.data import Batch
-
     tensors = Batch([instance]).as_tensor_dict()
     archive.model.train()
     state = archive.model(**tensors)["attention_state"]
