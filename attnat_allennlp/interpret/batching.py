@@ -5,6 +5,7 @@ pieces the measures of this package need (the `AttentionState`, the attended tex
 from typing import Any, Dict, Iterator, List, Optional
 
 import torch
+from allennlp.common.util import lazy_groups_of
 from allennlp.data import Instance
 from allennlp.data.batch import Batch
 from allennlp.nn import util
@@ -25,8 +26,8 @@ def tensorize(model: AttentionModel, instances: List[Instance]) -> Dict[str, Any
 
 
 def chunks(instances: List[Instance], batch_size: int = 32) -> Iterator[List[Instance]]:
-    for start in range(0, len(instances), batch_size):
-        yield instances[start : start + batch_size]
+    """`instances` in consecutive lists of `batch_size` (the last one shorter)."""
+    return lazy_groups_of(instances, batch_size)
 
 
 def build_state(model: AttentionModel, tensors: Dict[str, Any]) -> AttentionState:
@@ -42,10 +43,7 @@ def build_state(model: AttentionModel, tensors: Dict[str, Any]) -> AttentionStat
 
 def attended_field(state: AttentionState) -> str:
     """The name of the text field that attention pools over (`tokens`, or `premise` in pair models)."""
-    for name, mask in state.masks.items():
-        if mask is state.mask:
-            return name
-    raise ValueError(f"none of the text fields {sorted(state.masks)} is the attended one")
+    return state.attended_field
 
 
 def real_lengths(state: AttentionState) -> List[int]:

@@ -19,7 +19,7 @@ from typing import Optional
 import torch
 from allennlp.nn import util
 
-from attnat_allennlp.models.base import _EXCLUDED_LOGIT, AttentionModel, AttentionState
+from attnat_allennlp.models.base import AttentionModel, AttentionState
 
 
 def logits_from_weights(
@@ -30,11 +30,7 @@ def logits_from_weights(
     model's: pools the encoder states of `state` with `weights` and runs the output layers, as
     `AttentionModel.logits_from_scores` does for scores.
     """
-    context = util.weighted_sum(state.states, weights)
-    logits = model._output_logits(context, state)
-    if state.label_mask is not None:
-        logits = logits.masked_fill(~state.label_mask, _EXCLUDED_LOGIT)
-    return logits
+    return model.logits_from_context(util.weighted_sum(state.states, weights), state)
 
 
 def total_variation(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 from typing import Any, Dict, List, Optional
 
 import torch
-from allennlp.common.checks import ConfigurationError
+from allennlp.common.checks import check_dimensions_match
 from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models import Model
 from allennlp.modules import Seq2SeqEncoder, Seq2VecEncoder, TextFieldEmbedder
@@ -57,6 +57,7 @@ class AttentionPairClassifier(AttentionModel):
     """
 
     _attended_field_tokens_key = "premise_tokens"
+    attended_field = "premise"
 
     def __init__(
         self,
@@ -81,19 +82,17 @@ class AttentionPairClassifier(AttentionModel):
                 "hypothesis_exact_match": "hypothesis",
             }
         input_dim = text_field_embedder.get_output_dim() + (1 if exact_match_features else 0)
+        embedded = "text_field_embedder output dim" + (
+            " + 1 exact-match flag" if exact_match_features else ""
+        )
         for name, encoder in (("premise_encoder", premise_encoder), ("hypothesis_encoder", hypothesis_encoder)):
-            if encoder.get_input_dim() != input_dim:
-                raise ConfigurationError(
-                    f"{name} takes {encoder.get_input_dim()} inputs; the embedder gives "
-                    f"{text_field_embedder.get_output_dim()}"
-                    + (" plus 1 exact-match flag" if exact_match_features else "")
-                    + f" = {input_dim}"
-                )
-        if premise_encoder.query_dim != hypothesis_encoder.get_output_dim():
-            raise ConfigurationError(
-                f"premise_encoder.query_dim ({premise_encoder.query_dim}) must equal the output "
-                f"size of hypothesis_encoder ({hypothesis_encoder.get_output_dim()})"
-            )
+            check_dimensions_match(encoder.get_input_dim(), input_dim, f"{name} input dim", embedded)
+        check_dimensions_match(
+            premise_encoder.query_dim,
+            hypothesis_encoder.get_output_dim(),
+            "premise_encoder.query_dim",
+            "hypothesis_encoder output dim",
+        )
         self._premise_encoder = premise_encoder
         self._hypothesis_encoder = hypothesis_encoder
         self._context_projection = torch.nn.Linear(premise_encoder.get_output_dim(), output_dim)

@@ -6,7 +6,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models import Model
 from allennlp.modules import TextFieldEmbedder
-from allennlp.nn import InitializerApplicator, util
+from allennlp.nn import util
 from allennlp.training.metrics import Metric
 
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
@@ -37,6 +37,8 @@ class AttentionState:
     label_mask : which labels are allowed per example `(batch, num_labels)` (QA candidates), or `None`.
     self_attention : the self-attention of the attended field's encoder when it is a Transformer
         (`SelfAttentionState`: each layer's input and pre-softmax scores), else `None`.
+    attended_field : the name of the text field that attention pools over (`tokens`, or `premise`
+        in pair models): `states`, `mask` and `scores` are over its tokens.
     features : extra input features of the tokens of a text field, `(batch, len, num_features)`
         (e.g. the exact-match flags of the pair model): concatenated to the word embeddings before
         the encoder, never perturbed.
@@ -53,6 +55,7 @@ class AttentionState:
     label_mask: Optional[torch.BoolTensor] = None
     features: Dict[str, torch.Tensor] = field(default_factory=dict)
     self_attention: Optional[SelfAttentionState] = None
+    attended_field: str = "tokens"
 
     @property
     def batch_size(self) -> int:
@@ -70,7 +73,9 @@ class AttentionModel(Model):
       embeddings: what word-level perturbations need.
     - `task_loss(logits, state)` is the loss the model trains on (mean over the batch).
 
-    Subclasses implement `_embed_and_encode` and `_output_logits`.
+    Subclasses implement `_encode` and `_output_logits`, set `attended_field` when it is not
+    `tokens`, and apply their `InitializerApplicator` at the end of `__init__`, as allennlp's
+    models do.
     """
 
     default_predictor = "attnat_classifier"
@@ -81,7 +86,6 @@ class AttentionModel(Model):
         text_field_embedder: TextFieldEmbedder,
         label_namespace: str = "labels",
         namespace: str = "tokens",
-        initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
         super().__init__(vocab, **kwargs)
@@ -90,10 +94,29 @@ class AttentionModel(Model):
         self._namespace = namespace
         self._num_labels = vocab.get_vocab_size(namespace=label_namespace)
         self._loss = torch.nn.CrossEntropyLoss()
-        self._initializer = initializer
         # Metrics fed from outside the model (e.g. the extra loss of the `adversarial_training`
         # callback), reported by `get_metrics` while the model is in training mode.
         self.extra_metrics: Dict[str, Metric] = {}
+
+    # The text field that attention pools over (`AttentionState.attended_field`).
+    attended_field: str = "tokens"
+
+    # ---- public accessors ---------------------------------------------------------------------
+    @property
+    def text_field_embedder(self) -> TextFieldEmbedder:
+        """The embedder of every text field (word-level perturbations act on its output)."""
+        return self._text_field_embedder
+
+    @property
+    def namespace(self) -> str:
+        """The vocabulary namespace of the token ids in `AttentionState.token_ids`."""
+        return self._namespace
+
+    def special_token_ids(self) -> List[int]:
+        """The ids of the padding and OOV tokens in `namespace` (those that are not words)."""
+        index = self.vocab.get_token_to_index_vocabulary(self._namespace)
+        special = (self.vocab._padding_token, self.vocab._oov_token)
+        return [index[token] for token in special if token in index]
 
     # ---- to implement -------------------------------------------------------------------------
     @property
@@ -174,6 +197,7 @@ class AttentionModel(Model):
             label=label,
             label_mask=label_mask,
             features=features,
+            attended_field=self.attended_field,
             **encoded,
         )
 
@@ -202,10 +226,17 @@ class AttentionModel(Model):
         weights, context = self.attention_encoder.pool(
             state.states, state.scores, state.mask, score_perturbation, detach_attention
         )
+        return self.logits_from_context(context, state), weights
+
+    def logits_from_context(self, context: torch.Tensor, state: AttentionState) -> torch.Tensor:
+        """
+        The logits `(batch, num_labels)` for a pooled vector `context` `(batch, dim)` (the output
+        layers), the answers outside a QA example's candidates masked out.
+        """
         logits = self._output_logits(context, state)
         if state.label_mask is not None:
             logits = logits.masked_fill(~state.label_mask, _EXCLUDED_LOGIT)
-        return logits, weights
+        return logits
 
     def rerun_from_self_attention(
         self, state: AttentionState, perturbations: Dict[int, torch.Tensor]

@@ -1,3 +1,4 @@
+import logging
 from typing import List, Optional, Union
 
 import torch
@@ -6,7 +7,9 @@ from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations import self_attention as sa
 from attnat_allennlp.perturbations.base import Perturbation, detach_fields
 from attnat_allennlp.perturbations.gradient import GradientPerturbation
-from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, log_once, normalize
+from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, normalize
+
+logger = logging.getLogger(__name__)
 
 
 @Perturbation.register("attention_iat")
@@ -56,8 +59,7 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
         if state.batch_size < 2:
-            log_once(
-                "attention_iat_batch_of_one",
+            logger.warning_once(
                 "attention_iat: a batch of one example has no iAT direction; no perturbation",
             )
         if self.on_self_attention:

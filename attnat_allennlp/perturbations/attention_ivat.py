@@ -1,3 +1,4 @@
+import logging
 from typing import Any, List, Optional, Tuple, Union
 
 import torch
@@ -5,8 +6,10 @@ import torch
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations import self_attention as sa
 from attnat_allennlp.perturbations.base import Perturbation, detach_fields
-from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, log_once, normalize
+from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, normalize
 from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
+
+logger = logging.getLogger(__name__)
 
 
 @Perturbation.register("attention_ivat")
@@ -62,8 +65,7 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
     def initial(self, model: AttentionModel, state: AttentionState) -> Tuple[Fields, Any]:
         batch_size = state.batch_size
         if batch_size < 2:
-            log_once(
-                "attention_ivat_batch_of_one",
+            logger.warning_once(
                 "attention_ivat: a batch of one example has no iVAT direction; no perturbation",
             )
         if self.on_self_attention:

@@ -6,28 +6,16 @@ Tensors of one text field are `(batch, seq_len)` (attention scores) or `(batch, 
 (word embeddings); a "fields" argument is a dict of such tensors, one per text field, that are
 treated as one vector per example (norms run over every field of the example together).
 """
-import logging
-from typing import Dict, Set
+from typing import Dict
 
 import torch
-
-logger = logging.getLogger(__name__)
+import torch.nn.functional as F
 
 Fields = Dict[str, torch.Tensor]
 Masks = Dict[str, torch.BoolTensor]
 
 # Below this a difference of two vectors counts as zero (no direction).
 TINY = 1e-12
-
-_logged: Set[str] = set()
-
-
-def log_once(key: str, message: str) -> None:
-    """Logs `message` as a warning the first time `key` is seen in this process."""
-    if key not in _logged:
-        _logged.add(key)
-        logger.warning(message)
-
 
 def _expand_mask(mask: torch.BoolTensor, like: torch.Tensor) -> torch.Tensor:
     mask = mask.to(like.dtype)
@@ -110,7 +98,7 @@ def kl_from_logits(
     dtype = torch.promote_types(perturbed_logits.dtype, torch.float32)
     log_p_hat = torch.log_softmax(clean_logits.detach().to(dtype), dim=-1)
     log_p = torch.log_softmax(perturbed_logits.to(dtype), dim=-1)
-    return (log_p_hat.exp() * (log_p_hat - log_p)).sum(-1)
+    return F.kl_div(log_p, log_p_hat, reduction="none", log_target=True).sum(-1)
 
 
 @torch.no_grad()

@@ -13,8 +13,7 @@ from attnat_allennlp.perturbations.util import TINY, Fields, nearest_neighbours
 
 def word_embedding(model: AttentionModel) -> Embedding:
     """The model's `Embedding` token embedder (the one of the token ids in `state.token_ids`)."""
-    embedders = getattr(model._text_field_embedder, "_token_embedders", {})
-    found = [e for e in embedders.values() if isinstance(e, Embedding)]
+    found = [e for e in model.text_field_embedder.children() if isinstance(e, Embedding)]
     if len(found) != 1:
         raise ConfigurationError(
             "word_iat needs a text_field_embedder with exactly one 'embedding' token embedder, "
@@ -34,7 +33,7 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
     text fields); L = l(x) + lambda * l(x + r). Re-runs the encoder.
 
     Which words are a word's neighbours is remembered in a table over the vocabulary, built from
-    the current embedding matrix (the model's `Embedding` in the namespace `model._namespace`; the
+    the current embedding matrix (the model's `Embedding` in the namespace `model.namespace`; the
     normalised vectors of an `attnat_normalized_embedding`, those that are perturbed): a
     word is searched when a batch first contains it, and on every batch the table is searched again
     for the next `vocab_size / neighbour_refresh_steps` words in turn, so that no word's neighbours
@@ -120,15 +119,14 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
 
     @staticmethod
     def _excluded(model: AttentionModel):
-        vocab = model.vocab
-        index = vocab.get_token_to_index_vocabulary(model._namespace)
-        return [index[t] for t in (vocab._padding_token, vocab._oov_token) if t in index]
+        return model.special_token_ids()
 
-    def _real_token_directions(
-        self, model: AttentionModel, state: AttentionState
-    ) -> Dict[str, torch.Tensor]:
-        """`d` of the real (not padding) tokens of each text field, `(num_tokens, K, dim)`, in the
-        order of `state.masks[name].nonzero()`. Detached."""
+    def directions(self, model: AttentionModel, state: AttentionState) -> Dict[str, torch.Tensor]:
+        """
+        `d` of the real (not padding) tokens of each text field, `(num_tokens, K, dim)`, the
+        tokens in the order of `state.masks[name].nonzero()` (a batch is often half padding).
+        Detached.
+        """
         embedding = word_embedding(model)
         result = {}
         with torch.no_grad():
@@ -145,19 +143,9 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
                 )
         return result
 
-    def directions(self, model: AttentionModel, state: AttentionState) -> Dict[str, torch.Tensor]:
-        """`d` of each text field, `(batch, seq_len, K, dim)`, 0 on padding. Detached."""
-        result = {}
-        for name, directions in self._real_token_directions(model, state).items():
-            mask = state.masks[name]
-            padded = directions.new_zeros(mask.shape + directions.shape[1:])
-            padded[mask] = directions
-            result[name] = padded
-        return result
-
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
-        # On the real tokens only (a batch is often half padding), as batched products.
-        directions = self._real_token_directions(model, state)
+        # On the real tokens only, as batched products.
+        directions = self.directions(model, state)
         grad_alpha, examples = {}, {}
         for name, d in directions.items():
             mask = state.masks[name]

@@ -151,7 +151,7 @@ class TestAttentionPairClassifierWithExactMatch(TestAttentionPairClassifier):
             self.model(**tensors)
         params = Params.from_file(str(TINY["pair"])).pop("model")
         params["exact_match_features"] = True  # the encoders still take embedding_dim inputs
-        with pytest.raises(ConfigurationError, match="premise_encoder takes 10 inputs.*plus 1 exact-match flag = 11"):
+        with pytest.raises(ConfigurationError, match="premise_encoder input dim must match text_field_embedder output dim \\+ 1 exact-match flag, but got 10 and 11"):
             Model.from_params(vocab=self.vocab, params=params)
 
 

@@ -136,10 +136,20 @@ def test_nearest_neighbours_by_cosine_skip_the_word_and_padding():
     assert neighbours.tolist() == [[2, 3], [2, 1]]
 
 
+def padded_directions(perturbation, model, state):
+    """word iAT's directions of the real tokens `(num_tokens, K, dim)`, padded to `(batch, len, K, dim)`."""
+    mask = state.masks["tokens"]
+    directions = perturbation.directions(model, state)["tokens"]
+    assert directions.shape[0] == int(mask.sum())
+    padded = directions.new_zeros(mask.shape + directions.shape[1:])
+    padded[mask] = directions
+    return padded
+
+
 def test_word_iat_lies_in_the_span_of_the_neighbour_directions(model):
     state, _ = tiny_state(model)
     perturbation = build("word_iat", num_neighbours=3)
-    directions = perturbation.directions(model, state)["tokens"]  # (batch, len, K, dim)
+    directions = padded_directions(perturbation, model, state)  # (batch, len, K, dim)
     assert directions.shape[2] == 3
     r = perturbation.perturb(model, state)["tokens"]
     weight = word_embedding(model).weight.detach()
@@ -166,7 +176,7 @@ def test_word_iat_direction_is_alpha_hat_times_the_directions(model):
     perturbation = build("word_iat", num_neighbours=3)
     torch.manual_seed(1)
     gradient = {"tokens": torch.randn_like(state.embeddings["tokens"]).detach()}
-    directions = perturbation.directions(model, state)["tokens"]
+    directions = padded_directions(perturbation, model, state)
     grad_alpha = (directions * gradient["tokens"].unsqueeze(-2)).sum(-1)
     alpha_hat = normalize_fields({"tokens": grad_alpha}, state.masks)["tokens"]
     expected = combine(alpha_hat, directions)
