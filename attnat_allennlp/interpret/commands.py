@@ -31,6 +31,7 @@ from attnat_allennlp.interpret.report import (
     load_instances,
     rationale_report,
 )
+from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,16 @@ def _add_model_arguments(subparser: argparse.ArgumentParser) -> None:
     subparser.add_argument("--cuda-device", type=int, default=-1, help="GPU id; -1 for the CPU")
     subparser.add_argument(
         "-o", "--overrides", type=str, default="", help="overrides of the archived config (JSON)"
+    )
+    _add_attention_argument(subparser)
+
+
+def _add_attention_argument(subparser: argparse.ArgumentParser) -> None:
+    subparser.add_argument(
+        "--attention", choices=EXPLANATIONS, default="pooling",
+        help="the attention that explains a prediction: the pooling attention (the default) or, "
+        "for a Transformer model, the last layer's attention from the first token, or attention "
+        "rollout from the pooling weights or from the first token",
     )
 
 
@@ -130,6 +141,7 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         seed=args.seed,
         gradient=args.gradient,
         faithfulness=not args.no_faithfulness,
+        attention=args.attention,
         robustness_eps={
             "scores": args.robustness_eps_scores, "embeddings": args.robustness_eps_embeddings
         },
@@ -240,6 +252,7 @@ class HeatmapCommand(Subcommand):
         subparser.add_argument("--batch-size", type=int, default=32)
         subparser.add_argument("--cuda-device", type=int, default=-1)
         subparser.add_argument("--overrides", type=str, default="")
+        _add_attention_argument(subparser)
         subparser.add_argument("--report", type=str, default=None, help="a report JSON to draw")
         subparser.add_argument("--sweep", type=str, default=None, help="a sweep CSV to draw")
         subparser.add_argument("--metric", type=str, default=None, help="the sweep column to plot")
@@ -252,7 +265,10 @@ def heatmap_from_args(args: argparse.Namespace) -> Dict[str, str]:
     """Writes the page (and figures); returns the paths written by kind."""
     model, reader = _load(args)
     rows = explain_instances(
-        model, load_instances(reader, args.input_file, args.max_instances), args.batch_size
+        model,
+        load_instances(reader, args.input_file, args.max_instances),
+        args.batch_size,
+        attention=args.attention,
     )
     stem = os.path.splitext(args.output)[0]
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -50,6 +50,7 @@ from attnat_allennlp.interpret.robustness import (
     ROBUSTNESS_TARGETS,
     robust_correct_for_tensors,
 )
+from attnat_allennlp.interpret.transformer_attention import explaining_attention
 from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
@@ -201,6 +202,7 @@ def explained_chunks(
     instances: List[Instance],
     batch_size: int = 32,
     gradient: str = "gradient",
+    attention: str = "pooling",
 ) -> Iterator[Tuple[List[Instance], Dict[str, Any], AttentionState, torch.Tensor, List[Dict[str, Any]]]]:
     """
     Runs the model over `instances`, `batch_size` at a time (updating its metrics when they have
@@ -208,7 +210,9 @@ def explained_chunks(
     row holds an instance's `tokens` (the attended text), gold `label`, `prediction`, its
     `probability`, per token the `attention` and the `gradient` importance (`gradient`: attention
     detached, Jain & Wallace's; `"gradient_through_attention"`: not detached), and the attention's
-    `entropy` and `entropy_normalised`.
+    `entropy` and `entropy_normalised`. `attention` chooses what the rows call attention for a
+    Transformer model (`transformer_attention.EXPLANATIONS`: `"pooling"`, the default, or
+    `"first_token"`, `"rollout"`, `"rollout_first_token"`); the yielded weights stay the pooling's.
     """
     detach = _check_gradient(gradient)
     model.eval()
@@ -224,17 +228,18 @@ def explained_chunks(
         importance = gradient_importance_for_state(model, state, detach)
         field = attended_field(state)
         lengths = real_lengths(state)
-        entropies = attention_entropies(weights, lengths)
+        explanation = weights if attention == "pooling" else explaining_attention(model, state, attention)
+        entropies = attention_entropies(explanation, lengths)
         rows = []
         for i, (instance, length) in enumerate(zip(chunk, lengths)):
-            attention = weights[i, :length].tolist()
+            row_attention = explanation[i, :length].tolist()
             entropy, normalised = entropies[i]
             rows.append({
                 "tokens": [t.text for t in instance[field].tokens],  # type: ignore
                 "label": _label_of(instance),
                 "prediction": labels[int(probs[i].argmax())],
                 "probability": float(probs[i].max()),
-                "attention": attention,
+                "attention": row_attention,
                 "gradient": importance[i, :length].tolist(),
                 "entropy": entropy,
                 "entropy_normalised": normalised,
@@ -247,10 +252,13 @@ def explain_instances(
     instances: List[Instance],
     batch_size: int = 32,
     gradient: str = "gradient",
+    attention: str = "pooling",
 ) -> List[Dict[str, Any]]:
     """The rows of `explained_chunks` for all instances (what `attention-heatmap` draws)."""
     return [
-        row for *_, rows in explained_chunks(model, instances, batch_size, gradient) for row in rows
+        row
+        for *_, rows in explained_chunks(model, instances, batch_size, gradient, attention)
+        for row in rows
     ]
 
 
@@ -377,6 +385,7 @@ def attention_report(
     faithfulness: bool = True,
     fractions: Sequence[float] = AOPC_FRACTIONS,
     robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
+    attention: str = "pooling",
 ) -> Dict[str, Any]:
     """
     The report of a model on instances (with their token indexers applied).
@@ -392,6 +401,11 @@ def attention_report(
     robustness_eps : `Optional[Dict[str, Sequence[float]]]`, optional (default = `None`)
         The eps of the robust accuracy per target (`"scores"`, `"embeddings"`); `None`: scores 1, 5,
         10 and embeddings 1, 5; a target left out (or `{}`) is not measured. Needs labels.
+    attention : `str`, optional (default = `"pooling"`)
+        The attention that explains a prediction, for a Transformer model also `"first_token"`,
+        `"rollout"` or `"rollout_first_token"` (`transformer_attention`): what the agreement,
+        sharpness and faithfulness measures rank. The permutation and adversarial checks always
+        perturb the pooling attention.
 
     # Returns
 
@@ -415,7 +429,7 @@ def attention_report(
     permutation_tvds: List[float] = []
     adversarial_jsds: List[float] = []
     for chunk, tensors, state, weights, chunk_rows in explained_chunks(
-        model, instances, batch_size, gradient
+        model, instances, batch_size, gradient, attention
     ):
         collector.add(model, tensors, chunk_rows)
         permutation = permutation_output_change(
@@ -433,6 +447,7 @@ def attention_report(
     report: Dict[str, Any] = {
         "num_instances": len(rows),
         "gradient_measure": gradient,
+        "attention": attention,
         "metrics": model.get_metrics(reset=True) if any(r["label"] for r in rows) else {},
         "agreement": {name: collector.agreement[name].summary() for name in collector.names},
         "sharpness": {

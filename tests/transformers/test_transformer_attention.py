@@ -48,3 +48,34 @@ def test_unknown_explanation_is_named():
     model = tiny_transformer()
     with pytest.raises(ConfigurationError, match="rollout"):
         explaining_attention(model, tiny_state(model), "gradient_rollout")
+
+
+def test_the_report_and_heatmap_rows_take_the_explanation(tmp_path):
+    from allennlp.data import Instance
+    from allennlp.data.fields import LabelField, TextField
+    from allennlp.data.token_indexers import SingleIdTokenIndexer
+    from allennlp.data.tokenizers import Token
+
+    from attnat_allennlp.interpret.report import attention_report, explain_instances
+
+    model = tiny_transformer().float().eval()
+    instances = [
+        Instance({
+            "tokens": TextField([Token(w) for w in words], {"tokens": SingleIdTokenIndexer()}),
+            "label": LabelField(label),
+        })
+        for words, label in [(["w1", "w2", "w3"], "positive"), (["w4", "w5"], "negative")]
+    ]
+    rows = explain_instances(model, instances, attention="rollout")
+    state = tiny_state(tiny_transformer())  # for the shapes only
+    assert state.self_attention is not None
+    assert [len(row["attention"]) for row in rows] == [3, 2]
+    assert all(sum(row["attention"]) == pytest.approx(1.0, abs=1e-5) for row in rows)
+    pooling = explain_instances(model, instances)
+    assert rows[0]["attention"] != pytest.approx(pooling[0]["attention"])
+    report = attention_report(model, instances, num_permutations=2, adversarial_steps=2,
+                              robustness_eps={}, attention="first_token")
+    assert report["attention"] == "first_token"
+    assert report["instances"][1]["attention"] == pytest.approx(
+        explain_instances(model, instances, attention="first_token")[1]["attention"]
+    )
