@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from allennlp.commands.train import train_model
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
-from allennlp.models.archival import load_archive
+from allennlp.models.archival import CONFIG_NAME, archive_model, load_archive
 
 from attnat_allennlp.interpret.agreement import AgreementAccumulator
 from attnat_allennlp.interpret.report import explain_instances, load_instances
@@ -91,6 +91,49 @@ def _test_agreement(serialization_dir: str, test_path: str, max_instances: Optio
     }
 
 
+def train_or_resume(config: Dict[str, Any], run_dir: str, name: str = "") -> None:
+    """
+    Trains `config` in `run_dir` unless that run is complete (`metrics.json` and `model.tar.gz`).
+    A run that was interrupted (its `config.json` is there) is resumed from its last checkpoint,
+    as `allennlp train --recover` does (a run killed before its first checkpoint starts over in the
+    same folder; one killed after training, only archives or evaluates). A folder that cannot be
+    resumed (no `config.json`, or one that differs from `config`) is moved aside to
+    `<run_dir>.interrupted-N`, never deleted, and the run is trained from scratch.
+    """
+    metrics_path = os.path.join(run_dir, "metrics.json")
+    archive_path = os.path.join(run_dir, "model.tar.gz")
+    if os.path.isfile(metrics_path) and os.path.isfile(archive_path):
+        return
+    if os.path.isfile(metrics_path) and os.path.isfile(os.path.join(run_dir, "best.th")):
+        logger.info("Archiving the trained run %s in %s", name, run_dir)
+        archive_model(run_dir)
+        return
+    if os.path.isdir(run_dir) and os.listdir(run_dir):
+        if os.path.isfile(os.path.join(run_dir, CONFIG_NAME)):
+            logger.warning("Resuming the interrupted run %s in %s", name, run_dir)
+            try:
+                train_model(Params(copy.deepcopy(config)), run_dir, recover=True)
+                return
+            except ConfigurationError as error:
+                # Only a config that differs from the saved one is a reason to start over.
+                if "directory we're recovering from" not in str(error):
+                    raise
+                reason = str(error)
+        else:
+            reason = f"it has no {CONFIG_NAME}"
+        number = 1
+        while os.path.exists(f"{run_dir}.interrupted-{number}"):
+            number += 1
+        aside = f"{run_dir}.interrupted-{number}"
+        os.rename(run_dir, aside)
+        logger.warning(
+            "The interrupted run %s in %s cannot be resumed (%s): moved it to %s and training "
+            "again from scratch", name, run_dir, reason, aside,
+        )
+    logger.info("Training %s in %s", name, run_dir)
+    train_model(Params(copy.deepcopy(config)), run_dir)
+
+
 def run_sweep(
     config: str,
     techniques: Sequence[str],
@@ -105,7 +148,9 @@ def run_sweep(
     `serialization_dir/<technique>/eps_<eps>` (or `.../<technique>/baseline` without eps) and
     returns one row per run: `technique`, `eps`, `serialization_dir`, the `test_*` metrics, and
     `gradient_pearson` / `gradient_kendall` (mean over the test set) with `agreement`. A run whose
-    directory already holds a `metrics.json` is not trained again.
+    directory already holds a `metrics.json` and `model.tar.gz` is not trained again; an
+    interrupted one is resumed (`train_or_resume`), so a sweep killed mid-run goes on where it
+    stopped when it is run again with the same arguments.
     """
     rows: List[Dict[str, Any]] = []
     for technique in techniques:
@@ -119,9 +164,7 @@ def run_sweep(
             name = "baseline" if eps is None else f"eps_{eps:g}"
             run_dir = os.path.join(serialization_dir, technique, name)
             metrics_path = os.path.join(run_dir, "metrics.json")
-            if not os.path.isfile(metrics_path):
-                logger.info("Training %s (%s) in %s", technique, name, run_dir)
-                train_model(Params(copy.deepcopy(run_config)), run_dir)
+            train_or_resume(run_config, run_dir, f"{technique} ({name})")
             with open(metrics_path) as handle:
                 metrics = json.load(handle)
             row: Dict[str, Any] = {
