@@ -5,6 +5,7 @@ import math
 import numpy
 import pytest
 import torch
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import Instance, Token, Vocabulary
 from allennlp.data.fields import LabelField, TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
@@ -237,6 +238,12 @@ def test_study_measures_of_a_classifier(learned):
     assert measure_description("robust_accuracy_scores_eps2.5").higher_is_better
     assert not measure_description("sufficiency_aopc_attention").higher_is_better
     json.dumps(custom)
+    with pytest.raises(ConfigurationError, match=r"robustness_eps\['scores'\] holds -1"):
+        study_measures(model, instances[:2], robustness_eps={"scores": [-1]})
+    with pytest.raises(ConfigurationError, match="targets \\['words'\\]"):
+        study_measures(model, instances[:2], robustness_eps={"words": [1]})
+    with pytest.raises(KeyError, match="unknown study measure"):
+        measure_description("accuracy_at_noon")
 
 
 def test_study_measures_of_a_pair_model_and_of_three_classes(tmp_path):
