@@ -220,7 +220,26 @@ def format_markdown(study: StudySpec, summary: List[Dict[str, Any]], rows: List[
             for t in techniques:
                 lines.append(f"| {t} | " + " | ".join(_cell(by_key.get((dataset.name, t, m))) for m in members) + " |")
             lines.append("")
+    lines += _legend(names)
     return "\n".join(lines)
+
+
+def _legend(names: List[str]) -> List[str]:
+    """One line per measure: what it is and which direction is better (`measure_description`)."""
+    from attnat_allennlp.interpret.report import measure_description
+
+    lines = ["## Measures", ""]
+    for name in names:
+        if name.startswith("test_") or name == "best_validation":
+            continue
+        try:
+            description = measure_description(name)
+        except KeyError:
+            continue
+        arrow = "higher is better" if description.higher_is_better else "lower is better"
+        lines.append(f"- `{name}`: {description.description} ({arrow}).")
+    lines.append("- `best_validation`: the validation metric of the run's best epoch (what eps is chosen by).")
+    return lines + [""]
 
 
 def _plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, path: str) -> None:
