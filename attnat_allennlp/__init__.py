@@ -1,9 +1,7 @@
 """attnat_allennlp: adversarial training for attention mechanisms, as an AllenNLP plugin."""
-import warnings
-
-# allennlp 2.10.1's trainer calls the deprecated `torch.cuda.amp.autocast` on every batch; on
-# today's torch that prints a FutureWarning per batch into every training log.
-warnings.filterwarnings("ignore", message=r".*torch\.cuda\.amp\.autocast", category=FutureWarning)
+# No warning filters here: importing the plugin changes nothing in the importing process's warnings.
+# (allennlp 2.10.1's trainer calls the deprecated `torch.cuda.amp.autocast`; Python shows that
+# FutureWarning once per process.)
 from attnat_allennlp.version import VERSION as __version__  # noqa: F401
 from attnat_allennlp import archive_safety
 

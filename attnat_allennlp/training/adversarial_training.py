@@ -112,6 +112,8 @@ class AdversarialTrainingCallback(TrainerCallback):
         self.labeled_batches_seen = 0
         self.unlabeled_batches_seen = 0
         self.unlabeled_seed = random.randrange(2**31)
+        # Real tokens of the labeled batches of this run (the stream counts its own).
+        self.labeled_tokens_seen = 0
 
     @staticmethod
     def _unique_names(perturbations: List[Perturbation]) -> List[str]:
@@ -144,6 +146,24 @@ class AdversarialTrainingCallback(TrainerCallback):
             raise OnBackwardException("adversarial_training must be the only backward callback")
         self.backward(TrainerStep.from_trainer(trainer), batch_outputs)
         return True
+
+    def on_end(
+        self,
+        trainer: "GradientDescentTrainer",
+        metrics: Optional[Dict[str, Any]] = None,
+        epoch: Optional[int] = None,
+        is_primary: bool = True,
+        **kwargs,
+    ) -> None:
+        super().on_end(trainer, metrics, epoch, is_primary, **kwargs)
+        stream = self.unlabeled_stream
+        if stream is not None and self.labeled_tokens_seen:
+            logger.info(
+                "adversarial_training: the unlabeled stream gave %d tokens (%d with padding) for %d "
+                "labeled tokens in this run: %.2f unlabeled per labeled token",
+                stream.tokens_seen, stream.padded_tokens_seen, self.labeled_tokens_seen,
+                stream.tokens_seen / self.labeled_tokens_seen,
+            )
 
     def state_dict(self) -> Dict[str, Any]:
         return {
@@ -274,6 +294,7 @@ class AdversarialTrainingCallback(TrainerCallback):
             self._metrics[name](loss.detach().float())
             total = total + perturbation.weight * loss
         self.labeled_batches_seen += 1
+        self.labeled_tokens_seen += sum(int(mask.sum()) for mask in state.masks.values())
         return total
 
     def _unlabeled_due(self) -> int:
