@@ -216,7 +216,7 @@ def explained_chunks(
     """
     detach = _check_gradient(gradient)
     model.eval()
-    labels = model.vocab.get_index_to_token_vocabulary(model._label_namespace)
+    labels = model.vocab.get_index_to_token_vocabulary(model.label_namespace)
     for chunk in chunks(instances, batch_size):
         tensors = tensorize(model, chunk)
         with torch.no_grad():

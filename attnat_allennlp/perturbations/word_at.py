@@ -9,6 +9,10 @@ class WordAdversarialPerturbation(AdversarialPerturbation):
     r = eps * g / ||g||_2 with the norm over the whole example (all its fields),
     L = l(x) + lambda * l(x + r). Re-runs the encoder.
 
+    x are the vectors the model's embedder returns: in the word-level configs Miyato et al.'s
+    frequency-normalised embeddings (`attnat_normalized_embedding`), which eps = 5 is sized for;
+    on raw GloVe vectors it is a far larger perturbation.
+
     Registered as a `Perturbation` with name "word_at".
 
     # Parameters

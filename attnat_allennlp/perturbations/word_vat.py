@@ -9,7 +9,9 @@ class WordVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
     over the whole example. Power iteration (K steps): d ~ N(0, I) on the real tokens,
     d <- xi * d / ||d||, g = grad_d KL(p_hat || p(y | x + d)), d <- g; r_vadv = eps * g / ||g||;
     L_vat = KL(p_hat || p(y | x + r_vadv)), p_hat under a stop-gradient. Every pass re-runs the
-    encoder. Works on unlabeled batches (no gold labels needed).
+    encoder. Works on unlabeled batches (no gold labels needed). The embeddings are those the
+    model's embedder returns: in the word-level configs Miyato et al.'s frequency-normalised ones
+    (`attnat_normalized_embedding`), which eps = 5 is sized for.
 
     The outputs are 2-way softmaxes for binary tasks, so the categorical KL used here equals the
     Bernoulli KL of sigmoid outputs.
