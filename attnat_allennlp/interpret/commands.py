@@ -257,6 +257,11 @@ class HeatmapCommand(Subcommand):
         subparser.add_argument("--sweep", type=str, default=None, help="a sweep CSV to draw")
         subparser.add_argument("--metric", type=str, default=None, help="the sweep column to plot")
         subparser.add_argument("--title", type=str, default=None)
+        subparser.add_argument(
+            "--gradient", choices=GRADIENT_MEASURES, default="gradient",
+            help="the gradient importance drawn: 'gradient' (attention detached, the default) or "
+            "'gradient_through_attention'",
+        )
         subparser.set_defaults(func=heatmap_from_args)
         return subparser
 
@@ -268,6 +273,7 @@ def heatmap_from_args(args: argparse.Namespace) -> Dict[str, str]:
         model,
         load_instances(reader, args.input_file, args.max_instances),
         args.batch_size,
+        gradient=args.gradient,
         attention=args.attention,
     )
     stem = os.path.splitext(args.output)[0]

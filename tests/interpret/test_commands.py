@@ -131,6 +131,15 @@ def test_heatmap_page_and_figures(trained, report_file, tmp_path):
     assert "http" not in html.replace("http-equiv", "")  # no external assets
     for kind in ("histograms", "sweep"):
         assert open(written[kind], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    # The full gradient instead of the detached one: other shades of blue.
+    pages = {}
+    for gradient in ("gradient", "gradient_through_attention"):
+        pages[gradient] = tmp_path / f"{gradient}.html"
+        run(HeatmapCommand, [
+            "attention-heatmap", path, TEXT_DATA, "-o", str(pages[gradient]), "--max-instances", "2",
+            "--gradient", gradient,
+        ])
+    assert pages["gradient"].read_text() != pages["gradient_through_attention"].read_text()
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium): page not rendered")
     screenshot = tmp_path / "page.png"
