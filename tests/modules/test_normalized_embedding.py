@@ -119,6 +119,18 @@ def test_normalised_embedding_needs_frequencies():
     torch.testing.assert_close(embedding.frequencies, expected)
 
 
+def test_extended_vocabulary_words_get_frequency_0():
+    vocab = CountingVocabulary.from_instances(instances())
+    embedding = NormalizedEmbedding(embedding_dim=4, vocab=vocab)
+    before = embedding.normalized_weight().detach()
+    vocab.add_tokens_to_namespace(["new1", "new2"])
+    embedding.extend_vocab(vocab)
+    assert embedding.counts.tolist() == [0, 0, 4, 4, 1, 1, 1, 0, 0]
+    # The new rows do not move the mean and variance: the old rows keep their vectors.
+    torch.testing.assert_close(embedding.normalized_weight()[:7], before)
+    assert embedding(torch.tensor([[8, 2]])).shape == (1, 2, 4)
+
+
 def test_word_iat_searches_neighbours_among_the_normalised_vectors():
     torch.manual_seed(3)
     # A large common offset makes every raw vector look alike (cosine); the normalisation removes it.
