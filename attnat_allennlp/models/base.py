@@ -108,6 +108,11 @@ class AttentionModel(Model):
         return self._text_field_embedder
 
     @property
+    def label_namespace(self) -> str:
+        """The vocabulary namespace of the labels (the logits' order)."""
+        return self._label_namespace
+
+    @property
     def namespace(self) -> str:
         """The vocabulary namespace of the token ids in `AttentionState.token_ids`."""
         return self._namespace

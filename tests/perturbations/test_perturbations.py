@@ -55,7 +55,7 @@ def test_norm_is_eps_padding_is_zero_and_detached(model, name):
 def test_attention_level_never_reruns_the_encoder(model, name, monkeypatch):
     state, _ = tiny_state(model)
     calls = []
-    encoder = model._seq2vec_encoder
+    encoder = model.attention_encoder
     original = encoder.encode
     monkeypatch.setattr(encoder, "encode", lambda *a, **k: calls.append(1) or original(*a, **k))
     build(name).loss(model, state)
