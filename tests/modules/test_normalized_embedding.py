@@ -3,6 +3,7 @@ and the word-level configs that use them."""
 import json
 from collections import Counter
 
+import _jsonnet
 import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -157,7 +158,8 @@ def test_word_iat_searches_neighbours_among_the_normalised_vectors():
 
 def test_only_the_word_level_configs_normalise():
     # Every word-level config of lib/attnat.libsonnet (the transformer configs have no word
-    # embedding matrix of their own), and every technique on one single-text and one pair dataset.
+    # embedding matrix of their own), and every technique on one single-text and one pair dataset,
+    # evaluated in one jsonnet run (the shared lib once).
     configs = {
         path.stem
         for path in CONFIGS.glob("*_word_*.jsonnet")
@@ -165,8 +167,9 @@ def test_only_the_word_level_configs_normalise():
     }
     assert len(configs) >= 3 * 13
     configs |= {p.stem for d in ("rt_polarity", "vitaminc") for p in CONFIGS.glob(f"{d}_[avw]*.jsonnet")}
-    for config in sorted(configs):
-        params = load_config(config).as_dict()
+    snippet = "{" + ",".join(f'"{c}": import "{c}.jsonnet"' for c in sorted(configs)) + "}"
+    evaluated = json.loads(_jsonnet.evaluate_snippet(str(CONFIGS / "all.jsonnet"), snippet))
+    for config, params in evaluated.items():
         embedder = params["model"]["text_field_embedder"]["token_embedders"]["tokens"]
         word_level = "_word_" in config
         assert (embedder["type"] == "attnat_normalized_embedding") == word_level, config
