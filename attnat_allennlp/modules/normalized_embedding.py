@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -109,7 +109,7 @@ class NormalizedEmbedding(Embedding):
         """f_j, `(num_embeddings,)`, summing to 1."""
         return self.counts / self.counts.sum()
 
-    def moments(self):
+    def moments(self) -> Tuple[torch.Tensor, torch.Tensor]:
         """
         `(E[v], sqrt(Var[v] + 1e-6))`, each `(embedding_dim,)`, differentiable in `weight`. Two
         products with the frequency vector: Var[v] = E[(v - c)^2] - (E[v] - c)^2 with the constant
