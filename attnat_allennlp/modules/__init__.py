@@ -1,4 +1,4 @@
-from attnat_allennlp.modules.attention_encoder import AttentionOutput, AttentionSeq2VecEncoder
+from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.normalized_embedding import NormalizedEmbedding
 from attnat_allennlp.modules.transformer import SelfAttentionEncoder, SelfAttentionState, TransformerEncoder
 from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder, PretrainedWordEmbeddings

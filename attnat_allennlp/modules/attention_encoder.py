@@ -1,5 +1,5 @@
 import math
-from typing import NamedTuple, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -7,22 +7,6 @@ from allennlp.modules import Seq2SeqEncoder, Seq2VecEncoder
 from allennlp.nn import util
 
 from attnat_allennlp.modules.transformer import SelfAttentionEncoder, SelfAttentionState
-
-
-class AttentionOutput(NamedTuple):
-    """
-    What one pass of an [`AttentionSeq2VecEncoder`](#attentionseq2vecencoder) computed.
-
-    states : `(batch, seq_len, encoder_dim)` the Seq2Seq encoder states h_t.
-    scores : `(batch, seq_len)` the pre-softmax attention scores s_t (unperturbed).
-    weights : `(batch, seq_len)` the attention weights a = masked_softmax(s + r), exactly 0 on padding.
-    context : `(batch, encoder_dim)` the pooled vector c = sum_t a_t h_t.
-    """
-
-    states: torch.Tensor
-    scores: torch.Tensor
-    weights: torch.Tensor
-    context: torch.Tensor
 
 
 @Seq2VecEncoder.register("attnat_attention")
@@ -155,18 +139,6 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
             weights = weights.detach()
         return weights, util.weighted_sum(states, weights)
 
-    def forward_with_attention(
-        self,
-        tokens: torch.Tensor,
-        mask: torch.BoolTensor,
-        query: Optional[torch.Tensor] = None,
-        score_perturbation: Optional[torch.Tensor] = None,
-    ) -> AttentionOutput:
-        states = self.encode(tokens, mask)
-        scores = self.score(states, mask, query)
-        weights, context = self.pool(states, scores, mask, score_perturbation)
-        return AttentionOutput(states, scores, weights, context)
-
     def forward(
         self,
         tokens: torch.Tensor,
@@ -174,4 +146,7 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
         query: Optional[torch.Tensor] = None,
         score_perturbation: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
-        return self.forward_with_attention(tokens, mask, query, score_perturbation).context
+        """The pooled vector `(batch, encoder_dim)`: `encode`, `score` and `pool` in turn."""
+        states = self.encode(tokens, mask)
+        scores = self.score(states, mask, query)
+        return self.pool(states, scores, mask, score_perturbation)[1]

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 import torch
 from allennlp.common import Params
@@ -28,12 +30,20 @@ def batch():
     return tokens, mask
 
 
+def steps(encoder, tokens, mask):
+    """The encoder's steps one by one: states, scores, weights, context."""
+    states = encoder.encode(tokens, mask)
+    scores = encoder.score(states, mask)
+    weights, context = encoder.pool(states, scores, mask)
+    return SimpleNamespace(states=states, scores=scores, weights=weights, context=context)
+
+
 @pytest.mark.parametrize("scorer", ["additive", "dot"])
 def test_weights_are_a_distribution_over_real_tokens(batch, scorer):
     tokens, mask = batch
     encoder = build(scorer)
     assert isinstance(encoder, AttentionSeq2VecEncoder)
-    out = encoder.forward_with_attention(tokens, mask)
+    out = steps(encoder, tokens, mask)
     assert out.states.shape == (3, 5, 8) and out.context.shape == (3, 8)
     assert torch.allclose(out.weights.sum(-1), torch.ones(3))
     assert (out.weights[~mask] == 0).all()
@@ -65,7 +75,7 @@ def test_dot_scores_are_scaled_by_sqrt_dim(batch):
 def test_score_perturbation_reuses_states_and_ignores_padding(batch):
     tokens, mask = batch
     encoder = build()
-    out = encoder.forward_with_attention(tokens, mask)
+    out = steps(encoder, tokens, mask)
     r = torch.zeros(3, 5)
     r[0, 0] = 2.0
     weights, context = encoder.pool(out.states, out.scores, mask, r)
