@@ -9,7 +9,7 @@ AT's gradient, iAT's combination of directions, VAT's probe and final step) has 
 real (query, key) pairs of each head of each perturbed layer, for each example. iAT's directions are
 towards the other examples' scores of the same layer and head.
 """
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import torch
 
@@ -67,19 +67,53 @@ def random_per_head(like: Fields, masks: Masks, scale: float = 1.0) -> Fields:
     return normalize_per_head({n: torch.randn_like(v) for n, v in like.items()}, masks, scale)
 
 
-def head_directions(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+class HeadDirections(NamedTuple):
     """
-    The iAT directions of one layer `(batch, batch, heads, seq_len, seq_len)`:
-    `d[i, j, h] = (s_j[h] - s_i[h]) / ||s_j[h] - s_i[h]||` over example i's real (query, key) pairs
-    (the scores padded to the batch length), `d[i, i] = 0`, and 0 where the difference is 0. Detached.
+    The iAT directions of one layer, kept implicit: `d[i, j, h] = m_i (s_j[h] - s_i[h]) / n[i, h, j]`
+    with m_i example i's (query, key) mask and n the norm over it, never materialised as a
+    `(batch, batch, heads, seq_len, seq_len)` tensor: projections on them and combinations of them
+    are two matrix products. `inverse_norms[i, h, j]` is 0 for j = i and where `s_j` equals `s_i` on
+    i's tokens (no direction).
+
+    scores : `(batch, heads, seq_len, seq_len)` detached, 0 on padding.
+    mask : `(batch, heads, seq_len, seq_len)` as the scores' dtype.
+    inverse_norms : `(batch, heads, batch)`.
     """
+
+    scores: torch.Tensor
+    mask: torch.Tensor
+    inverse_norms: torch.Tensor
+
+    def project(self, gradient: torch.Tensor) -> torch.Tensor:
+        """`<g_i[h], d_ij[h]>` `(batch, heads, batch)` for a gradient `(batch, heads, T, T)`."""
+        masked = gradient * self.mask
+        own = (masked * self.scores).sum((-1, -2)).unsqueeze(-1)
+        return (torch.einsum("ihqk,jhqk->ihj", masked, self.scores) - own) * self.inverse_norms
+
+    def combine(self, alpha: torch.Tensor) -> torch.Tensor:
+        """`sum_j alpha[i, h, j] d_ij[h]` `(batch, heads, T, T)` for alpha `(batch, heads, batch)`."""
+        weights = alpha * self.inverse_norms
+        mixed = torch.einsum("ihj,jhqk->ihqk", weights, self.scores)
+        return (mixed - weights.sum(-1)[..., None, None] * self.scores) * self.mask
+
+
+def head_directions(scores: torch.Tensor, mask: torch.Tensor) -> HeadDirections:
+    """The iAT directions of one layer's scores `(batch, heads, T, T)` (masks `(batch, 1, T, T)`)."""
     scores = scores.detach()
-    mask_i = mask.expand_as(scores).unsqueeze(1).to(scores.dtype)  # (batch, 1, heads, T, T)
-    differences = (scores.unsqueeze(0) - scores.unsqueeze(1)) * mask_i
-    norms = differences.flatten(3).norm(dim=-1)[..., None, None]
-    directions = torch.where(norms > TINY, differences / norms.clamp_min(TINY), torch.zeros_like(differences))
+    m = mask.expand_as(scores).to(scores.dtype)
+    scores = scores * m
+    # ||m_i (s_j - s_i)||^2 = <m_i, s_j^2> - 2 <s_i, s_j> + ||s_i||^2  (s_i is 0 outside m_i)
+    own = scores.pow(2).sum((-1, -2))  # (batch, heads)
+    others = torch.einsum("ihqk,jhqk->ihj", m, scores.pow(2))
+    cross = torch.einsum("ihqk,jhqk->ihj", scores, scores)
+    squares = others - 2 * cross + own.unsqueeze(-1)
+    # below a relative 1e-10 the difference is rounding (s_j equals s_i on i's tokens): no direction
+    scale = others + own.unsqueeze(-1)
+    ok = squares > torch.clamp(1e-10 * scale, min=TINY**2)
+    inverse = torch.where(ok, squares.clamp_min(TINY**2).rsqrt(), torch.zeros_like(squares))
     eye = torch.eye(scores.size(0), dtype=torch.bool, device=scores.device)
-    return directions.masked_fill(eye[:, :, None, None, None], 0.0)
+    inverse = inverse.masked_fill(eye.unsqueeze(1), 0.0)
+    return HeadDirections(scores, m, inverse)
 
 
 def others_mask(batch_size: int, heads: int, device) -> torch.Tensor:
@@ -88,9 +122,9 @@ def others_mask(batch_size: int, heads: int, device) -> torch.Tensor:
     return (~eye).unsqueeze(1).expand(batch_size, heads, batch_size)
 
 
-def combine_heads(alpha: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    """`sum_j alpha[i, h, j] * directions[i, j, h]`: alpha `(batch, heads, batch)` -> `(batch, heads, T, T)`."""
-    return torch.einsum("ihj,ijhqk->ihqk", alpha, directions)
+def combine_heads(alpha: torch.Tensor, directions: HeadDirections) -> torch.Tensor:
+    """`sum_j alpha[i, h, j] * d_ij[h]`: alpha `(batch, heads, batch)` -> `(batch, heads, T, T)`."""
+    return directions.combine(alpha)
 
 
 def iat_direction(fields: Fields, masks: Masks, gradient: Fields) -> Fields:
@@ -101,15 +135,15 @@ def iat_direction(fields: Fields, masks: Masks, gradient: Fields) -> Fields:
     result = {}
     for name, scores in fields.items():
         directions = head_directions(scores, masks[name])
-        grad_alpha = torch.einsum("ihqk,ijhqk->ihj", gradient[name], directions)
+        grad_alpha = directions.project(gradient[name])
         batch, heads = scores.shape[:2]
         others = others_mask(batch, heads, scores.device)
         alpha_hat = normalize(grad_alpha.reshape(batch * heads, batch), others.reshape(batch * heads, batch))
-        result[name] = combine_heads(alpha_hat.view(batch, heads, batch), directions)
+        result[name] = directions.combine(alpha_hat.view(batch, heads, batch))
     return result
 
 
-def ivat_context(fields: Fields, masks: Masks) -> Dict[str, Tuple[torch.Tensor, torch.Tensor]]:
+def ivat_context(fields: Fields, masks: Masks) -> Dict[str, Tuple[HeadDirections, torch.Tensor]]:
     """For each layer: `(directions, others)` of `head_directions` and `others_mask`."""
     context = {}
     for name, scores in fields.items():

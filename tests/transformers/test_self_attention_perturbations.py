@@ -162,3 +162,23 @@ def test_bad_target_and_layers_are_named():
     state = tiny_state(model)
     with pytest.raises(ConfigurationError, match="layer 5 does not exist"):
         build("attention_at", layers=[5]).perturb(model, state)
+
+
+def test_implicit_head_directions_equal_the_explicit_ones():
+    from attnat_allennlp.perturbations.self_attention import head_directions
+
+    torch.manual_seed(0)
+    lengths = [5, 3, 4, 2]
+    both = pair_mask(lengths, 5).unsqueeze(1)
+    scores = torch.randn(4, 2, 5, 5, dtype=torch.float64) * both
+    scores[3] = scores[2] * both[3]  # example 3 equals example 2 on its tokens: no direction 3 -> 2
+    directions = head_directions(scores, both)
+    differences = (scores.unsqueeze(0) - scores.unsqueeze(1)) * both.unsqueeze(1)  # [i, j]
+    norms = differences.flatten(3).norm(dim=-1)[..., None, None]
+    explicit = torch.where(norms > 1e-9, differences / norms.clamp_min(1e-12), torch.zeros_like(differences))
+    explicit[torch.arange(4), torch.arange(4)] = 0
+    gradient = torch.randn(4, 2, 5, 5, dtype=torch.float64) * both
+    assert torch.allclose(directions.project(gradient), torch.einsum("ihqk,ijhqk->ihj", gradient, explicit))
+    alpha = torch.randn(4, 2, 4, dtype=torch.float64)
+    assert torch.allclose(directions.combine(alpha), torch.einsum("ihj,ijhqk->ihqk", alpha, explicit))
+    assert torch.all(directions.inverse_norms[3, :, 2] == 0)
