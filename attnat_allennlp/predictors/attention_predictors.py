@@ -44,12 +44,11 @@ def _report_errors() -> None:
 def _string(json_dict: JsonDict, keys: List[str]) -> Optional[str]:
     """The value of the first of `keys` in `json_dict`; a value that is not a string is an error."""
     for key in keys:
-        if key in json_dict and json_dict[key] is not None:
+        if key in json_dict:
             value = json_dict[key]
             if not isinstance(value, str):
-                raise BadValue(
-                    f"the {key} is {type(value).__name__} {json.dumps(value)[:80]}, expected a string"
-                )
+                kind = "null" if value is None else f"{type(value).__name__} {json.dumps(value)[:80]}"
+                raise BadValue(f"the {key} is {kind}, expected a string")
             return value
     return None
 

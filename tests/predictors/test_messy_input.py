@@ -24,6 +24,7 @@ EXPECTED = [
     None,  # plain text
     "blank line",  # only spaces
     None,  # {"sentence": "..."}
+    "the text is null, expected a string",
 ]
 
 
