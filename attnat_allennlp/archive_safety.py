@@ -7,6 +7,7 @@ which `load_archive` calls for every archive): `allennlp predict`, `evaluate`, a
 `attention-report`, `-heatmap`, `-eps-sweep` and `attention-study` all load through it, so an unsafe
 archive is refused, with the member named, before anything is extracted.
 """
+
 import contextlib
 import os
 import tarfile
@@ -37,7 +38,9 @@ def check_archive(archive_file: Union[str, os.PathLike]) -> None:
         with tarfile.open(archive_file, "r:*") as archive:
             members = archive.getmembers()
     except (tarfile.TarError, EOFError, OSError) as error:
-        raise ConfigurationError(f"{archive_file}: not a readable model archive ({error})") from None
+        raise ConfigurationError(
+            f"{archive_file}: not a readable model archive ({error})"
+        ) from None
     for member in members:
         problem = None
         if _escapes(member.name):

@@ -8,6 +8,7 @@ The eps of a technique's config lives at `trainer.callbacks[-1].perturbations[0]
 place the sweep touches. A config without a perturbation there (vanilla) is trained once, with
 eps `None`: the baseline.
 """
+
 import copy
 import csv
 import json
@@ -128,7 +129,11 @@ def train_or_resume(config: Dict[str, Any], run_dir: str, name: str = "") -> Non
         os.rename(run_dir, aside)
         logger.warning(
             "The interrupted run %s in %s cannot be resumed (%s): moved it to %s and training "
-            "again from scratch", name, run_dir, reason, aside,
+            "again from scratch",
+            name,
+            run_dir,
+            reason,
+            aside,
         )
     logger.info("Training %s in %s", name, run_dir)
     train_model(Params(copy.deepcopy(config)), run_dir)

@@ -13,8 +13,8 @@ from allennlp.data.fields import LabelField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
-from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.data.dataset_readers.base import BadValue, DataFormatError, SkipExample
+from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
@@ -47,7 +47,9 @@ def _string(json_dict: JsonDict, keys: List[str]) -> Optional[str]:
         if key in json_dict:
             value = json_dict[key]
             if not isinstance(value, str):
-                kind = "null" if value is None else f"{type(value).__name__} {json.dumps(value)[:80]}"
+                kind = (
+                    "null" if value is None else f"{type(value).__name__} {json.dumps(value)[:80]}"
+                )
                 raise BadValue(f"the {key} is {kind}, expected a string")
             return value
     return None
@@ -126,8 +128,7 @@ class _AttentionPredictor(Predictor):
         vocab = model.vocab
         namespace = getattr(model, "_label_namespace", "labels")
         self._labels = [
-            vocab.get_token_from_index(i, namespace)
-            for i in range(vocab.get_vocab_size(namespace))
+            vocab.get_token_from_index(i, namespace) for i in range(vocab.get_vocab_size(namespace))
         ]
 
     @classmethod
@@ -176,7 +177,9 @@ class _AttentionPredictor(Predictor):
         try:
             return self._json_to_instance(json_dict)
         except SkipExample as skip:
-            raise InputError("the text is empty" if skip.reason == "empty texts" else skip.reason) from None
+            raise InputError(
+                "the text is empty" if skip.reason == "empty texts" else skip.reason
+            ) from None
         except (BadValue, DataFormatError, ConfigurationError) as error:
             raise InputError(str(error)) from None
 
@@ -219,7 +222,7 @@ class _AttentionPredictor(Predictor):
             return None
         return (
             f"{self._errors} of {max(self._lines_read, self._errors)} inputs could not be "
-            "predicted; their output lines have an \"error\" field"
+            'predicted; their output lines have an "error" field'
         )
 
     def dump_line(self, outputs: JsonDict) -> str:
@@ -284,7 +287,9 @@ class AttentionClassifierPredictor(_AttentionPredictor):
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
         text = _string(json_dict, ["text", "sentence"])
         if text is None:
-            raise ConfigurationError(f"expected a 'text' (or 'sentence') key, got {sorted(json_dict)}")
+            raise ConfigurationError(
+                f"expected a 'text' (or 'sentence') key, got {sorted(json_dict)}"
+            )
         return self._dataset_reader.text_to_instance(text)
 
 

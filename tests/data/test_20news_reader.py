@@ -2,9 +2,9 @@ import logging
 
 import pytest
 from allennlp.common.checks import ConfigurationError
+from helpers import FIXTURE_DATA
 
 from attnat_allennlp.data.dataset_readers import DataFormatError, NewsgroupsReader
-from helpers import FIXTURE_DATA
 
 TRAIN = FIXTURE_DATA / "20news" / "20news-bydate-train"
 

@@ -1,10 +1,10 @@
 import logging
 
 import pytest
+from helpers import FIXTURE_DATA
 
 from attnat_allennlp.data.dataset_readers import AgNewsReader, DataFormatError
 from attnat_allennlp.data.dataset_readers.agnews import clean_agnews
-from helpers import FIXTURE_DATA
 
 TRAIN = FIXTURE_DATA / "agnews" / "ag_news_csv" / "train.csv"
 
@@ -27,13 +27,19 @@ def test_escapes_are_undone():
 
 
 def test_four_classes_with_label_map():
-    labels = [i["label"].label for i in AgNewsReader(label_map={str(c): str(c) for c in range(1, 5)}).read(str(TRAIN))]
+    labels = [
+        i["label"].label
+        for i in AgNewsReader(label_map={str(c): str(c) for c in range(1, 5)}).read(str(TRAIN))
+    ]
     assert labels == ["3", "3", "2", "1", "1", "4", "3", "1"]
 
 
 @pytest.mark.parametrize(
     "row,problem",
-    [('"3","only a title"', "expected 3 columns, found 2"), ('"7","Title","Text"', "class '7' is not one of 1-4")],
+    [
+        ('"3","only a title"', "expected 3 columns, found 2"),
+        ('"7","Title","Text"', "class '7' is not one of 1-4"),
+    ],
 )
 def test_malformed_row_names_file_and_line(tmp_path, row, problem):
     bad = tmp_path / "train.csv"

@@ -2,11 +2,13 @@
 What bad input gets from the readers (the README's table "What bad input gets"): each case with
 its bad file from tests/fixtures/data/bad, and the message naming the file and line or the knob.
 """
+
 import logging
 import re
 
 import pytest
 from allennlp.common.checks import ConfigurationError
+from helpers import FIXTURE_DATA
 
 from attnat_allennlp.data.dataset_readers import (
     AgNewsReader,
@@ -20,7 +22,6 @@ from attnat_allennlp.data.dataset_readers import (
     UnlabeledTextReader,
 )
 from attnat_allennlp.training import check_data_files
-from helpers import FIXTURE_DATA
 
 BAD = FIXTURE_DATA / "bad"
 
@@ -44,7 +45,9 @@ def test_a_label_only_in_the_test_file_names_file_line_and_known_labels():
 
 def test_unseen_labels_skip_is_counted(caplog):
     reader = JsonlTextClassificationReader(unseen_labels="skip")
-    labels = check_data_files(reader, bad("train.jsonl"), None, {"test": bad("test_unseen_label.jsonl")})
+    labels = check_data_files(
+        reader, bad("train.jsonl"), None, {"test": bad("test_unseen_label.jsonl")}
+    )
     assert sorted(labels) == ["negative", "positive"]
     with caplog.at_level(logging.WARNING):
         instances = list(reader.read(bad("test_unseen_label.jsonl")))
@@ -58,7 +61,10 @@ def test_a_label_differing_in_case_says_which_label_it_resembles():
         match=r"test_case_label.jsonl:2: the label 'Positive' .* differs from 'positive' only in case",
     ):
         check_data_files(
-            JsonlTextClassificationReader(), bad("train.jsonl"), None, {"test": bad("test_case_label.jsonl")}
+            JsonlTextClassificationReader(),
+            bad("train.jsonl"),
+            None,
+            {"test": bad("test_case_label.jsonl")},
         )
 
 
@@ -75,7 +81,11 @@ def test_near_duplicate_labels_in_one_file_are_a_warning_naming_both(caplog):
 
 @pytest.mark.parametrize("role", ["train", "validation", "test"])
 def test_an_empty_file_is_refused_by_name(role):
-    paths = {"train": bad("train.jsonl"), "validation": bad("train.jsonl"), "test": bad("train.jsonl")}
+    paths = {
+        "train": bad("train.jsonl"),
+        "validation": bad("train.jsonl"),
+        "test": bad("train.jsonl"),
+    }
     paths[role] = bad("empty.jsonl")
     train = paths.pop("train")
     with pytest.raises(ConfigurationError, match=r"empty.jsonl: the file has no examples"):
@@ -88,7 +98,10 @@ def test_an_empty_file_is_refused_by_name(role):
     "name,problem",
     [
         ("text_number.jsonl", r"text_number.jsonl:2: field 'text' is int 12345, expected a string"),
-        ("text_list.jsonl", r"text_list.jsonl:2: field 'text' is list \[\"a\", \"list\"\], expected a string"),
+        (
+            "text_list.jsonl",
+            r"text_list.jsonl:2: field 'text' is list \[\"a\", \"list\"\], expected a string",
+        ),
         (
             "missing_label.jsonl",
             r"missing_label.jsonl:3: no label, but the examples before have one "
@@ -110,7 +123,9 @@ def test_a_long_text_is_truncated_counted_and_warned_about_once(caplog):
         instances = list(JsonlTextClassificationReader(max_tokens=50).read(bad("long_text.jsonl")))
     assert len(instances) == 33
     assert [len(i["tokens"].tokens) for i in instances][30] == 50
-    assert re.search(r"long_text.jsonl:31: a text of 2001 tokens, \d+ times the mean length", caplog.text)
+    assert re.search(
+        r"long_text.jsonl:31: a text of 2001 tokens, \d+ times the mean length", caplog.text
+    )
     assert caplog.text.count("times the mean length") == 1
     assert "truncated 1 texts to 50 tokens" in caplog.text
     caplog.clear()
@@ -121,7 +136,9 @@ def test_a_long_text_is_truncated_counted_and_warned_about_once(caplog):
 
 
 def test_bad_reader_options_name_the_knob():
-    with pytest.raises(ConfigurationError, match="dataset_reader.long_texts must be 'truncate' or 'skip'"):
+    with pytest.raises(
+        ConfigurationError, match="dataset_reader.long_texts must be 'truncate' or 'skip'"
+    ):
         JsonlTextClassificationReader(long_texts="cut")
     with pytest.raises(ConfigurationError, match="dataset_reader.unseen_labels must be"):
         JsonlTextClassificationReader(unseen_labels="ignore")

@@ -1,9 +1,9 @@
 import logging
 
 import pytest
+from helpers import FIXTURE_DATA
 
 from attnat_allennlp.data.dataset_readers import DataFormatError, ImdbReader
-from helpers import FIXTURE_DATA
 
 TRAIN = FIXTURE_DATA / "imdb" / "aclImdb" / "train"
 
@@ -29,7 +29,9 @@ def test_unexpected_file_name_is_an_error(tmp_path):
         (tmp_path / folder).mkdir()
     (tmp_path / "pos" / "0_9.txt").write_text("Good.")
     (tmp_path / "neg" / "notes.txt").write_text("Bad.")
-    with pytest.raises(DataFormatError, match=r"/neg/notes.txt: file name is not <id>_<rating>.txt"):
+    with pytest.raises(
+        DataFormatError, match=r"/neg/notes.txt: file name is not <id>_<rating>.txt"
+    ):
         list(ImdbReader().read(str(tmp_path)))
 
 

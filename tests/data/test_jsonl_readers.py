@@ -52,7 +52,11 @@ def test_custom_keys(tmp_path):
 
 @pytest.mark.parametrize(
     "line,problem",
-    [('{"text": "broken"', "malformed JSON"), ('["a", "list"]', "expected a JSON object"), ('{"txt": "x"}', "missing field 'text'")],
+    [
+        ('{"text": "broken"', "malformed JSON"),
+        ('["a", "list"]', "expected a JSON object"),
+        ('{"txt": "x"}', "missing field 'text'"),
+    ],
 )
 def test_text_classification_errors_name_file_and_line(tmp_path, line, problem):
     path = write_jsonl(tmp_path / "bad.jsonl", [{"text": "ok", "label": "1"}, "", line])
@@ -67,7 +71,9 @@ def test_nli_missing_hypothesis_is_an_error(tmp_path):
 
 
 def test_unlabeled_reads_jsonl_and_plain_text(tmp_path, caplog):
-    jsonl = write_jsonl(tmp_path / "u.jsonl", [{"text": "A plot.", "label": "ignored"}, {"text": ""}])
+    jsonl = write_jsonl(
+        tmp_path / "u.jsonl", [{"text": "A plot.", "label": "ignored"}, {"text": ""}]
+    )
     plain = tmp_path / "u.txt"
     plain.write_text("First line.\n\nSecond line.\n")
     reader = UnlabeledTextReader()
@@ -76,7 +82,10 @@ def test_unlabeled_reads_jsonl_and_plain_text(tmp_path, caplog):
         from_text = list(reader.read(str(plain)))
     assert [i["metadata"]["tokens"] for i in from_jsonl] == [["a", "plot", "."]]
     assert all("label" not in i.fields for i in from_jsonl + from_text)
-    assert [i["metadata"]["tokens"] for i in from_text] == [["first", "line", "."], ["second", "line", "."]]
+    assert [i["metadata"]["tokens"] for i in from_text] == [
+        ["first", "line", "."],
+        ["second", "line", "."],
+    ]
     assert caplog.text.count("skipped 1 empty texts") == 2
     with pytest.raises(DataFormatError, match=r"u2.jsonl:1: missing field 'text'"):
         list(reader.read(write_jsonl(tmp_path / "u2.jsonl", [{"plot": "x"}])))

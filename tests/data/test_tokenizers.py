@@ -22,7 +22,18 @@ def private_spacy_cache(monkeypatch):
 
 def test_defaults_lowercase_and_digits_to_qqq():
     assert texts(JainWallaceTokenizer()) == [
-        "the", "qqq", "towers", "(", "qqq", ")", "is", "n't", "bad", ",", "frodo", "!"
+        "the",
+        "qqq",
+        "towers",
+        "(",
+        "qqq",
+        ")",
+        "is",
+        "n't",
+        "bad",
+        ",",
+        "frodo",
+        "!",
     ]
 
 

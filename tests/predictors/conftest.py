@@ -1,5 +1,4 @@
 import pytest
-
 from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 BAD = FIXTURE_DATA / "bad"
@@ -11,8 +10,11 @@ def tiny(dataset: str, **paths):
         **paths,
         **{
             "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
-            ("model.seq2vec_encoder.encoder.input_size" if dataset == "rt_polarity"
-             else "model.premise_encoder.encoder.input_size"): 8,
+            (
+                "model.seq2vec_encoder.encoder.input_size"
+                if dataset == "rt_polarity"
+                else "model.premise_encoder.encoder.input_size"
+            ): 8,
             **({} if dataset == "rt_polarity" else {"model.hypothesis_encoder.input_size": 8}),
         },
     )
@@ -35,6 +37,11 @@ def classifier_archive(tmp_path_factory):
 def pair_archive(tmp_path_factory):
     """A tiny trained `attnat_pair_classifier` (one epoch on the NLI fixture)."""
     out = tmp_path_factory.mktemp("pair")
-    train_config("vitaminc_vanilla", out, tiny("vitaminc", **{"model.exact_match_features": False,
-                                                              "dataset_reader.exact_match": False}))
+    train_config(
+        "vitaminc_vanilla",
+        out,
+        tiny(
+            "vitaminc", **{"model.exact_match_features": False, "dataset_reader.exact_match": False}
+        ),
+    )
     return out / "model.tar.gz"

@@ -1,4 +1,5 @@
 """An archive with a member that would be extracted outside its folder is refused before extraction."""
+
 import io
 import tarfile
 
@@ -35,7 +36,9 @@ def crafted(good, path, name="../../escaped.txt", link=None):
         ("weights-link", "../../../etc/passwd", "is a link to '../../../etc/passwd'"),
     ],
 )
-def test_every_archive_load_refuses_a_member_outside_the_folder(classifier_archive, tmp_path, name, link, problem):
+def test_every_archive_load_refuses_a_member_outside_the_folder(
+    classifier_archive, tmp_path, name, link, problem
+):
     (tmp_path / "a" / "b").mkdir(parents=True)
     bad = crafted(classifier_archive, tmp_path / "a" / "b" / "bad.tar.gz", name, link)
     message = rf"bad.tar.gz: refusing to load this model archive: its member '{name}' {problem}"

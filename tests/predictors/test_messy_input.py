@@ -1,4 +1,5 @@
 """`allennlp predict` on messy input: output line n answers input line n, bad lines get an error."""
+
 import json
 import logging
 
@@ -6,7 +7,6 @@ import pytest
 from allennlp.commands.predict import _PredictManager
 from allennlp.common.checks import ConfigurationError
 from allennlp.predictors import Predictor
-
 from helpers import FIXTURE_DATA
 
 MESSY = FIXTURE_DATA / "bad" / "predict_messy.txt"
@@ -18,7 +18,7 @@ EXPECTED = [
     "the text is empty",  # {"text": ""}
     "expected a 'text' (or 'sentence') key, got ['review']",
     "the text is int 12345, expected a string",
-    "the text is list [\"a\", \"list\"], expected a string",
+    'the text is list ["a", "list"], expected a string',
     "not valid JSON",
     "expected a JSON object, got list",
     None,  # plain text

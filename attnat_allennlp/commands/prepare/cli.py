@@ -8,6 +8,7 @@ The `prepare-attnat-data` subcommand: downloads a dataset of the papers from its
 (Run it where `.allennlp_plugins` lists `attnat_allennlp`, e.g. the repository root: allennlp finds
 plugin subcommands through that file.)
 """
+
 import argparse
 import logging
 from pathlib import Path
@@ -52,7 +53,9 @@ def prepare_dataset(
     )
     logger.info("Preparing %s from %s into %s", name, options.source, options.output_dir)
     counts = recipe.prepare(options)
-    logger.info("Wrote %s: %s", options.output_dir, ", ".join(f"{k} {v}" for k, v in counts.items()))
+    logger.info(
+        "Wrote %s: %s", options.output_dir, ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
     return counts
 
 

@@ -1,4 +1,5 @@
 """File helpers of the dataset recipes: download, splits, jsonl and line files."""
+
 import hashlib
 import json
 import logging
@@ -106,7 +107,9 @@ def labelled_texts(reader: TextClassificationReader, path: Path) -> List[Dict[st
             continue
         records.append({"text": example["text"], "label": label})
     if blank:
-        logger.warning("%s: skipped %d examples whose text is empty or only whitespace", path, blank)
+        logger.warning(
+            "%s: skipped %d examples whose text is empty or only whitespace", path, blank
+        )
     return records
 
 
@@ -126,5 +129,9 @@ def text_classification(
     train_records, dev_records = carve_dev(train_records, options.seed, options.dev_fraction)
     return {
         split: write_jsonl(options.output_dir / f"{split}.jsonl", records)
-        for split, records in (("train", train_records), ("dev", dev_records), ("test", test_records))
+        for split, records in (
+            ("train", train_records),
+            ("dev", dev_records),
+            ("test", test_records),
+        )
     }

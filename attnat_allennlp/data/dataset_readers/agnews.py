@@ -66,7 +66,9 @@ class AgNewsReader(TextClassificationReader):
                     text = clean_agnews(f"{title} {description}")
                     yield location, {"text": text, "label": label}
             except csv.Error as error:
-                raise DataFormatError(f"{file_path}:{line_number}", f"malformed CSV ({error})") from None
+                raise DataFormatError(
+                    f"{file_path}:{line_number}", f"malformed CSV ({error})"
+                ) from None
             except UnicodeDecodeError:
                 # The csv module reads ahead; find the line again to name it and the byte.
                 with open(local_path(file_path), "rb") as raw_lines:

@@ -57,8 +57,11 @@ class BabiReader(PairReader):
                 question, answer, *_ = text.split("\t") + [""]
                 if not answer.strip():
                     raise DataFormatError(location, "question line without an answer")
-                yield location, {
-                    "premise": " ".join(sentences),
-                    "hypothesis": question.strip(),
-                    "label": answer.strip(),
-                }
+                yield (
+                    location,
+                    {
+                        "premise": " ".join(sentences),
+                        "hypothesis": question.strip(),
+                        "label": answer.strip(),
+                    },
+                )

@@ -59,7 +59,9 @@ def _normal_label(label: str) -> str:
 def near_duplicate(label: str, labels: Iterable[str]) -> Optional[str]:
     """A label of `labels` that differs from `label` only in case or spaces, if there is one."""
     normal = _normal_label(label)
-    return next((other for other in labels if other != label and _normal_label(other) == normal), None)
+    return next(
+        (other for other in labels if other != label and _normal_label(other) == normal), None
+    )
 
 
 class AttentionDatasetReader(DatasetReader):
@@ -127,7 +129,9 @@ class AttentionDatasetReader(DatasetReader):
                 f"dataset_reader.unseen_labels must be 'error' or 'skip', got {unseen_labels!r}"
             )
         if max_tokens is not None and max_tokens < 1:
-            raise ConfigurationError(f"dataset_reader.max_tokens must be positive, got {max_tokens}")
+            raise ConfigurationError(
+                f"dataset_reader.max_tokens must be positive, got {max_tokens}"
+            )
         self._tokenizer = tokenizer or JainWallaceTokenizer()
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
         self._max_tokens = max_tokens
@@ -216,7 +220,10 @@ class AttentionDatasetReader(DatasetReader):
                 "%s: the label %r differs from the label %r (first at %s) only in case or "
                 "spaces; they are two different classes: fix the data or map them with "
                 "dataset_reader.label_map",
-                location, label, other, labels[other],
+                location,
+                label,
+                other,
+                labels[other],
             )
 
     # ---- reading ------------------------------------------------------------------------------
@@ -252,8 +259,11 @@ class AttentionDatasetReader(DatasetReader):
             elif labeled[0] != (label_field is not None):
                 raise DataFormatError(
                     location,
-                    ("no label, but the examples before have one" if labeled[0] else
-                     "a label, but the examples before have none")
+                    (
+                        "no label, but the examples before have one"
+                        if labeled[0]
+                        else "a label, but the examples before have none"
+                    )
                     + f" (first at {labeled[1]}): every example of a file has a label, or none has",
                 )
             if label_field is not None:
@@ -267,7 +277,9 @@ class AttentionDatasetReader(DatasetReader):
             raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
         details = []
         if skipped:
-            details.append("skipped " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
+            details.append(
+                "skipped " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items()))
+            )
         if self._truncated:
             details.append(f"truncated {self._truncated} texts to {self._max_tokens} tokens")
         if details:
@@ -316,7 +328,10 @@ class AttentionDatasetReader(DatasetReader):
             logger.warning(
                 "%s: a text of %d tokens, %.0f times the mean length of the %d texts before it; "
                 "dataset_reader.max_tokens (now %s) truncates or skips such texts (long_texts)",
-                getattr(self, "_location", "input"), length, length * number / total, number,
+                getattr(self, "_location", "input"),
+                length,
+                length * number / total,
+                number,
                 self._max_tokens,
             )
         self._lengths = [number + 1, total + length]
@@ -330,7 +345,9 @@ class AttentionDatasetReader(DatasetReader):
         if raw is None:
             return None
         if isinstance(raw, (list, dict)):
-            raise BadValue(f"the label is {type(raw).__name__} {json.dumps(raw)[:80]}, expected a string")
+            raise BadValue(
+                f"the label is {type(raw).__name__} {json.dumps(raw)[:80]}, expected a string"
+            )
         raw = str(raw)
         if self._label_map is None:
             label = raw
@@ -346,7 +363,7 @@ class AttentionDatasetReader(DatasetReader):
             raise BadValue(
                 f"the label {label!r} is not one of the labels of the training data "
                 f"{self._known_labels_source} ({describe_labels(self._known_labels)}){hint}; "
-                "fix the file, or skip such examples with dataset_reader.unseen_labels: \"skip\""
+                'fix the file, or skip such examples with dataset_reader.unseen_labels: "skip"'
             )
         return label
 
@@ -426,7 +443,8 @@ def require_text(record: Dict[str, Any], key: str, location: str) -> Optional[st
     value = require(record, key, location)
     if value is not None and not isinstance(value, str):
         raise DataFormatError(
-            location, f"field {key!r} is {type(value).__name__} {json.dumps(value)[:80]}, expected a string"
+            location,
+            f"field {key!r} is {type(value).__name__} {json.dumps(value)[:80]}, expected a string",
         )
     return value
 

@@ -41,7 +41,7 @@ class MarkerPreservingTokenizer(Tokenizer):
 
 def passage_entities(passage: str) -> List[str]:
     """The distinct entity markers of a passage, by number."""
-    return sorted(set(_ENTITY.findall(passage)), key=lambda entity: int(entity[len("@entity"):]))
+    return sorted(set(_ENTITY.findall(passage)), key=lambda entity: int(entity[len("@entity") :]))
 
 
 def parse_question_file(path: Path, location: str) -> Dict[str, Any]:
@@ -53,7 +53,8 @@ def parse_question_file(path: Path, location: str) -> Dict[str, Any]:
     blocks = read_text(path, location).strip("\n").split("\n\n")
     if len(blocks) < 4:
         raise DataFormatError(
-            location, f"expected url, passage, question, answer and entities; found {len(blocks)} blocks"
+            location,
+            f"expected url, passage, question, answer and entities; found {len(blocks)} blocks",
         )
     entities = {}
     for line in blocks[4].splitlines() if len(blocks) > 4 else []:
@@ -111,12 +112,15 @@ class CnnReader(PairReader):
             if example["answer"] not in candidates:
                 yield location, SkipExample("answers not among the passage's entities")
                 continue
-            yield location, {
-                "premise": example["passage"],
-                "hypothesis": example["question"],
-                "label": example["answer"],
-                "candidates": candidates,
-            }
+            yield (
+                location,
+                {
+                    "premise": example["passage"],
+                    "hypothesis": example["question"],
+                    "label": example["answer"],
+                    "candidates": candidates,
+                },
+            )
 
     def text_to_instance(  # type: ignore
         self,

@@ -7,7 +7,6 @@ from attnat_allennlp.data.dataset_readers.base import (
     SkipExample,
     TextClassificationReader,
     read_jsonl,
-    require,
     require_text,
 )
 
@@ -78,8 +77,11 @@ class JsonlNliReader(PairReader):
             if label in (None, "", "-"):
                 yield location, SkipExample("pairs without a gold label")
                 continue
-            yield location, {
-                "premise": require_text(record, premise_key, location),
-                "hypothesis": require_text(record, hypothesis_key, location),
-                "label": label,
-            }
+            yield (
+                location,
+                {
+                    "premise": require_text(record, premise_key, location),
+                    "hypothesis": require_text(record, hypothesis_key, location),
+                    "label": label,
+                },
+            )

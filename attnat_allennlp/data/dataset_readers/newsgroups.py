@@ -63,7 +63,9 @@ class NewsgroupsReader(TextClassificationReader):
         self._groups = dict(groups or {"rec.sport.baseball": "0", "rec.sport.hockey": "1"})
         unknown = sorted(set(remove) - set(_STRIPPERS))
         if unknown:
-            raise ConfigurationError(f"remove: unknown parts {unknown}; choose from {sorted(_STRIPPERS)}")
+            raise ConfigurationError(
+                f"remove: unknown parts {unknown}; choose from {sorted(_STRIPPERS)}"
+            )
         self._remove = [part for part in _STRIPPERS if part in remove]
 
     def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:

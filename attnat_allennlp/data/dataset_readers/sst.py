@@ -78,4 +78,3 @@ class SstReader(TextClassificationReader):
             # The leaves are the tokens: they are normalised, not tokenized again.
             words = [unescape_leaf(leaf) for leaf in tree.leaves()]
             yield location, {"text": words, "label": label}
-

@@ -70,7 +70,10 @@ class UnlabeledPairReader(PairReader):
     def examples(self, file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         premise_key, hypothesis_key = self._keys
         for location, record in read_jsonl(file_path):
-            yield location, {
-                "premise": require_text(record, premise_key, location),
-                "hypothesis": require_text(record, hypothesis_key, location),
-            }
+            yield (
+                location,
+                {
+                    "premise": require_text(record, premise_key, location),
+                    "hypothesis": require_text(record, hypothesis_key, location),
+                },
+            )

@@ -2,13 +2,23 @@
 The dataset recipes of `prepare-attnat-data`, one module each; `DATASETS` maps a dataset's name to
 its recipe (the official address, the function that writes the splits, a description).
 """
+
 import importlib
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import DatasetRecipe
 
 _MODULES = (
-    "sst", "imdb", "newsgroups", "agnews", "snli", "multinli", "babi", "cnn", "rotten_tomatoes", "glove",
+    "sst",
+    "imdb",
+    "newsgroups",
+    "agnews",
+    "snli",
+    "multinli",
+    "babi",
+    "cnn",
+    "rotten_tomatoes",
+    "glove",
 )
 
 DATASETS: Dict[str, DatasetRecipe] = {}

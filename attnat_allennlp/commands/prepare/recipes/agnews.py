@@ -1,4 +1,5 @@
 """AG News, World vs Business -> jsonl."""
+
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import (

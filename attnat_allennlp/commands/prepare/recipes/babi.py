@@ -1,4 +1,5 @@
 """bAbI tasks 1-3 (en-10k): dev = whole stories carved from train."""
+
 from typing import Callable, Dict
 
 from attnat_allennlp.commands.prepare.helpers import (
@@ -12,7 +13,6 @@ from attnat_allennlp.commands.prepare.helpers import (
 )
 from attnat_allennlp.data.dataset_readers.babi import read_babi_stories
 
-
 _BABI_TASKS = {
     "babi1": "qa1_single-supporting-fact",
     "babi2": "qa2_two-supporting-facts",
@@ -24,9 +24,15 @@ def _babi(task: str) -> Callable[[PrepareOptions], Splits]:
     def prepare(options: PrepareOptions) -> Splits:
         root = download(options.source)
         stories = {
-            split: list(read_babi_stories(str(require_path(
-                root, f"tasks_1-20_v1-2/en-10k/{task}_{split}.txt", options.source
-            ))))
+            split: list(
+                read_babi_stories(
+                    str(
+                        require_path(
+                            root, f"tasks_1-20_v1-2/en-10k/{task}_{split}.txt", options.source
+                        )
+                    )
+                )
+            )
             for split in ("train", "test")
         }
         train, dev = carve_dev(stories["train"], options.seed, options.dev_fraction)

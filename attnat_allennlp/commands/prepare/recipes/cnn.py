@@ -1,4 +1,5 @@
 """DeepMind's CNN questions: folders of .question files."""
+
 import shutil
 from typing import Dict
 

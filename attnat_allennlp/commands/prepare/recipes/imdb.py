@@ -1,4 +1,5 @@
 """IMDB (aclImdb): reviews -> jsonl, dev carved from train."""
+
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import (

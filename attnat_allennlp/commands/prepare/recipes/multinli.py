@@ -1,4 +1,5 @@
 """MultiNLI 1.0: train -> train + dev, dev_matched -> test."""
+
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import (
@@ -16,7 +17,9 @@ from attnat_allennlp.commands.prepare.helpers import (
 def prepare_multinli(options: PrepareOptions) -> Splits:
     root = download(options.source)
     train = read_lines(require_path(root, "multinli_1.0/multinli_1.0_train.jsonl", options.source))
-    test = read_lines(require_path(root, "multinli_1.0/multinli_1.0_dev_matched.jsonl", options.source))
+    test = read_lines(
+        require_path(root, "multinli_1.0/multinli_1.0_dev_matched.jsonl", options.source)
+    )
     train, dev = carve_dev(train, options.seed, options.dev_fraction)
     return {
         split: write_lines(options.output_dir / f"{split}.jsonl", lines)

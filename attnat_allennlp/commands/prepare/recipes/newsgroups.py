@@ -1,4 +1,5 @@
 """20 Newsgroups (bydate), baseball vs hockey: posts without headers, footers, quotes -> jsonl."""
+
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import (

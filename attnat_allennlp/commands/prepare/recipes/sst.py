@@ -1,4 +1,5 @@
 """The Stanford Sentiment Treebank: the PTB tree files as they are."""
+
 from typing import Dict
 
 from attnat_allennlp.commands.prepare.helpers import (
@@ -14,7 +15,10 @@ from attnat_allennlp.commands.prepare.helpers import (
 def prepare_sst(options: PrepareOptions) -> Splits:
     root = download(options.source)
     return copy_splits(
-        {split: require_path(root, f"trees/{split}.txt", options.source) for split in ("train", "dev", "test")},
+        {
+            split: require_path(root, f"trees/{split}.txt", options.source)
+            for split in ("train", "dev", "test")
+        },
         options.output_dir,
         "txt",
     )
