@@ -2,7 +2,6 @@ import atexit
 import json
 import logging
 import sys
-import weakref
 from typing import Any, Dict, List, Optional, Type
 
 import numpy
@@ -26,19 +25,21 @@ _LINE = "_attnat_line"
 _BAD_LINE = "_attnat_bad_line"
 
 
-# The predictors of this process, for the count of bad inputs logged when it ends.
-_PREDICTORS: "weakref.WeakSet" = weakref.WeakSet()
+# Inputs (lines read) and errors of all predictors of this process, reported when it ends.
+_TOTALS = {"lines": 0, "errors": 0}
 
 
 @atexit.register
 def _report_errors() -> None:
-    for predictor in list(_PREDICTORS):
-        summary = predictor.error_summary()
-        if summary:
-            try:
-                sys.stderr.write(f"WARNING - attnat predictor: {summary}\n")
-            except (OSError, ValueError):  # stderr already closed
-                pass
+    if _TOTALS["errors"]:
+        try:
+            sys.stderr.write(
+                f"WARNING - attnat predictors: {_TOTALS['errors']} of "
+                f"{max(_TOTALS['lines'], _TOTALS['errors'])} inputs could not be predicted; their "
+                'output lines have an "error" field\n'
+            )
+        except (OSError, ValueError):  # stderr already closed
+            pass
 
 
 def _string(json_dict: JsonDict, keys: List[str]) -> Optional[str]:
@@ -118,7 +119,6 @@ class _AttentionPredictor(Predictor):
         super().__init__(model, dataset_reader, frozen)
         self._lines_read = 0
         self._errors = 0
-        _PREDICTORS.add(self)
         if importance is not None and importance not in IMPORTANCE_METHODS:
             raise ConfigurationError(
                 f"importance must be one of {', '.join(IMPORTANCE_METHODS)}, got {importance!r}"
@@ -147,6 +147,7 @@ class _AttentionPredictor(Predictor):
         JSON, not an object) becomes a marker that `predict_batch_json` answers with an `error`.
         """
         self._lines_read += 1
+        _TOTALS["lines"] += 1
         stripped = line.strip()
         if not stripped:
             return self._bad_line("blank line", line)
@@ -207,6 +208,7 @@ class _AttentionPredictor(Predictor):
 
     def _error_output(self, json_dict: JsonDict, error: str, line: Optional[int]) -> JsonDict:
         self._errors += 1
+        _TOTALS["errors"] += 1
         shown = json_dict.get("input", {k: v for k, v in json_dict.items() if k != _BAD_LINE})
         where = f"input line {line}" if line is not None else "an input"
         logger.warning("%s: %s; its output is an error (%d so far)", where, error, self._errors)
@@ -215,15 +217,6 @@ class _AttentionPredictor(Predictor):
             output["line"] = line
         output["input"] = shown
         return output
-
-    def error_summary(self) -> Optional[str]:
-        """How many inputs got an error so far, or `None` when none did."""
-        if not self._errors:
-            return None
-        return (
-            f"{self._errors} of {max(self._lines_read, self._errors)} inputs could not be "
-            'predicted; their output lines have an "error" field'
-        )
 
     def dump_line(self, outputs: JsonDict) -> str:
         return json.dumps(outputs, ensure_ascii=False) + "\n"
