@@ -13,6 +13,7 @@ from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
 from attnat_allennlp.data.dataset_readers.base import BadValue, DataFormatError, SkipExample
+from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
@@ -236,6 +237,9 @@ class _AttentionPredictor(Predictor):
             importance = token_importance(self._model, instances, self._importance)
             for output, values in zip(outputs, importance):
                 output["importance"] = values
+                if "words" in output and values is not None:
+                    # wordpiece models: each word's pieces summed, as its attention is
+                    output["word_importance"] = merge_wordpieces(output["tokens"], values)[1]
         if self._attention_entropy:
             for output in outputs:
                 entropy, normalised = attention_entropy(output["attention"])

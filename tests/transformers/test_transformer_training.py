@@ -51,6 +51,12 @@ def test_pretrained_vanilla_trains_and_predicts(tmp_path, tiny_bert):
     pieces = output["attention"]
     assert output["word_attention"][4] == pytest.approx(sum(pieces[5:-2]))
     assert sum(output["word_attention"]) == pytest.approx(1.0 - pieces[0] - pieces[-1], abs=1e-5)
+    predictor = Predictor.from_archive(
+        load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier", extra_args={"importance": "gradient"}
+    )
+    output = predictor.predict_json({"text": "A master class of cinematography."})
+    assert len(output["importance"]) == len(output["tokens"])
+    assert output["word_importance"][4] == pytest.approx(sum(output["importance"][5:-2]))
 
 
 def test_merge_wordpieces():
