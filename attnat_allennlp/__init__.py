@@ -1,7 +1,7 @@
 """attnat_allennlp: adversarial training for attention mechanisms, as an AllenNLP plugin."""
 # No warning filters here: importing the plugin changes nothing in the importing process's warnings.
-# (allennlp 2.10.1's trainer calls the deprecated `torch.cuda.amp.autocast`; Python shows that
-# FutureWarning once per process.)
+# (The training loop of the configs, `attnat` in training/train_loop.py, silences the FutureWarning
+# that allennlp 2.10.1's trainer causes on every batch, for the training run only.)
 from attnat_allennlp.version import VERSION as __version__  # noqa: F401
 from attnat_allennlp import archive_safety
 
