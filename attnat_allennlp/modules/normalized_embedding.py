@@ -86,7 +86,9 @@ class NormalizedEmbedding(Embedding):
                 raise ConfigurationError(
                     "attnat_normalized_embedding needs the training data's word frequencies: build "
                     'the vocabulary with "vocabulary": {"type": "attnat_counting", ...} (got a '
-                    f"{type(vocab).__name__}), or pass frequencies"
+                    f"{type(vocab).__name__}), or pass frequencies. allennlp 2.10.1's distributed "
+                    "training gives its workers a plain vocabulary without counts: train the "
+                    "word-level techniques on one process (or set normalize_embeddings: false)"
                 )
             frequencies = torch.tensor(vocab.get_index_counts(vocab_namespace), dtype=torch.float)
         frequencies = torch.as_tensor(frequencies, dtype=torch.float)
