@@ -10,7 +10,7 @@ from allennlp.predictors import Predictor
 
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder
-from conftest import load_pretrained_config
+from tiny_bert_fixture import load_pretrained_config
 from helpers import FIXTURE_PATHS, FIXTURE_DATA, train_config
 
 SMALL = {"trainer.num_epochs": 1, "data_loader.batch_sampler.batch_size": 8}
