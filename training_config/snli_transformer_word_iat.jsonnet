@@ -1,0 +1,2 @@
+local tlib = import 'lib/transformer.libsonnet';
+tlib.experiment(tlib.datasets['snli'], tlib.techniques.word_iat)
