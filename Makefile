@@ -24,7 +24,7 @@ browser:
 		|| echo "chromium is not installed: the heat-map browser test will be skipped"
 
 # The test suite (fast; the real-data checks marked `slow` run with `make test-all`).
-test: install browser
+test: install browser lint
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
 test-all: install browser

@@ -19,6 +19,7 @@ the target is 1.2 x (1 + U/L).
 Memory: on CUDA the peak allocated during a step; on CPU the bytes of the tensors saved for backward
 during a step (what grows with the number of passes), since torch keeps no CPU allocation peak.
 """
+
 import argparse
 import json
 import os
@@ -44,8 +45,14 @@ from attnat_allennlp.perturbations import Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 
 TECHNIQUES = [
-    "attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat",
-    "word_at", "word_iat", "word_vat",
+    "attention_rp",
+    "attention_at",
+    "attention_iat",
+    "attention_vat",
+    "attention_ivat",
+    "word_at",
+    "word_iat",
+    "word_vat",
 ]
 STREAMS = ["attention_vat+train", "attention_vat+plot", "attention_ivat+plot", "word_vat+plot"]
 # The unlabeled text of each stream, under --data-dir.
@@ -61,7 +68,9 @@ def build_model(vocab: Vocabulary, glove: str, seed: int) -> AttentionClassifier
     torch.manual_seed(seed)
     pretrained = glove if os.path.exists(glove) else None
     embedding = Embedding(embedding_dim=50, vocab=vocab, pretrained_file=pretrained, trainable=True)
-    encoder = AttentionSeq2VecEncoder(LstmSeq2SeqEncoder(50, 128, bidirectional=True), attention_dim=128)
+    encoder = AttentionSeq2VecEncoder(
+        LstmSeq2SeqEncoder(50, 128, bidirectional=True), attention_dim=128
+    )
     return AttentionClassifier(vocab, BasicTextFieldEmbedder({"tokens": embedding}), encoder)
 
 
@@ -91,32 +100,54 @@ def tokens(batch) -> int:
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
-                        help="the folder with rt-polarity/ and glove/ (default: %(default)s)")
-    parser.add_argument("--data", default=None, help="labeled jsonl (default: rt-polarity/train.jsonl)")
-    parser.add_argument("--glove", default=None,
-                        help="vectors (default: glove/glove.6B.50d.subset.txt.gz; random without)")
+    parser.add_argument(
+        "--data-dir",
+        default=DEFAULT_DATA_DIR,
+        help="the folder with rt-polarity/ and glove/ (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data", default=None, help="labeled jsonl (default: rt-polarity/train.jsonl)"
+    )
+    parser.add_argument(
+        "--glove",
+        default=None,
+        help="vectors (default: glove/glove.6B.50d.subset.txt.gz; random without)",
+    )
     parser.add_argument("--steps", type=int, default=20, help="timed steps per technique")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--techniques", nargs="*", default=TECHNIQUES)
-    parser.add_argument("--streams", nargs="*", default=STREAMS,
-                        help="VAT techniques with an unlabeled stream, as technique+stream")
-    parser.add_argument("--unlabeled-max-tokens", type=int, default=60,
-                        help="unlabeled texts are cut to this many tokens (the configs' unlabeled_max_tokens)")
+    parser.add_argument(
+        "--streams",
+        nargs="*",
+        default=STREAMS,
+        help="VAT techniques with an unlabeled stream, as technique+stream",
+    )
+    parser.add_argument(
+        "--unlabeled-max-tokens",
+        type=int,
+        default=60,
+        help="unlabeled texts are cut to this many tokens (the configs' unlabeled_max_tokens)",
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args(argv)
     data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
     glove = args.glove or os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
     if not os.path.exists(data):
-        parser.error(f"no labeled data at {data}: give --data-dir (the folder of ../shared/data) or --data")
+        parser.error(
+            f"no labeled data at {data}: give --data-dir (the folder of ../shared/data) or --data"
+        )
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
     reader = JsonlTextClassificationReader()
     loader = MultiProcessDataLoader(
-        reader, data, batch_sampler=BucketBatchSampler(args.batch_size), cuda_device=device, quiet=True
+        reader,
+        data,
+        batch_sampler=BucketBatchSampler(args.batch_size),
+        cuda_device=device,
+        quiet=True,
     )
     vocab = Vocabulary.from_instances(loader.iter_instances())
     loader.index_with(vocab)
@@ -142,7 +173,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             if stream:
                 unlabeled = {
                     "unlabeled_data_path": os.path.join(args.data_dir, STREAM_FILES[stream]),
-                    "unlabeled_dataset_reader": UnlabeledTextReader(max_tokens=args.unlabeled_max_tokens),
+                    "unlabeled_dataset_reader": UnlabeledTextReader(
+                        max_tokens=args.unlabeled_max_tokens
+                    ),
                     "unlabeled_batch_size": args.batch_size,
                 }
             callback = AdversarialTrainingCallback("", [perturbation], **unlabeled)
@@ -185,10 +218,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             step(name, batch)
 
     results = {}
-    vanilla = runs["vanilla"][4][args.warmup:]
-    labeled_tokens = sum(tokens(batch) for batch in batches[args.warmup:])
+    vanilla = runs["vanilla"][4][args.warmup :]
+    labeled_tokens = sum(tokens(batch) for batch in batches[args.warmup :])
     for name in names:
-        times, memory = runs[name][4][args.warmup:], runs[name][5][args.warmup:]
+        times, memory = runs[name][4][args.warmup :], runs[name][5][args.warmup :]
         median = statistics.median(times)
         results[name] = {
             "median_step_ms": round(1000 * median, 2),
@@ -197,7 +230,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             "memory_mb": round(max(memory), 1),
         }
         if "+" in name:
-            ratio = sum(runs[name][6][args.warmup:]) / labeled_tokens
+            ratio = sum(runs[name][6][args.warmup :]) / labeled_tokens
             results[name]["unlabeled_per_labeled_token"] = round(ratio, 3)
             results[name]["target_ratio"] = round(1.2 * (1 + ratio), 3)
         if name in setup:
@@ -206,18 +239,37 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
                 setup[name] / statistics.median(vanilla), 1
             )
     memory_kind = "peak CUDA MB" if device.type == "cuda" else "saved-for-backward MB"
-    print(f"{'technique':<22}{'median ms':>11}{'x vanilla':>11}{'U/L':>8}{'1.2(1+U/L)':>12}{memory_kind:>24}")
+    print(
+        f"{'technique':<22}{'median ms':>11}{'x vanilla':>11}{'U/L':>8}{'1.2(1+U/L)':>12}{memory_kind:>24}"
+    )
     for name, row in results.items():
         ratio = row.get("unlabeled_per_labeled_token")
-        extra = f"{ratio:>8.2f}{row['target_ratio']:>12.2f}" if ratio is not None else f"{'':>8}{'':>12}"
-        print(f"{name:<22}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{extra}"
-              f"{row['memory_mb']:>24.1f}")
+        extra = (
+            f"{ratio:>8.2f}{row['target_ratio']:>12.2f}"
+            if ratio is not None
+            else f"{'':>8}{'':>12}"
+        )
+        print(
+            f"{name:<22}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{extra}"
+            f"{row['memory_mb']:>24.1f}"
+        )
     for name, seconds in setup.items():
-        print(f"{name}: the one-time search of the neighbours of all {vocab.get_vocab_size()} words "
-              f"took {seconds:.2f} s ({results[name]['one_time_search_in_vanilla_steps']} vanilla steps)")
-    print(json.dumps({"device": str(device), "threads": args.threads, "steps": args.steps,
-                      "batch_size": args.batch_size, "unlabeled_max_tokens": args.unlabeled_max_tokens,
-                      "results": results}))
+        print(
+            f"{name}: the one-time search of the neighbours of all {vocab.get_vocab_size()} words "
+            f"took {seconds:.2f} s ({results[name]['one_time_search_in_vanilla_steps']} vanilla steps)"
+        )
+    print(
+        json.dumps(
+            {
+                "device": str(device),
+                "threads": args.threads,
+                "steps": args.steps,
+                "batch_size": args.batch_size,
+                "unlabeled_max_tokens": args.unlabeled_max_tokens,
+                "results": results,
+            }
+        )
+    )
     return results
 
 

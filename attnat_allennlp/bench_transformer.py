@@ -9,6 +9,7 @@ batch, tensors saved for backward).
 
     python -m attnat_allennlp.bench_transformer [--steps 40] [--threads 1] [--techniques attention_at]
 """
+
 import argparse
 import json
 import os
@@ -64,7 +65,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     torch.set_num_threads(args.threads)
 
     loader = MultiProcessDataLoader(
-        JsonlTextClassificationReader(), data, batch_sampler=BucketBatchSampler(args.batch_size), quiet=True
+        JsonlTextClassificationReader(),
+        data,
+        batch_sampler=BucketBatchSampler(args.batch_size),
+        quiet=True,
     )
     vocab = Vocabulary.from_instances(loader.iter_instances())
     loader.index_with(vocab)
@@ -109,21 +113,34 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             step(name, batch)
 
     results = {}
-    vanilla = runs["vanilla"][4][args.warmup:]
+    vanilla = runs["vanilla"][4][args.warmup :]
     for name in names:
-        times, memory = runs[name][4][args.warmup:], runs[name][5][args.warmup:]
+        times, memory = runs[name][4][args.warmup :], runs[name][5][args.warmup :]
         results[name] = {
             "median_step_ms": round(1000 * statistics.median(times), 2),
             "ratio_to_vanilla": round(statistics.median(t / v for t, v in zip(times, vanilla)), 3),
             "memory_mb": round(max(memory), 1),
         }
-    print(f"{'Transformer: technique@layers':<30}{'median ms':>11}{'x vanilla':>11}{'target':>8}{'saved MB':>10}")
+    print(
+        f"{'Transformer: technique@layers':<30}{'median ms':>11}{'x vanilla':>11}{'target':>8}{'saved MB':>10}"
+    )
     for name, row in results.items():
         target = "" if name == "vanilla" else ("1.3" if name.endswith("@last") else "2.1")
-        print(f"{name:<30}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{target:>8}"
-              f"{row['memory_mb']:>10.1f}")
-    print(json.dumps({"model": "transformer", "threads": args.threads, "steps": args.steps,
-                      "batch_size": args.batch_size, "results": results}))
+        print(
+            f"{name:<30}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{target:>8}"
+            f"{row['memory_mb']:>10.1f}"
+        )
+    print(
+        json.dumps(
+            {
+                "model": "transformer",
+                "threads": args.threads,
+                "steps": args.steps,
+                "batch_size": args.batch_size,
+                "results": results,
+            }
+        )
+    )
     return results
 
 

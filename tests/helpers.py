@@ -1,4 +1,5 @@
 """Shared helpers of the test suite: fixture data for each config's dataset, in-process training."""
+
 import json
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -35,9 +36,23 @@ FIXTURE_PATHS: Dict[str, Dict[str, str]] = {
     "agnews": _same(FIXTURE_DATA / "agnews" / "prepared.jsonl"),
     "snli": _same(FIXTURE_DATA / "snli" / "snli_1.0_train.jsonl"),
     "multinli": _same(FIXTURE_DATA / "multinli" / "multinli_1.0_train.jsonl"),
-    "babi1": _same(FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa1_single-supporting-fact_train.txt"),
-    "babi2": _same(FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa2_two-supporting-facts_train.txt"),
-    "babi3": _same(FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa3_three-supporting-facts_train.txt"),
+    "babi1": _same(
+        FIXTURE_DATA
+        / "babi"
+        / "tasks_1-20_v1-2"
+        / "en-10k"
+        / "qa1_single-supporting-fact_train.txt"
+    ),
+    "babi2": _same(
+        FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k" / "qa2_two-supporting-facts_train.txt"
+    ),
+    "babi3": _same(
+        FIXTURE_DATA
+        / "babi"
+        / "tasks_1-20_v1-2"
+        / "en-10k"
+        / "qa3_three-supporting-facts_train.txt"
+    ),
     "cnn": _same(FIXTURE_DATA / "cnn" / "cnn" / "questions" / "training"),
     "rotten_tomatoes": _same(FIXTURE_DATA / "text_classification.jsonl"),
 }

@@ -1,4 +1,5 @@
 """End to end through the `allennlp` command line, as users run it (three processes: ~1.5 min)."""
+
 import json
 import os
 import subprocess
@@ -25,16 +26,27 @@ def test_train_evaluate_predict_from_the_command_line(tmp_path: Path):
     run_dir = tmp_path / "run"
     # The plugin is found through .allennlp_plugins and named with --include-package, as in the README.
     run(
-        "train", "tests/fixtures/configs/tiny_classifier.jsonnet", "-s", str(run_dir),
-        "--include-package", "attnat_allennlp", "-o", json.dumps({"trainer.num_epochs": 1}),
+        "train",
+        "tests/fixtures/configs/tiny_classifier.jsonnet",
+        "-s",
+        str(run_dir),
+        "--include-package",
+        "attnat_allennlp",
+        "-o",
+        json.dumps({"trainer.num_epochs": 1}),
     )
     archive = run_dir / "model.tar.gz"
     assert archive.exists()
 
     evaluation = tmp_path / "evaluation.json"
     run(
-        "evaluate", str(archive), "tests/fixtures/data/text_classification.jsonl",
-        "--output-file", str(evaluation), "--include-package", "attnat_allennlp",
+        "evaluate",
+        str(archive),
+        "tests/fixtures/data/text_classification.jsonl",
+        "--output-file",
+        str(evaluation),
+        "--include-package",
+        "attnat_allennlp",
     )
     metrics = json.loads(evaluation.read_text())
     assert {"accuracy", "f1", "auc", "loss"} <= set(metrics)
@@ -47,8 +59,15 @@ def test_train_evaluate_predict_from_the_command_line(tmp_path: Path):
     )
     predictions = tmp_path / "predictions.jsonl"
     result = run(
-        "predict", str(archive), str(sentences), "--predictor", "attnat_classifier",
-        "--output-file", str(predictions), "--include-package", "attnat_allennlp",
+        "predict",
+        str(archive),
+        str(sentences),
+        "--predictor",
+        "attnat_classifier",
+        "--output-file",
+        str(predictions),
+        "--include-package",
+        "attnat_allennlp",
     )
     printed = [line for line in result.stdout.splitlines() if line.startswith("prediction:")]
     assert len(printed) == 3  # printed for each sentence, as well as written

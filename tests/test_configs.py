@@ -1,4 +1,5 @@
 """Every config of training_config/ parses and trains one epoch on its dataset's fixture."""
+
 import json
 from pathlib import Path
 
@@ -25,15 +26,24 @@ def fixture_params(config: str) -> Params:
     for callback in params["trainer"].get("callbacks", []):
         if callback.get("unlabeled_data_path"):
             pairs = callback["unlabeled_dataset_reader"]["type"] == "attnat_unlabeled_pairs"
-            callback["unlabeled_data_path"] = str(FIXTURE_DATA / ("nli.jsonl" if pairs else "unlabeled.jsonl"))
+            callback["unlabeled_data_path"] = str(
+                FIXTURE_DATA / ("nli.jsonl" if pairs else "unlabeled.jsonl")
+            )
             callback["unlabeled_batch_size"] = 8
     return Params(params)
 
 
 def test_every_dataset_has_all_techniques_and_a_fixture():
     techniques = {
-        "vanilla", "attention_rp", "attention_at", "attention_iat", "word_at", "word_iat",
-        "word_vat", "attention_vat", "attention_ivat",
+        "vanilla",
+        "attention_rp",
+        "attention_at",
+        "attention_iat",
+        "word_at",
+        "word_iat",
+        "word_vat",
+        "attention_vat",
+        "attention_ivat",
     }
     for dataset in FIXTURE_PATHS:
         assert {f"{dataset}_{t}" for t in techniques} <= set(ALL_CONFIGS), dataset
@@ -48,10 +58,16 @@ def test_papers_hyper_parameters():
     # the papers' 300d vectors are the default of the other datasets.
     assert params["train_data_path"] == "../shared/data/sst/train.txt"
     assert model["seq2vec_encoder"]["encoder"] == {
-        "type": "lstm", "input_size": 50, "hidden_size": 128, "bidirectional": True,
+        "type": "lstm",
+        "input_size": 50,
+        "hidden_size": 128,
+        "bidirectional": True,
     }
     assert load_config("imdb_attention_iat").as_dict()["model"]["seq2vec_encoder"]["encoder"] == {
-        "type": "lstm", "input_size": 300, "hidden_size": 128, "bidirectional": True,
+        "type": "lstm",
+        "input_size": 300,
+        "hidden_size": 128,
+        "bidirectional": True,
     }
     assert model["seq2vec_encoder"]["scorer"] == "additive"
     optimizer = params["trainer"]["optimizer"]
@@ -65,7 +81,9 @@ def test_papers_hyper_parameters():
     assert babi["model"]["premise_encoder"]["encoder"]["hidden_size"] == 32
     snli = load_config("snli_iat").as_dict()
     assert snli["trainer"]["num_epochs"] == 25
-    assert [p["type"] for p in snli["trainer"]["callbacks"][-1]["perturbations"]] == ["attention_iat"]
+    assert [p["type"] for p in snli["trainer"]["callbacks"][-1]["perturbations"]] == [
+        "attention_iat"
+    ]
 
 
 @pytest.mark.parametrize("config", ALL_CONFIGS)

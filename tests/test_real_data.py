@@ -1,4 +1,5 @@
 """Real-data checks on ../shared/data (marked slow: minutes each; `make test-all` runs them)."""
+
 import json
 
 import pytest

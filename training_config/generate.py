@@ -3,6 +3,7 @@
 Run from anywhere: `python training_config/generate.py` (needs the `jsonnet` module for the lists;
 the names are read from lib/datasets.libsonnet and lib/techniques.libsonnet).
 """
+
 import json
 from pathlib import Path
 
@@ -17,7 +18,13 @@ ALIASES = {"snli_iat": ("snli", "attention_iat")}
 
 
 def names(libsonnet: str):
-    return sorted(json.loads(_jsonnet.evaluate_snippet("names", f"std.objectFields(import '{HERE / 'lib' / libsonnet}')")))
+    return sorted(
+        json.loads(
+            _jsonnet.evaluate_snippet(
+                "names", f"std.objectFields(import '{HERE / 'lib' / libsonnet}')"
+            )
+        )
+    )
 
 
 def main() -> None:

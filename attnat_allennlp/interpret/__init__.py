@@ -7,4 +7,5 @@ sufficiency AOPC), accuracy under worst-case perturbations, Jain & Wallace's per
 adversarial-attention checks, `report.study_measures` (the summary numbers of a study), and the
 `attention-report`, `attention-eps-sweep` and `attention-heatmap` subcommands.
 """
+
 from attnat_allennlp.interpret import commands  # noqa: F401  (registers the subcommands)

@@ -7,6 +7,7 @@ and std over a data set. An instance with fewer than two tokens, or whose attent
 is constant (the correlations are undefined there), is skipped and counted, so that the means never
 hold a NaN.
 """
+
 import math
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -143,7 +144,9 @@ def agreement_batch(
     scipy's average ranks, which is how `spearmanr` defines it) run vectorised over the instances
     of each length; an `importance` of `None` gives `(None, "no importance")`.
     """
-    results: List[Tuple[Optional[Dict[str, float]], Optional[str]]] = [(None, None)] * len(attentions)
+    results: List[Tuple[Optional[Dict[str, float]], Optional[str]]] = [(None, None)] * len(
+        attentions
+    )
     by_length: Dict[int, List[Tuple[int, numpy.ndarray, numpy.ndarray]]] = {}
     for i, (attention, importance) in enumerate(zip(attentions, importances)):
         if importance is None:
@@ -163,13 +166,16 @@ def agreement_batch(
         )
         for j, (i, a_i, b_i) in enumerate(members):
             kendall = stats.kendalltau(a_i, b_i)
-            results[i] = ({
-                "pearson": float(pearson[j]),
-                "kendall": float(kendall.statistic),
-                "kendall_p": float(kendall.pvalue),
-                "spearman": float(spearman[j]),
-                "topk_kendall": top_k_kendall_distance(a_i, b_i),
-            }, None)
+            results[i] = (
+                {
+                    "pearson": float(pearson[j]),
+                    "kendall": float(kendall.statistic),
+                    "kendall_p": float(kendall.pvalue),
+                    "spearman": float(spearman[j]),
+                    "topk_kendall": top_k_kendall_distance(a_i, b_i),
+                },
+                None,
+            )
     return results
 
 

@@ -2,6 +2,7 @@
 Running an `AttentionModel` on a list of instances, one padded batch at a time, and getting at the
 pieces the measures of this package need (the `AttentionState`, the attended text field).
 """
+
 from typing import Any, Dict, Iterator, List, Optional
 
 import torch

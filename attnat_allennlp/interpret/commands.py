@@ -8,6 +8,7 @@ The `allennlp` subcommands of the interpretability measures:
 Each subcommand's work is a plain function of an `argparse.Namespace` (`attention_report_from_args`,
 `eps_sweep_from_args`, `heatmap_from_args`), which the tests call in-process.
 """
+
 import argparse
 import json
 import logging
@@ -22,7 +23,6 @@ from attnat_allennlp.interpret.eps_sweep import random_eps, read_csv, run_sweep,
 from attnat_allennlp.interpret.heatmap import render_html
 from attnat_allennlp.interpret.plots import best_metric, plot_eps_sweep, plot_report_histograms
 from attnat_allennlp.interpret.rationales import read_eraser
-from attnat_allennlp.interpret.robustness import DEFAULT_ROBUSTNESS_EPS
 from attnat_allennlp.interpret.report import (
     GRADIENT_MEASURES,
     attention_report,
@@ -31,6 +31,7 @@ from attnat_allennlp.interpret.report import (
     load_instances,
     rationale_report,
 )
+from attnat_allennlp.interpret.robustness import DEFAULT_ROBUSTNESS_EPS
 from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def _load(args: argparse.Namespace):
 
 def _add_model_arguments(subparser: argparse.ArgumentParser) -> None:
     subparser.add_argument("archive_file", type=str, help="the model archive (model.tar.gz)")
-    subparser.add_argument("input_file", type=str, help="the data to explain, in the model's format")
+    subparser.add_argument(
+        "input_file", type=str, help="the data to explain, in the model's format"
+    )
     subparser.add_argument("--max-instances", type=int, default=None, help="use only the first N")
     subparser.add_argument("--batch-size", type=int, default=32)
     subparser.add_argument("--cuda-device", type=int, default=-1, help="GPU id; -1 for the CPU")
@@ -57,7 +60,9 @@ def _add_model_arguments(subparser: argparse.ArgumentParser) -> None:
 
 def _add_attention_argument(subparser: argparse.ArgumentParser) -> None:
     subparser.add_argument(
-        "--attention", choices=EXPLANATIONS, default="pooling",
+        "--attention",
+        choices=EXPLANATIONS,
+        default="pooling",
         help="the attention that explains a prediction: the pooling attention (the default) or, "
         "for a Transformer model, the last layer's attention from the first token, or attention "
         "rollout from the pooling weights or from the first token",
@@ -86,12 +91,16 @@ class AttentionReportCommand(Subcommand):
         # add_model_arguments uses -o for overrides; the report file is --output only.
         subparser.add_argument("--output", type=str, default=None, help="the report JSON file")
         subparser.add_argument(
-            "--rationales", type=str, default=None,
+            "--rationales",
+            type=str,
+            default=None,
             help="an ERASER dataset folder ({split}.jsonl and docs/) for rationale agreement",
         )
         subparser.add_argument("--rationale-split", type=str, default="test")
         subparser.add_argument(
-            "--top-k", type=int, default=None,
+            "--top-k",
+            type=int,
+            default=None,
             help="k of the top-k token F1 (default: the number of rationale tokens)",
         )
         subparser.add_argument("--num-permutations", type=int, default=100)
@@ -101,26 +110,35 @@ class AttentionReportCommand(Subcommand):
             "--no-leave-one-out", action="store_true", help="skip leave-one-out importance"
         )
         subparser.add_argument(
-            "--gradient", choices=GRADIENT_MEASURES, default="gradient",
+            "--gradient",
+            choices=GRADIENT_MEASURES,
+            default="gradient",
             help="gradient importance: 'gradient' (attention detached, as Jain & Wallace compute "
             "it; the default) or 'gradient_through_attention'",
         )
         subparser.add_argument(
-            "--no-faithfulness", action="store_true",
+            "--no-faithfulness",
+            action="store_true",
             help="skip ERASER's comprehensiveness and sufficiency",
         )
         subparser.add_argument(
-            "--robustness-eps-scores", nargs="*", type=float,
+            "--robustness-eps-scores",
+            nargs="*",
+            type=float,
             default=list(DEFAULT_ROBUSTNESS_EPS["scores"]),
             help="eps of the worst-case attention-score perturbations (none: skip)",
         )
         subparser.add_argument(
-            "--robustness-eps-embeddings", nargs="*", type=float,
+            "--robustness-eps-embeddings",
+            nargs="*",
+            type=float,
             default=list(DEFAULT_ROBUSTNESS_EPS["embeddings"]),
             help="eps of the worst-case word-embedding perturbations (none: skip)",
         )
         subparser.add_argument(
-            "--no-instances", action="store_true", help="leave the per-instance rows out of the JSON"
+            "--no-instances",
+            action="store_true",
+            help="leave the per-instance rows out of the JSON",
         )
         subparser.add_argument("--seed", type=int, default=0)
         subparser.set_defaults(func=attention_report_from_args)
@@ -143,7 +161,8 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         faithfulness=not args.no_faithfulness,
         attention=args.attention,
         robustness_eps={
-            "scores": args.robustness_eps_scores, "embeddings": args.robustness_eps_embeddings
+            "scores": args.robustness_eps_scores,
+            "embeddings": args.robustness_eps_embeddings,
         },
     )
     report = {"model": args.archive_file, "data": args.input_file, **report}
@@ -177,7 +196,8 @@ class EpsSweepCommand(Subcommand):
         description = "Train and evaluate techniques over a range of eps; write a CSV and a plot."
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument(
-            "config", type=str,
+            "config",
+            type=str,
             help="a dataset name (training_config/<dataset>_<technique>.jsonnet is used) or a "
             "config file <dataset>_<x>.jsonnet whose sibling technique configs are used",
         )
@@ -191,12 +211,16 @@ class EpsSweepCommand(Subcommand):
         subparser.add_argument("--seed", type=int, default=None, help="seed of the drawn eps")
         subparser.add_argument("-s", "--serialization-dir", type=str, required=True)
         subparser.add_argument(
-            "-o", "--overrides", type=str, default="",
+            "-o",
+            "--overrides",
+            type=str,
+            default="",
             help='config overrides (JSON, dotted keys: {"trainer.num_epochs": 2})',
         )
         subparser.add_argument("--metric", type=str, default=None, help="the CSV column to plot")
         subparser.add_argument(
-            "--no-agreement", action="store_true",
+            "--no-agreement",
+            action="store_true",
             help="skip the attention-gradient agreement of each model on the test set",
         )
         subparser.add_argument("--max-agreement-instances", type=int, default=None)
@@ -226,7 +250,9 @@ def eps_sweep_from_args(args: argparse.Namespace) -> List[Dict[str, Any]]:
     csv_path = os.path.join(args.serialization_dir, "sweep.csv")
     write_csv(rows, csv_path)
     rows = read_csv(csv_path)
-    plot_eps_sweep(rows, best_metric(rows, args.metric), os.path.join(args.serialization_dir, "sweep.png"))
+    plot_eps_sweep(
+        rows, best_metric(rows, args.metric), os.path.join(args.serialization_dir, "sweep.png")
+    )
     logger.info("Wrote %s and sweep.png", csv_path)
     return rows
 
@@ -258,7 +284,9 @@ class HeatmapCommand(Subcommand):
         subparser.add_argument("--metric", type=str, default=None, help="the sweep column to plot")
         subparser.add_argument("--title", type=str, default=None)
         subparser.add_argument(
-            "--gradient", choices=GRADIENT_MEASURES, default="gradient",
+            "--gradient",
+            choices=GRADIENT_MEASURES,
+            default="gradient",
             help="the gradient importance drawn: 'gradient' (attention detached, the default) or "
             "'gradient_through_attention'",
         )
@@ -284,7 +312,9 @@ def heatmap_from_args(args: argparse.Namespace) -> Dict[str, str]:
         with open(args.report) as handle:
             report = json.load(handle)
         if "instances" not in report:
-            raise ConfigurationError(f"{args.report} has no per-instance rows (made with --no-instances)")
+            raise ConfigurationError(
+                f"{args.report} has no per-instance rows (made with --no-instances)"
+            )
         written["histograms"] = f"{stem}_histograms.png"
         plot_report_histograms(report, written["histograms"])
         figures["Per-instance measures"] = written["histograms"]
@@ -294,7 +324,10 @@ def heatmap_from_args(args: argparse.Namespace) -> Dict[str, str]:
         written["sweep"] = f"{stem}_sweep.png"
         plot_eps_sweep(sweep_rows, metric, written["sweep"])
         figures[f"{metric} against eps"] = written["sweep"]
-    title = args.title or f"Attention of {os.path.basename(args.archive_file)} on {os.path.basename(args.input_file)}"
+    title = (
+        args.title
+        or f"Attention of {os.path.basename(args.archive_file)} on {os.path.basename(args.input_file)}"
+    )
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(render_html(rows, title, figures))
     written["html"] = args.output

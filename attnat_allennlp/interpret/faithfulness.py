@@ -16,6 +16,7 @@ and the sharpness of attention:
 
 Only the attended text is shortened (the premise of the pair model); the other text stays whole.
 """
+
 import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -88,10 +89,14 @@ def faithfulness_for_tensors(
                     k = tokens_for_fraction(fraction, n)
                     removed = tuple(sorted(order[k:].tolist()))  # kept without the top k
                     kept = tuple(sorted(order[:k].tolist()))  # only the top k
-                    comprehensiveness[row, column] = variants.setdefault((row, removed), len(variants))
+                    comprehensiveness[row, column] = variants.setdefault(
+                        (row, removed), len(variants)
+                    )
                     sufficiency[row, column] = variants.setdefault((row, kept), len(variants))
             where[name] = {"comprehensiveness": comprehensiveness, "sufficiency": sufficiency}
-        reduced = _run_variants(model, tensors, field, features, list(variants), seq_len, predicted, batch_size)
+        reduced = _run_variants(
+            model, tensors, field, features, list(variants), seq_len, predicted, batch_size
+        )
     return {
         name: {measure: clean[:, None] - reduced[index] for measure, index in by_measure.items()}
         for name, by_measure in where.items()

@@ -2,6 +2,7 @@
 A self-contained HTML page (inline CSS, figures as data: URIs, no external assets) with a heat map
 of attention over the words of each example and the gradient importance beside it.
 """
+
 import base64
 import html
 from typing import Any, Dict, List, Optional, Sequence
@@ -44,7 +45,7 @@ def _example(number: int, row: Dict[str, Any]) -> str:
         meta.append(f"label: {html.escape(str(label))}")
     meta.append(
         f'<span class="{"wrong" if wrong else ""}">prediction: {html.escape(str(prediction))}'
-        f' ({row.get("probability", 0.0):.2f})</span>'
+        f" ({row.get('probability', 0.0):.2f})</span>"
     )
     lines = []
     for name in ("attention", "gradient"):
@@ -84,7 +85,7 @@ def render_html(
     )
     examples = "".join(_example(number, row) for number, row in enumerate(rows, start=1))
     return (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{legend}{examples}{images}</body></html>"
     )

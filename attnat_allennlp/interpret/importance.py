@@ -23,6 +23,7 @@ Word importance per token of the attended text, the references that attention is
   Jain & Wallace's total variation distance between the two output distributions. A text of one
   token has no leave-one-out importance (`None`).
 """
+
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -85,9 +86,7 @@ def gradient_importance(
     for chunk in chunks(instances, batch_size):
         state = build_state(model, tensorize(model, chunk))
         importance = gradient_importance_for_state(model, state, detach_attention)
-        results.extend(
-            row[:n].tolist() for row, n in zip(importance.cpu(), real_lengths(state))
-        )
+        results.extend(row[:n].tolist() for row, n in zip(importance.cpu(), real_lengths(state)))
     return results
 
 
@@ -171,8 +170,10 @@ def leave_one_out_importance_for_tensors(
             )
             row_predicted = predicted[rows].unsqueeze(1)
             changes[start : start + len(chunk)] = (
-                probs[rows].gather(1, row_predicted) - reduced.gather(1, row_predicted)
-            ).abs().squeeze(1)
+                (probs[rows].gather(1, row_predicted) - reduced.gather(1, row_predicted))
+                .abs()
+                .squeeze(1)
+            )
     results: List[Optional[List[float]]] = []
     offset = 0
     for n in lengths:

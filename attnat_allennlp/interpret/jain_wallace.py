@@ -13,6 +13,7 @@ Jain & Wallace's "Attention is not Explanation" checks, run on the attention hea
   any iterate that met the threshold (0 when none did: the original attention always does). This
   is one adversary per instance, the `k = 1` case of their objective.
 """
+
 from dataclasses import replace
 from typing import Optional
 

@@ -2,6 +2,7 @@
 PNG figures with matplotlib's Agg canvas (no display, no pyplot state): histograms of the
 per-instance measures of a report, and the score against eps of a sweep.
 """
+
 import math
 from typing import Any, Dict, List, Optional
 
@@ -60,11 +61,13 @@ def plot_eps_sweep(rows: List[Dict[str, Any]], metric: str, path: str) -> None:
         points = sorted(
             (row["eps"], row[metric])
             for row in rows
-            if row["technique"] == technique and row.get(metric) is not None
+            if row["technique"] == technique
+            and row.get(metric) is not None
             and row["eps"] is not None
         )
         baseline = [
-            row[metric] for row in rows
+            row[metric]
+            for row in rows
             if row["technique"] == technique and row["eps"] is None and row.get(metric) is not None
         ]
         if points:

@@ -19,6 +19,7 @@ dropped). Scores: AUPRC (sklearn's average precision, the rationale mask as the 
 the token F1 of the top-k tokens (k = the number of rationale tokens, or a given k), each averaged
 over annotations; annotations without rationale tokens are skipped and counted.
 """
+
 import os
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -67,9 +68,7 @@ def read_eraser(data_dir: str, split: str = "test") -> List[RationaleExample]:
     for location, record in read_jsonl(annotations):
         if "annotation_id" not in record:
             raise DataFormatError(location, "expected a JSON object with an 'annotation_id'")
-        evidences = [
-            evidence for group in record.get("evidences") or [] for evidence in group
-        ]
+        evidences = [evidence for group in record.get("evidences") or [] for evidence in group]
         docid = evidences[0]["docid"] if evidences else record["annotation_id"]
         if docid not in documents:
             documents[docid] = _read_document(docs_dir, docid, location)
@@ -162,4 +161,3 @@ def rationale_scores(
         raise ValueError("the rationale has no tokens")
     auprc = float(average_precision_score(truth.astype(int), numpy.asarray(scores, dtype=float)))
     return auprc, top_k_f1(scores, truth, k)
-

@@ -4,6 +4,7 @@ agreement of attention with gradient and leave-one-out importance, agreement wit
 and Jain & Wallace's permutation and adversarial-attention checks. `allennlp attention-report`
 writes it; `allennlp attention-heatmap` draws from it.
 """
+
 import itertools
 import math
 from collections import Counter
@@ -24,15 +25,15 @@ from attnat_allennlp.interpret.batching import (
     real_lengths,
     tensorize,
 )
-from attnat_allennlp.interpret.importance import (
-    gradient_importance_for_state,
-    leave_one_out_importance_for_tensors,
-)
 from attnat_allennlp.interpret.faithfulness import (
     AOPC_FRACTIONS,
     FAITHFULNESS_MEASURES,
     attention_entropies,
     faithfulness_for_tensors,
+)
+from attnat_allennlp.interpret.importance import (
+    gradient_importance_for_state,
+    leave_one_out_importance_for_tensors,
 )
 from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
@@ -81,7 +82,8 @@ MEASURE_DESCRIPTIONS: Dict[str, MeasureDescription] = {
     "f1": MeasureDescription("test F1 of the positive class (binary tasks)", True),
     "auc": MeasureDescription("test ROC-AUC (binary tasks)", True),
     "gradient_pearson": MeasureDescription(
-        "mean Pearson r of attention with gradient importance (attention detached, Jain & Wallace)", True
+        "mean Pearson r of attention with gradient importance (attention detached, Jain & Wallace)",
+        True,
     ),
     "gradient_kendall": MeasureDescription(
         "mean Kendall tau of attention with gradient importance (attention detached)", True
@@ -94,10 +96,15 @@ MEASURE_DESCRIPTIONS: Dict[str, MeasureDescription] = {
     ),
     "gradient_topk_kendall": MeasureDescription(
         "mean top-k Kendall distance (Fagin et al. 2003, k = max(10, 10% of the length)) of "
-        "attention and gradient importance", False
+        "attention and gradient importance",
+        False,
     ),
-    "loo_pearson": MeasureDescription("mean Pearson r of attention with leave-one-out importance", True),
-    "loo_kendall": MeasureDescription("mean Kendall tau of attention with leave-one-out importance", True),
+    "loo_pearson": MeasureDescription(
+        "mean Pearson r of attention with leave-one-out importance", True
+    ),
+    "loo_kendall": MeasureDescription(
+        "mean Kendall tau of attention with leave-one-out importance", True
+    ),
     "entropy": MeasureDescription("mean entropy of the attention (nats; lower = sharper)", False),
     "entropy_normalised": MeasureDescription(
         "mean entropy of the attention / log(length) (1 = uniform, 0 = one-hot)", False
@@ -145,7 +152,7 @@ def measure_description(name: str) -> MeasureDescription:
     for target in ROBUSTNESS_TARGETS:
         prefix = f"robust_accuracy_{target}_eps"
         if name.startswith(prefix):
-            return _robust_description(target, name[len(prefix):])
+            return _robust_description(target, name[len(prefix) :])
     raise KeyError(f"unknown study measure {name!r}")
 
 
@@ -203,7 +210,9 @@ def explained_chunks(
     batch_size: int = 32,
     gradient: str = "gradient",
     attention: str = "pooling",
-) -> Iterator[Tuple[List[Instance], Dict[str, Any], AttentionState, torch.Tensor, List[Dict[str, Any]]]]:
+) -> Iterator[
+    Tuple[List[Instance], Dict[str, Any], AttentionState, torch.Tensor, List[Dict[str, Any]]]
+]:
     """
     Runs the model over `instances`, `batch_size` at a time (updating its metrics when they have
     labels), and yields `(instances, tensors, state, attention weights, rows)` per batch, where each
@@ -228,22 +237,26 @@ def explained_chunks(
         importance = gradient_importance_for_state(model, state, detach)
         field = attended_field(state)
         lengths = real_lengths(state)
-        explanation = weights if attention == "pooling" else explaining_attention(model, state, attention)
+        explanation = (
+            weights if attention == "pooling" else explaining_attention(model, state, attention)
+        )
         entropies = attention_entropies(explanation, lengths)
         rows = []
         for i, (instance, length) in enumerate(zip(chunk, lengths)):
             row_attention = explanation[i, :length].tolist()
             entropy, normalised = entropies[i]
-            rows.append({
-                "tokens": [t.text for t in instance[field].tokens],  # type: ignore
-                "label": _label_of(instance),
-                "prediction": labels[int(probs[i].argmax())],
-                "probability": float(probs[i].max()),
-                "attention": row_attention,
-                "gradient": importance[i, :length].tolist(),
-                "entropy": entropy,
-                "entropy_normalised": normalised,
-            })
+            rows.append(
+                {
+                    "tokens": [t.text for t in instance[field].tokens],  # type: ignore
+                    "label": _label_of(instance),
+                    "prediction": labels[int(probs[i].argmax())],
+                    "probability": float(probs[i].max()),
+                    "attention": row_attention,
+                    "gradient": importance[i, :length].tolist(),
+                    "entropy": entropy,
+                    "entropy_normalised": normalised,
+                }
+            )
         yield chunk, tensors, state, weights, rows
 
 
@@ -313,7 +326,9 @@ class _MeasureCollector:
         self.labelled = 0
         self.random = numpy.random.default_rng(seed)
 
-    def add(self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]) -> None:
+    def add(
+        self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]
+    ) -> None:
         """Adds a batch: its tensor dict and its rows from `explained_chunks` (updated in place)."""
         if "leave_one_out" in self.names:
             loo = leave_one_out_importance_for_tensors(model, tensors)
@@ -461,18 +476,20 @@ def attention_report(
         report["faithfulness"] = collector.faithfulness_summary()
     if collector.labelled:
         report["robustness"] = collector.robust_accuracy()
-    report.update({
-        "permutation": {
-            "num_permutations": num_permutations,
-            "median_tvd": distribution(permutation_tvds),
-        },
-        "adversarial": {
-            "tvd_threshold": tvd_threshold,
-            "steps": adversarial_steps,
-            "max_jsd": distribution(adversarial_jsds),
-        },
-        "instances": rows,
-    })
+    report.update(
+        {
+            "permutation": {
+                "num_permutations": num_permutations,
+                "median_tvd": distribution(permutation_tvds),
+            },
+            "adversarial": {
+                "tvd_threshold": tvd_threshold,
+                "steps": adversarial_steps,
+                "max_jsd": distribution(adversarial_jsds),
+            },
+            "instances": rows,
+        }
+    )
     return report
 
 
@@ -507,7 +524,8 @@ def study_measures(
         labelled = labelled or "label" in tensors
     metrics = model.get_metrics(reset=True) if labelled else {}
     result: Dict[str, Optional[float]] = {
-        name: (float(metrics[name]) if name in metrics else None) for name in ("accuracy", "f1", "auc")
+        name: (float(metrics[name]) if name in metrics else None)
+        for name in ("accuracy", "f1", "auc")
     }
     gradient, loo = collector.agreement["gradient"], collector.agreement["leave_one_out"]
     for measure in ("pearson", "kendall", "spearman"):
@@ -527,7 +545,9 @@ def study_measures(
     robust = collector.robust_accuracy()
     for target in ROBUSTNESS_TARGETS:
         for value in eps[target]:
-            result[f"robust_accuracy_{target}_eps{_eps_key(value)}"] = robust[target][_eps_key(value)]
+            result[f"robust_accuracy_{target}_eps{_eps_key(value)}"] = robust[target][
+                _eps_key(value)
+            ]
     return {name: result[name] for name in study_measure_names(robustness_eps)}
 
 
@@ -576,7 +596,9 @@ def rationale_report(
             example = kept[offset + i]
             alignment = align_tokens(chunk[i][field].tokens, example.tokens)  # type: ignore
             for name, values in (("attention", weights), ("gradient", importance)):
-                projected = project_scores(values[i, :length].tolist(), alignment, len(example.tokens))
+                projected = project_scores(
+                    values[i, :length].tolist(), alignment, len(example.tokens)
+                )
                 auprc, f1 = rationale_scores(projected, example.rationale, top_k)
                 scores[name]["auprc"].append(auprc)
                 scores[name]["top_k_f1"].append(f1)
@@ -625,12 +647,16 @@ def format_report(report: Dict[str, Any]) -> str:
             if measure in summary:
                 lines.append(_row(f"{short} {label}", summary[measure], indent=2))
         if summary.get("kendall_significant") is not None:
-            lines.append(f"  {short + ' share p<=0.05':<26}{_fmt(summary['kendall_significant']):>8}")
+            lines.append(
+                f"  {short + ' share p<=0.05':<26}{_fmt(summary['kendall_significant']):>8}"
+            )
     rationales = report.get("rationales")
     if rationales:
         for name in ("attention", "gradient"):
             for measure in ("auprc", "top_k_f1"):
-                lines.append(_row(f"rationale {name} {measure}", rationales[name][measure], indent=2))
+                lines.append(
+                    _row(f"rationale {name} {measure}", rationales[name][measure], indent=2)
+                )
     sharpness = report.get("sharpness")
     if sharpness:
         lines.append(_row("attention entropy", sharpness["entropy"]))

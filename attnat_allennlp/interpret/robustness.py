@@ -7,6 +7,7 @@ attention scores (`"scores"`: the attention head is re-run) or the word embeddin
 field (`"embeddings"`: the encoder is re-run; the norm runs over all the fields of an example, the
 token features such as exact-match flags are never perturbed). At eps 0 this is the plain accuracy.
 """
+
 from dataclasses import replace
 from typing import Any, Dict, Sequence
 
@@ -17,7 +18,10 @@ from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations.util import normalize_fields
 
 ROBUSTNESS_TARGETS = ("scores", "embeddings")
-DEFAULT_ROBUSTNESS_EPS: Dict[str, Sequence[float]] = {"scores": (1.0, 5.0, 10.0), "embeddings": (1.0, 5.0)}
+DEFAULT_ROBUSTNESS_EPS: Dict[str, Sequence[float]] = {
+    "scores": (1.0, 5.0, 10.0),
+    "embeddings": (1.0, 5.0),
+}
 
 
 def robust_correct_for_tensors(
@@ -31,13 +35,17 @@ def robust_correct_for_tensors(
     """
     unknown = set(eps) - set(ROBUSTNESS_TARGETS)
     if unknown:
-        raise ValueError(f"unknown robustness targets {sorted(unknown)}; expected {ROBUSTNESS_TARGETS}")
+        raise ValueError(
+            f"unknown robustness targets {sorted(unknown)}; expected {ROBUSTNESS_TARGETS}"
+        )
     if "label" not in tensors:
         raise ValueError("robust accuracy needs gold labels; the instances have none")
     label = tensors["label"].long().view(-1)
     with torch.no_grad():
         clean = build_state(model, tensors)
-    embeddings = {name: value.detach().requires_grad_(True) for name, value in clean.embeddings.items()}
+    embeddings = {
+        name: value.detach().requires_grad_(True) for name, value in clean.embeddings.items()
+    }
     # `cudnn` refuses an RNN backward pass in eval mode.
     with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
         state = model.rerun_from_embeddings(replace(clean, embeddings=embeddings, label=label), {})

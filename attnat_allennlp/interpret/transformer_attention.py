@@ -12,6 +12,7 @@ The attention that explains a prediction of a Transformer model, beside the pool
 
 Every explanation is `(batch, seq_len)`, 0 on padding, summing to 1 over the real tokens.
 """
+
 from typing import List
 
 import torch
@@ -50,10 +51,14 @@ def attention_rollout(state: SelfAttentionState, residual: float = 0.5) -> torch
     return rollout * both
 
 
-def explaining_attention(model: AttentionModel, state: AttentionState, kind: str = "pooling") -> torch.Tensor:
+def explaining_attention(
+    model: AttentionModel, state: AttentionState, kind: str = "pooling"
+) -> torch.Tensor:
     """The explanation `kind` (one of `EXPLANATIONS`) of the model's predictions for a state."""
     if kind not in EXPLANATIONS:
-        raise ConfigurationError(f"attention explanation must be one of {EXPLANATIONS}, got {kind!r}")
+        raise ConfigurationError(
+            f"attention explanation must be one of {EXPLANATIONS}, got {kind!r}"
+        )
     with torch.no_grad():
         weights = model.logits_from_scores(state)[1]
         if kind == "pooling":

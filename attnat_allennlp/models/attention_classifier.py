@@ -81,8 +81,8 @@ class AttentionClassifier(AttentionModel):
                 raise ConfigurationError(
                     f"model.positive_label is {positive_label!r}, but {problem}: set "
                     "model.positive_label to one of the two labels, or to null together with "
-                    "trainer.validation_metric: \"+accuracy\" (a validation metric of \"+auc\" or "
-                    "\"+f1\" needs a positive label)"
+                    'trainer.validation_metric: "+accuracy" (a validation metric of "+auc" or '
+                    '"+f1" needs a positive label)'
                 )
             self._positive_index = vocab.get_token_index(positive_label, label_namespace)
             self._f1 = F1Measure(self._positive_index)
@@ -95,7 +95,9 @@ class AttentionClassifier(AttentionModel):
 
     def _encode(self, embeddings, masks) -> Dict[str, Any]:
         mask = masks["tokens"]
-        states, self_attention = self._seq2vec_encoder.encode_with_self_attention(embeddings["tokens"], mask)
+        states, self_attention = self._seq2vec_encoder.encode_with_self_attention(
+            embeddings["tokens"], mask
+        )
         return {
             "states": states,
             "mask": mask,

@@ -85,8 +85,13 @@ class AttentionPairClassifier(AttentionModel):
         embedded = "text_field_embedder output dim" + (
             " + 1 exact-match flag" if exact_match_features else ""
         )
-        for name, encoder in (("premise_encoder", premise_encoder), ("hypothesis_encoder", hypothesis_encoder)):
-            check_dimensions_match(encoder.get_input_dim(), input_dim, f"{name} input dim", embedded)
+        for name, encoder in (
+            ("premise_encoder", premise_encoder),
+            ("hypothesis_encoder", hypothesis_encoder),
+        ):
+            check_dimensions_match(
+                encoder.get_input_dim(), input_dim, f"{name} input dim", embedded
+            )
         check_dimensions_match(
             premise_encoder.query_dim,
             hypothesis_encoder.get_output_dim(),
@@ -114,7 +119,9 @@ class AttentionPairClassifier(AttentionModel):
             hypothesis_states, masks["hypothesis"], self._hypothesis_encoder.is_bidirectional()
         )
         mask = masks["premise"]
-        states, self_attention = self._premise_encoder.encode_with_self_attention(embeddings["premise"], mask)
+        states, self_attention = self._premise_encoder.encode_with_self_attention(
+            embeddings["premise"], mask
+        )
         return {
             "states": states,
             "mask": mask,
@@ -170,7 +177,10 @@ class AttentionPairClassifier(AttentionModel):
         """
         label_mask = answer_candidates.bool() if answer_candidates is not None else None
         features = self.token_features(
-            {"premise_exact_match": premise_exact_match, "hypothesis_exact_match": hypothesis_exact_match}
+            {
+                "premise_exact_match": premise_exact_match,
+                "hypothesis_exact_match": hypothesis_exact_match,
+            }
         )
         state = self.build_state(
             {"premise": premise, "hypothesis": hypothesis},

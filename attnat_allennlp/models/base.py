@@ -9,10 +9,10 @@ from allennlp.modules import TextFieldEmbedder
 from allennlp.nn import util
 from allennlp.training.metrics import Metric
 
+from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.transformer import SelfAttentionState
 from attnat_allennlp.modules.transformer_pretrained import PretrainedWordEmbeddings
-from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 
 # A large finite negative logit for answers outside the candidates: finite so that KL terms and
 # fp16 autocast stay free of inf - inf.
@@ -144,7 +144,7 @@ class AttentionModel(Model):
     def _check_attention_encoder(encoder, name: str) -> None:
         if not isinstance(encoder, AttentionSeq2VecEncoder):
             raise ConfigurationError(
-                f"{name} must be an attention encoder ({{\"type\": \"attnat_attention\"}}), "
+                f'{name} must be an attention encoder ({{"type": "attnat_attention"}}), '
                 f"got {type(encoder).__name__}"
             )
 
@@ -179,7 +179,9 @@ class AttentionModel(Model):
         self, embeddings: Dict[str, torch.Tensor], features: Dict[str, torch.Tensor]
     ) -> Dict[str, torch.Tensor]:
         return {
-            name: torch.cat([value, features[name].to(value.dtype)], dim=-1) if name in features else value
+            name: torch.cat([value, features[name].to(value.dtype)], dim=-1)
+            if name in features
+            else value
             for name, value in embeddings.items()
         }
 
@@ -211,7 +213,9 @@ class AttentionModel(Model):
     ) -> AttentionState:
         """A new state for the word embeddings plus the given perturbations (same keys)."""
         embeddings = {
-            name: value + embedding_perturbations[name] if name in embedding_perturbations else value
+            name: value + embedding_perturbations[name]
+            if name in embedding_perturbations
+            else value
             for name, value in state.embeddings.items()
         }
         encoded = self._encode(self._encoder_inputs(embeddings, state.features), state.masks)

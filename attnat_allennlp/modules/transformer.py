@@ -3,6 +3,7 @@ Transformer encoders whose self-attention scores are exposed, layer by layer and
 that the techniques of Kitada & Iyatomi can perturb them (pre-softmax) and re-run only the layers
 at and above the perturbed one.
 """
+
 import math
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -49,7 +50,9 @@ def resolve_layers(layers: Union[str, int, Sequence[int]], num_layers: int) -> L
     """
     if isinstance(layers, str):
         if layers != "all":
-            raise ConfigurationError(f'layers must be "all" or a list of layer indices, got {layers!r}')
+            raise ConfigurationError(
+                f'layers must be "all" or a list of layer indices, got {layers!r}'
+            )
         return list(range(num_layers))
     if isinstance(layers, int):
         layers = [layers]
@@ -104,7 +107,9 @@ class SelfAttentionEncoder(Seq2SeqEncoder):
         """The input of layer 0 from the token embeddings (positional encoding and the like)."""
         raise NotImplementedError
 
-    def layer_scores(self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def layer_scores(
+        self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor
+    ) -> torch.Tensor:
         """The raw pre-softmax scores of layer `index` for its input `hidden` (not yet masked)."""
         raise NotImplementedError
 
@@ -127,7 +132,9 @@ class SelfAttentionEncoder(Seq2SeqEncoder):
         return False
 
     # ---- shared -------------------------------------------------------------------------------
-    def _masked_scores(self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def _masked_scores(
+        self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor
+    ) -> torch.Tensor:
         return self.layer_scores(index, hidden, mask).masked_fill(~pair_mask(mask), 0.0)
 
     def forward_with_self_attention(
@@ -195,7 +202,9 @@ class SinusoidalPositions(torch.nn.Module):
 class TransformerLayer(torch.nn.Module):
     """One pre-LayerNorm Transformer encoder layer with its attention split into scores and output."""
 
-    def __init__(self, dim: int, num_heads: int, feedforward_dim: int, dropout: float, activation: str) -> None:
+    def __init__(
+        self, dim: int, num_heads: int, feedforward_dim: int, dropout: float, activation: str
+    ) -> None:
         super().__init__()
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
@@ -301,7 +310,9 @@ class TransformerEncoder(SelfAttentionEncoder):
         self._positional_encoding = positional_encoding
         self._dropout = torch.nn.Dropout(dropout)
         self.layers = torch.nn.ModuleList(
-            TransformerLayer(hidden_dim, num_heads, feedforward_dim or 4 * hidden_dim, dropout, activation)
+            TransformerLayer(
+                hidden_dim, num_heads, feedforward_dim or 4 * hidden_dim, dropout, activation
+            )
             for _ in range(num_layers)
         )
         self._final_norm = torch.nn.LayerNorm(hidden_dim)
@@ -334,7 +345,9 @@ class TransformerEncoder(SelfAttentionEncoder):
             hidden = self._positions(hidden)
         return self._dropout(hidden)
 
-    def layer_scores(self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def layer_scores(
+        self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor
+    ) -> torch.Tensor:
         return self.layers[index].scores(hidden)
 
     def layer_output(self, index, hidden, scores, mask, perturbation=None) -> torch.Tensor:

@@ -4,6 +4,7 @@ A pretrained Transformer (BERT, RoBERTa, DistilBERT) from the `transformers` lib
 model's input (so word-level techniques perturb them), and the encoder runs the model's layers one
 step at a time (so attention-level techniques perturb each layer's pre-softmax scores).
 """
+
 import math
 from typing import Optional
 
@@ -136,7 +137,9 @@ class PretrainedTransformerEncoder(SelfAttentionEncoder):
             return self.embeddings(None, embedded)
         return self.embeddings(inputs_embeds=embedded)
 
-    def layer_scores(self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def layer_scores(
+        self, index: int, hidden: torch.Tensor, mask: torch.BoolTensor
+    ) -> torch.Tensor:
         layer = self.layers[index]
         if self._model_type in _DISTILBERT:
             query, key = layer.attention.q_lin, layer.attention.k_lin
@@ -151,11 +154,15 @@ class PretrainedTransformerEncoder(SelfAttentionEncoder):
         if self._model_type in _DISTILBERT:
             attention = layer.attention
             value = self._heads(attention.v_lin(hidden))
-            context = (attention.dropout(probabilities) @ value).transpose(1, 2).reshape(hidden.shape)
+            context = (
+                (attention.dropout(probabilities) @ value).transpose(1, 2).reshape(hidden.shape)
+            )
             attended = layer.sa_layer_norm(attention.out_lin(context) + hidden)
             return layer.output_layer_norm(layer.ffn(attended) + attended)
         attention = layer.attention
         value = self._heads(attention.self.value(hidden))
-        context = (attention.self.dropout(probabilities) @ value).transpose(1, 2).reshape(hidden.shape)
+        context = (
+            (attention.self.dropout(probabilities) @ value).transpose(1, 2).reshape(hidden.shape)
+        )
         attended = attention.output(context, hidden)
         return layer.output(layer.intermediate(attended), attended)

@@ -70,4 +70,3 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
         others = ~torch.eye(state.batch_size, dtype=torch.bool, device=grad_alpha.device)
         alpha_hat = normalize(grad_alpha, others)
         return {"scores": combine(alpha_hat, directions)}
-

@@ -103,7 +103,9 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
         if self.on_self_attention:
             heads, masks = context
             alpha = self.renormalize(parameters, state, context)
-            combined = {name: sa.combine_heads(value, heads[name][0]) for name, value in alpha.items()}
+            combined = {
+                name: sa.combine_heads(value, heads[name][0]) for name, value in alpha.items()
+            }
             return self.normalize(combined, masks, self.eps)
         directions, _ = context
         alpha = self.renormalize(parameters, state, context)["alpha"]

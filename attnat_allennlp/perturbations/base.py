@@ -54,7 +54,9 @@ def self_attention_target(layers: Union[str, List[int]]) -> str:
 def target_fields(state: AttentionState, target: str) -> Tuple[Fields, Masks]:
     """`(fields, masks)`: the tensors of `state` that `target` names, and their padding masks."""
     if target not in TARGETS:
-        raise ConfigurationError(f"unknown perturbation target {target!r}; known: {sorted(TARGETS)}")
+        raise ConfigurationError(
+            f"unknown perturbation target {target!r}; known: {sorted(TARGETS)}"
+        )
     return TARGETS[target].fields(state)
 
 
@@ -138,9 +140,13 @@ class Perturbation(Registrable):
                 f"{type(self).registered_name()} perturbs {' or '.join(allowed)}, not {target!r}"
             )
         if layers is not None and target != sa.SELF_ATTENTION:
-            raise ConfigurationError(f"layers applies to the self_attention target only, not {target!r}")
+            raise ConfigurationError(
+                f"layers applies to the self_attention target only, not {target!r}"
+            )
         if isinstance(layers, str) and layers != "all":
-            raise ConfigurationError(f'layers must be "all" or a list of layer indices, got {layers!r}')
+            raise ConfigurationError(
+                f'layers must be "all" or a list of layer indices, got {layers!r}'
+            )
         self.layers = "all" if layers is None else layers
         self.target = self_attention_target(self.layers) if target == sa.SELF_ATTENTION else target
 
@@ -191,7 +197,9 @@ class Perturbation(Registrable):
 
     def random(self, like: Fields, masks: Masks, scale: float = 1.0) -> Fields:
         """Gaussian noise shaped like `like`, masked, normalised as `normalize` does."""
-        return self.normalize({name: torch.randn_like(value) for name, value in like.items()}, masks, scale)
+        return self.normalize(
+            {name: torch.randn_like(value) for name, value in like.items()}, masks, scale
+        )
 
     def target_masks(self, state: AttentionState) -> Masks:
         return self.target_fields(state)[1]
@@ -219,7 +227,9 @@ class Perturbation(Registrable):
         if clean is not None and self.target in clean.gradients:
             return detach_fields({name: clean.gradients[self.target][name] for name in fields})
         loss = model.task_loss(model.logits_from_scores(state)[0], state)
-        grads = torch.autograd.grad(loss, list(fields.values()), retain_graph=True, allow_unused=True)
+        grads = torch.autograd.grad(
+            loss, list(fields.values()), retain_graph=True, allow_unused=True
+        )
         return {
             name: torch.zeros_like(value) if grad is None else grad.detach()
             for (name, value), grad in zip(fields.items(), grads)

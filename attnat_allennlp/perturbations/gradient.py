@@ -1,4 +1,5 @@
 """The shared core of the gradient-based techniques (AT and iAT, on the scores or the embeddings)."""
+
 from typing import Optional
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState

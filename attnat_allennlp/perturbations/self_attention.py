@@ -9,6 +9,7 @@ AT's gradient, iAT's combination of directions, VAT's probe and final step) has 
 real (query, key) pairs of each head of each perturbed layer, for each example. iAT's directions are
 towards the other examples' scores of the same layer and head.
 """
+
 from typing import Dict, List, NamedTuple, Tuple
 
 import torch
@@ -24,7 +25,7 @@ def layer_name(index: int) -> str:
 
 
 def layer_index(name: str) -> int:
-    return int(name[len("layer_"):])
+    return int(name[len("layer_") :])
 
 
 def self_attention_fields(state, layers="all") -> Tuple[Fields, Masks]:
@@ -138,7 +139,9 @@ def iat_direction(fields: Fields, masks: Masks, gradient: Fields) -> Fields:
         grad_alpha = directions.project(gradient[name])
         batch, heads = scores.shape[:2]
         others = others_mask(batch, heads, scores.device)
-        alpha_hat = normalize(grad_alpha.reshape(batch * heads, batch), others.reshape(batch * heads, batch))
+        alpha_hat = normalize(
+            grad_alpha.reshape(batch * heads, batch), others.reshape(batch * heads, batch)
+        )
         result[name] = directions.combine(alpha_hat.view(batch, heads, batch))
     return result
 
@@ -148,7 +151,10 @@ def ivat_context(fields: Fields, masks: Masks) -> Dict[str, Tuple[HeadDirections
     context = {}
     for name, scores in fields.items():
         batch, heads = scores.shape[:2]
-        context[name] = (head_directions(scores, masks[name]), others_mask(batch, heads, scores.device))
+        context[name] = (
+            head_directions(scores, masks[name]),
+            others_mask(batch, heads, scores.device),
+        )
     return context
 
 

@@ -6,6 +6,7 @@ Tensors of one text field are `(batch, seq_len)` (attention scores) or `(batch, 
 (word embeddings); a "fields" argument is a dict of such tensors, one per text field, that are
 treated as one vector per example (norms run over every field of the example together).
 """
+
 from typing import Dict
 
 import torch
@@ -16,6 +17,7 @@ Masks = Dict[str, torch.BoolTensor]
 
 # Below this a difference of two vectors counts as zero (no direction).
 TINY = 1e-12
+
 
 def _expand_mask(mask: torch.BoolTensor, like: torch.Tensor) -> torch.Tensor:
     mask = mask.to(like.dtype)
@@ -75,7 +77,9 @@ def iat_directions(scores: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor
     scores = scores.detach()
     differences = (scores.unsqueeze(0) - scores.unsqueeze(1)) * mask.unsqueeze(1).to(scores.dtype)
     norms = differences.norm(dim=-1, keepdim=True)
-    directions = torch.where(norms > TINY, differences / norms.clamp_min(TINY), torch.zeros_like(differences))
+    directions = torch.where(
+        norms > TINY, differences / norms.clamp_min(TINY), torch.zeros_like(differences)
+    )
     eye = torch.eye(scores.size(0), dtype=torch.bool, device=scores.device)
     return directions.masked_fill(eye.unsqueeze(-1), 0.0)
 
@@ -85,9 +89,7 @@ def combine(weights: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     return (weights.unsqueeze(-1) * directions).sum(-2)
 
 
-def kl_from_logits(
-    clean_logits: torch.Tensor, perturbed_logits: torch.Tensor
-) -> torch.Tensor:
+def kl_from_logits(clean_logits: torch.Tensor, perturbed_logits: torch.Tensor) -> torch.Tensor:
     """
     `KL(p_hat || p)` per example `(batch,)`, with `p_hat = softmax(clean_logits)` under a
     stop-gradient and `p = softmax(perturbed_logits)`. Computed from log-softmaxes (in at least
@@ -103,7 +105,11 @@ def kl_from_logits(
 
 @torch.no_grad()
 def nearest_neighbours(
-    weight: torch.Tensor, token_ids: torch.Tensor, k: int, excluded_ids=(0,), chunk_elements: int = 2**24
+    weight: torch.Tensor,
+    token_ids: torch.Tensor,
+    k: int,
+    excluded_ids=(0,),
+    chunk_elements: int = 2**24,
 ) -> torch.Tensor:
     """
     The ids `(len(token_ids), k)` of the `k` rows of `weight` nearest (cosine) to each row

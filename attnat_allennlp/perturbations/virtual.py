@@ -1,4 +1,5 @@
 """The shared core of the virtual adversarial techniques (VAT and iVAT)."""
+
 from typing import Any, Optional, Tuple
 
 import torch
@@ -66,7 +67,9 @@ class VirtualAdversarialPerturbation(Perturbation):
 
     def final(self, parameters: Fields, state: AttentionState, context: Any) -> Fields:
         """The perturbation (norm eps) for the last gradient."""
-        return self.normalize(self.probe(parameters, state, context), self.target_masks(state), self.eps)
+        return self.normalize(
+            self.probe(parameters, state, context), self.target_masks(state), self.eps
+        )
 
     # ---- shared -------------------------------------------------------------------------------
     def perturb(
@@ -78,7 +81,9 @@ class VirtualAdversarialPerturbation(Perturbation):
         for iteration in range(self.num_power_iterations):
             if iteration > 0:
                 parameters = self.renormalize(parameters, frozen, context)
-            parameters = {name: value.detach().requires_grad_() for name, value in parameters.items()}
+            parameters = {
+                name: value.detach().requires_grad_() for name, value in parameters.items()
+            }
             probe = self.probe(parameters, frozen, context)
             kl = kl_from_logits(clean_logits, self.perturbed_logits(model, frozen, probe)).sum()
             grads = torch.autograd.grad(kl, list(parameters.values()), allow_unused=True)
@@ -96,4 +101,6 @@ class VirtualAdversarialPerturbation(Perturbation):
         clean: Optional[CleanPass] = None,
     ) -> torch.Tensor:
         clean_logits = self.clean_logits(model, state, clean)
-        return kl_from_logits(clean_logits, self.perturbed_logits(model, state, perturbation)).mean()
+        return kl_from_logits(
+            clean_logits, self.perturbed_logits(model, state, perturbation)
+        ).mean()

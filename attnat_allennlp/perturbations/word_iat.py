@@ -93,7 +93,9 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         unique = ids.unique()
         search = [unique[table[unique, 0] < 0]]
         slice_size = -(-vocab_size // self.neighbour_refresh_steps)
-        rows = torch.arange(self._next_refresh, self._next_refresh + slice_size, device=weight.device)
+        rows = torch.arange(
+            self._next_refresh, self._next_refresh + slice_size, device=weight.device
+        )
         rows = rows[rows < vocab_size]
         self._next_refresh += slice_size
         if self._next_refresh >= vocab_size:

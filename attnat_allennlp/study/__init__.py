@@ -3,5 +3,6 @@ Multi-seed studies: train every technique of a study file on its datasets, choos
 eps on the validation set, measure the test set, and summarise mean +- std over seeds with a
 seed-paired test against vanilla (`allennlp attention-study`).
 """
-from attnat_allennlp.study.spec import RunSpec, StudySpec, read_study  # noqa: F401
+
 from attnat_allennlp.study import command, compare  # noqa: F401  (registers the subcommands)
+from attnat_allennlp.study.spec import RunSpec, StudySpec, read_study  # noqa: F401

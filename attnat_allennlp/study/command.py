@@ -2,6 +2,7 @@
 `allennlp attention-study STUDY_FILE -s OUT_DIR [--jobs N]`: runs (or resumes) a multi-seed study
 and writes `runs.csv`, `summary.csv`, `summary.md` and plots in `OUT_DIR` (see `docs/study.md`).
 """
+
 import argparse
 import json
 import logging
@@ -34,22 +35,31 @@ class AttentionStudyCommand(Subcommand):
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument("study_file", type=str, help="the study file (Jsonnet or JSON)")
         subparser.add_argument(
-            "-s", "--serialization-dir", required=True, type=str,
+            "-s",
+            "--serialization-dir",
+            required=True,
+            type=str,
             help="where the runs, runs.csv, summary.csv, summary.md and the plots go",
         )
         subparser.add_argument(
-            "--jobs", type=int, default=1, help="worker processes training at once (each with --threads)"
+            "--jobs",
+            type=int,
+            default=1,
+            help="worker processes training at once (each with --threads)",
         )
         subparser.add_argument("--threads", type=int, default=1, help="torch threads per worker")
         subparser.add_argument(
             "-o", "--overrides", type=str, default="", help="overrides of the study file (JSON)"
         )
         subparser.add_argument(
-            "--techniques", nargs="+", default=None,
+            "--techniques",
+            nargs="+",
+            default=None,
             help="run only these techniques of the study now (the rest of runs.csv is kept)",
         )
         subparser.add_argument(
-            "--remeasure", action="store_true",
+            "--remeasure",
+            action="store_true",
             help="measure every recorded run whose archive is here again (after a change of the measures)",
         )
         subparser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -59,20 +69,34 @@ class AttentionStudyCommand(Subcommand):
 
 def study_from_args(args: argparse.Namespace) -> None:
     if args.jobs < 1 or args.threads < 1:
-        raise ConfigurationError(f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}")
+        raise ConfigurationError(
+            f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}"
+        )
     study = read_study(args.study_file, json.loads(args.overrides) if args.overrides else None)
     if getattr(args, "techniques", None):
         unknown = sorted(set(args.techniques) - set(study.techniques))
         if unknown:
-            raise ConfigurationError(f"--techniques {unknown} are not in {args.study_file}: {study.techniques}")
+            raise ConfigurationError(
+                f"--techniques {unknown} are not in {args.study_file}: {study.techniques}"
+            )
         study.techniques = [t for t in study.techniques if t in args.techniques]
     logger.info(
         "study %s: %d datasets, %d techniques, %d seeds, %d runs in all",
-        args.study_file, len(study.datasets), len(study.techniques), len(study.seeds), study.num_runs(),
+        args.study_file,
+        len(study.datasets),
+        len(study.techniques),
+        len(study.seeds),
+        study.num_runs(),
     )
     try:
-        run_study(study, args.serialization_dir, jobs=args.jobs, threads=args.threads,
-                  progress=not args.no_progress, remeasure=getattr(args, "remeasure", False))
+        run_study(
+            study,
+            args.serialization_dir,
+            jobs=args.jobs,
+            threads=args.threads,
+            progress=not args.no_progress,
+            remeasure=getattr(args, "remeasure", False),
+        )
     except StudyError as error:
         logger.error("%s", error)
         sys.exit(1)

@@ -2,6 +2,7 @@
 The same sentences under several models' attention, on one self-contained HTML page
 (`allennlp attention-compare`), with an optional table of the models' measures on top.
 """
+
 import argparse
 import html
 import logging
@@ -67,12 +68,17 @@ def render_comparison(
     parts = [f"<h1>{html.escape(title)}</h1>"]
     if measures:
         keys = [k for k in measures[0] if any(isinstance(m.get(k), (int, float)) for m in measures)]
-        parts.append('<table class="measures"><tr><th>model</th>' + "".join(
-            f"<th>{html.escape(k)}</th>" for k in keys) + "</tr>")
+        parts.append(
+            '<table class="measures"><tr><th>model</th>'
+            + "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+            + "</tr>"
+        )
         for name, values in zip(names, measures):
             cells = "".join(
-                f"<td>{values[k]:.3f}</td>" if isinstance(values.get(k), (int, float)) and math.isfinite(values[k])
-                else "<td></td>" for k in keys
+                f"<td>{values[k]:.3f}</td>"
+                if isinstance(values.get(k), (int, float)) and math.isfinite(values[k])
+                else "<td></td>"
+                for k in keys
             )
             parts.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
         parts.append("</table>")
@@ -80,7 +86,9 @@ def render_comparison(
         f'<span class="tok" style="background: rgba{_COLOURS[i % len(_COLOURS)] + (0.7,)}">{html.escape(n)}</span>'
         for i, n in enumerate(names)
     )
-    parts.append(f"<p>Attention of each model over the same words (shade relative to the row's largest weight): {legend}</p>")
+    parts.append(
+        f"<p>Attention of each model over the same words (shade relative to the row's largest weight): {legend}</p>"
+    )
     for number, index in enumerate(order_examples(rows_by_model, order)[:max_examples], start=1):
         first = rows_by_model[0][index]
         meta = [f"#{number}"]
@@ -92,7 +100,7 @@ def render_comparison(
             wrong = row.get("label") is not None and row["label"] != row["prediction"]
             prediction = (
                 f'<span class="{"wrong" if wrong else ""}">{html.escape(str(row["prediction"]))} '
-                f'({row.get("probability", 0.0):.2f})</span>'
+                f"({row.get('probability', 0.0):.2f})</span>"
             )
             lines.append(
                 f'<tr><td class="name">{html.escape(name)}: {prediction}</td><td class="words">'
@@ -105,7 +113,8 @@ def render_comparison(
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-        + "".join(parts) + "</body></html>"
+        + "".join(parts)
+        + "</body></html>"
     )
 
 
@@ -126,13 +135,25 @@ class AttentionCompareCommand(Subcommand):
         subparser.add_argument("--names", nargs="+", default=None, help="a name per archive")
         subparser.add_argument("-o", "--output", type=str, required=True, help="the HTML page")
         subparser.add_argument("--max-instances", type=int, default=20)
-        subparser.add_argument("--order", choices=("first", "different"), default="first",
-                               help="first: file order; different: largest attention JSD between the first two models first")
-        subparser.add_argument("--candidates", type=int, default=500,
-                               help="with --order different, how many examples to rank")
-        subparser.add_argument("--measures", type=str, default=None,
-                               help="a JSON list of one measures dict per archive, shown as a table "
-                               "(default: the row.json that attention-study writes beside an archive)")
+        subparser.add_argument(
+            "--order",
+            choices=("first", "different"),
+            default="first",
+            help="first: file order; different: largest attention JSD between the first two models first",
+        )
+        subparser.add_argument(
+            "--candidates",
+            type=int,
+            default=500,
+            help="with --order different, how many examples to rank",
+        )
+        subparser.add_argument(
+            "--measures",
+            type=str,
+            default=None,
+            help="a JSON list of one measures dict per archive, shown as a table "
+            "(default: the row.json that attention-study writes beside an archive)",
+        )
         subparser.add_argument("--title", type=str, default="Attention, model by model")
         subparser.set_defaults(func=compare_from_args)
         return subparser
@@ -168,8 +189,12 @@ def compare_from_args(args: argparse.Namespace) -> str:
 
     names = args.names or [f"model {i + 1}" for i in range(len(args.archives))]
     if len(names) != len(args.archives):
-        raise ConfigurationError(f"--names has {len(names)} names for {len(args.archives)} archives")
-    count = args.max_instances if args.order == "first" else max(args.candidates, args.max_instances)
+        raise ConfigurationError(
+            f"--names has {len(names)} names for {len(args.archives)} archives"
+        )
+    count = (
+        args.max_instances if args.order == "first" else max(args.candidates, args.max_instances)
+    )
     rows_by_model = []
     for path in args.archives:
         archive = load_archive(path)
@@ -181,7 +206,9 @@ def compare_from_args(args: argparse.Namespace) -> str:
             measures = json.load(handle)
     else:
         measures = study_measures_beside(args.archives)
-    page = render_comparison(names, rows_by_model, args.title, measures, args.order, args.max_instances)
+    page = render_comparison(
+        names, rows_by_model, args.title, measures, args.order, args.max_instances
+    )
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(page)
     logger.info("wrote %s", args.output)

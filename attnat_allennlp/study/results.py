@@ -1,4 +1,5 @@
 """`runs.csv`: one row per finished run of a study, read back with its types."""
+
 import csv
 import os
 from typing import Any, Dict, List, Optional, Tuple

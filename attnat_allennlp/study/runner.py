@@ -9,6 +9,7 @@ already holds is not trained again, even when its folder is gone (a study commit
 goes on elsewhere); a folder with a `metrics.json` but no row is only measured; a folder without
 `metrics.json` is an interrupted run and is trained again from scratch.
 """
+
 import copy
 import datetime
 import json
@@ -17,7 +18,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
@@ -76,13 +77,19 @@ def validation_adjustments(config: Dict[str, Any], labels: Counter, where: str) 
     )
     logger.warning(
         "%s: %s, so there is no positive class: validating on accuracy instead of %s "
-        "(and without F1/AUC)", where, reason, metric,
+        "(and without F1/AUC)",
+        where,
+        reason,
+        metric,
     )
     return {"model.positive_label": None, "trainer.validation_metric": "+accuracy"}
 
 
 def run_config(
-    study: StudySpec, dataset: DatasetSpec, run: RunSpec, adjustments: Optional[Dict[str, Any]] = None
+    study: StudySpec,
+    dataset: DatasetSpec,
+    run: RunSpec,
+    adjustments: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
     """The full training config (a dict) of one run."""
     overrides = {**dataset.overrides, **study.overrides}
@@ -96,14 +103,18 @@ def run_config(
         config["trainer"]["num_epochs"] = study.epochs
     if run.eps is not None:
         if not has_perturbation(config):
-            raise ConfigurationError(f"{path}: an eps grid for {run.technique}, whose config has no perturbation")
+            raise ConfigurationError(
+                f"{path}: an eps grid for {run.technique}, whose config has no perturbation"
+            )
         config = set_eps(config, run.eps)
     config["random_seed"] = 13370 + run.seed
     config["numpy_seed"] = 1337 + run.seed
     config["pytorch_seed"] = 133 + run.seed
     trainer = config["trainer"]
     # A study keeps only the archive and the metrics of a run: no TensorBoard logs.
-    trainer["callbacks"] = [c for c in trainer.get("callbacks", []) if c.get("type") != "tensorboard"]
+    trainer["callbacks"] = [
+        c for c in trainer.get("callbacks", []) if c.get("type") != "tensorboard"
+    ]
     return config
 
 
@@ -137,7 +148,9 @@ def training_row(run: RunSpec, config: Dict[str, Any], metrics: Dict[str, Any]) 
     return row
 
 
-def measure(serialization_dir: str, config: Dict[str, Any], run: RunSpec, options: Dict[str, Any]) -> Dict[str, Any]:
+def measure(
+    serialization_dir: str, config: Dict[str, Any], run: RunSpec, options: Dict[str, Any]
+) -> Dict[str, Any]:
     """The study's measures of a trained run on its test set (`study_measures`)."""
     from allennlp.models.archival import load_archive
 

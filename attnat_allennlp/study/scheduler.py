@@ -8,6 +8,7 @@ that an interrupted study leaves whole techniques behind. With `jobs > 1` the ru
 processes (started once, by a fork server that has imported this package, each with `threads`
 torch threads); with one job they run in this process.
 """
+
 import concurrent.futures
 import json
 import logging
@@ -83,7 +84,9 @@ def run_study(
         for key, row in list(results.items()):
             if row["dataset"] not in names or row["technique"] not in study.techniques:
                 continue
-            spec = RunSpec(row["dataset"], row["technique"], key[2], key[3], row.get("phase") or "seed")
+            spec = RunSpec(
+                row["dataset"], row["technique"], key[2], key[3], row.get("phase") or "seed"
+            )
             if os.path.isfile(os.path.join(runner.run_dir(study_dir, spec), "model.tar.gz")):
                 del results[key]
             else:
@@ -92,10 +95,14 @@ def run_study(
 
     adjustments: Dict[str, Dict[str, Any]] = {}
     for dataset in study.datasets:
-        config = runner.run_config(study, dataset, RunSpec(dataset.name, "vanilla", None, study.seeds[0]))
+        config = runner.run_config(
+            study, dataset, RunSpec(dataset.name, "vanilla", None, study.seeds[0])
+        )
         if config.get("model", {}).get("type") == "attnat_classifier":
             labels = runner.dataset_labels(config)
-            adjustments[dataset.name] = runner.validation_adjustments(config, labels, config["train_data_path"])
+            adjustments[dataset.name] = runner.validation_adjustments(
+                config, labels, config["train_data_path"]
+            )
 
     queued: List[RunSpec] = list(study.first_runs())
     expanded: set = set()
@@ -124,7 +131,9 @@ def run_study(
 
     expand()
     total = study.num_runs()
-    bar = tqdm(total=total, initial=min(recorded, total), disable=not progress, desc="study", unit="run")
+    bar = tqdm(
+        total=total, initial=min(recorded, total), disable=not progress, desc="study", unit="run"
+    )
     running: Dict[Any, RunSpec] = {}
     executor: Optional[concurrent.futures.Executor] = None
     if jobs > 1:
@@ -144,7 +153,9 @@ def run_study(
                 running[None] = run
                 bar.set_postfix_str(run.key)
                 try:
-                    row = runner.execute(study_dir, study, run, adjustments.get(run.dataset), threads, remeasure)
+                    row = runner.execute(
+                        study_dir, study, run, adjustments.get(run.dataset), threads, remeasure
+                    )
                 except Exception as error:  # keep going: one failed run must not stop the study
                     logger.exception("run %s failed", run.key)
                     failures.append((run, repr(error)))
@@ -158,13 +169,21 @@ def run_study(
             while todo and len(running) < jobs:
                 run = todo.pop(0)
                 future = executor.submit(
-                    runner.execute, study_dir, study, run, adjustments.get(run.dataset), threads, remeasure
+                    runner.execute,
+                    study_dir,
+                    study,
+                    run,
+                    adjustments.get(run.dataset),
+                    threads,
+                    remeasure,
                 )
                 running[future] = run
             if not running:
                 break
             bar.set_postfix_str(", ".join(r.key for r in running.values()))
-            finished, _ = concurrent.futures.wait(list(running), return_when=concurrent.futures.FIRST_COMPLETED)
+            finished, _ = concurrent.futures.wait(
+                list(running), return_when=concurrent.futures.FIRST_COMPLETED
+            )
             for future in finished:
                 run = running.pop(future)
                 try:

@@ -21,6 +21,7 @@ A dataset's `config` is a dataset name (`training_config/<name>_<technique>.json
 file whose siblings `<dataset>_<technique>.jsonnet` are the techniques' configs (as for
 `attention-eps-sweep`).
 """
+
 import json
 import math
 from dataclasses import dataclass, field
@@ -111,9 +112,7 @@ class StudySpec:
 
     def seed_runs(self, dataset: str, technique: str, eps: float) -> List[RunSpec]:
         """The runs at the chosen eps of the seeds that did not train the grid."""
-        return [
-            RunSpec(dataset, technique, eps, s) for s in self.seeds[self.selection_seeds :]
-        ]
+        return [RunSpec(dataset, technique, eps, s) for s in self.seeds[self.selection_seeds :]]
 
     def num_runs(self) -> int:
         total = 0
@@ -123,7 +122,9 @@ class StudySpec:
                 if len(grid) == 1:
                     total += len(self.seeds)
                 else:
-                    total += len(grid) * self.selection_seeds + len(self.seeds[self.selection_seeds :])
+                    total += len(grid) * self.selection_seeds + len(
+                        self.seeds[self.selection_seeds :]
+                    )
         return total
 
 
@@ -131,7 +132,12 @@ def _number_list(value: Any, where: str) -> List[float]:
     values = value if isinstance(value, (list, tuple)) else [value]
     result = []
     for item in values:
-        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item) or item < 0:
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, (int, float))
+            or not math.isfinite(item)
+            or item < 0
+        ):
             raise ConfigurationError(f"{where}: eps must be finite numbers >= 0, got {item!r}")
         result.append(float(item))
     if len(set(result)) != len(result):
@@ -142,10 +148,21 @@ def _number_list(value: Any, where: str) -> List[float]:
 def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     """A `StudySpec` from the dict of a study file; errors name the file and the bad key."""
     where = path or "study"
-    known = {"datasets", "techniques", "seeds", "eps", "epochs", "overrides", "selection_seeds", "measures"}
+    known = {
+        "datasets",
+        "techniques",
+        "seeds",
+        "eps",
+        "epochs",
+        "overrides",
+        "selection_seeds",
+        "measures",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigurationError(f"{where}: unknown keys {unknown}; expected some of {sorted(known)}")
+        raise ConfigurationError(
+            f"{where}: unknown keys {unknown}; expected some of {sorted(known)}"
+        )
     for key in ("datasets", "techniques", "seeds"):
         if not raw.get(key):
             raise ConfigurationError(f"{where}: '{key}' is missing or empty")
@@ -155,20 +172,30 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
             datasets.append(DatasetSpec(item, item))
         elif isinstance(item, dict) and "name" in item:
             datasets.append(
-                DatasetSpec(item["name"], item.get("config", item["name"]), dict(item.get("overrides") or {}))
+                DatasetSpec(
+                    item["name"],
+                    item.get("config", item["name"]),
+                    dict(item.get("overrides") or {}),
+                )
             )
         else:
-            raise ConfigurationError(f"{where}: a dataset is a name or {{name, config, overrides}}, got {item!r}")
+            raise ConfigurationError(
+                f"{where}: a dataset is a name or {{name, config, overrides}}, got {item!r}"
+            )
     techniques = list(raw["techniques"])
     if len(set(techniques)) != len(techniques):
         raise ConfigurationError(f"{where}: repeated techniques {techniques}")
     seeds = raw["seeds"]
-    if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds) or len(set(seeds)) != len(seeds):
+    if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds) or len(set(seeds)) != len(
+        seeds
+    ):
         raise ConfigurationError(f"{where}: seeds must be distinct integers, got {seeds!r}")
     eps = raw.get("eps") or {}
     for technique in eps:
         if technique not in techniques:
-            raise ConfigurationError(f"{where}: eps grid for {technique!r}, which is not among the techniques {techniques}")
+            raise ConfigurationError(
+                f"{where}: eps grid for {technique!r}, which is not among the techniques {techniques}"
+            )
         if technique == "vanilla":
             raise ConfigurationError(f"{where}: vanilla has no eps")
     grids = {t: _number_list(v, f"{where}: eps.{t}") for t, v in eps.items()}
@@ -209,7 +236,9 @@ def read_study(path: str, overrides: Optional[Dict[str, Any]] = None) -> StudySp
 def to_dict(study: StudySpec) -> Dict[str, Any]:
     """The study as the dict of a study file (what `attention-study` saves beside its results)."""
     return {
-        "datasets": [{"name": d.name, "config": d.config, "overrides": d.overrides} for d in study.datasets],
+        "datasets": [
+            {"name": d.name, "config": d.config, "overrides": d.overrides} for d in study.datasets
+        ],
         "techniques": study.techniques,
         "seeds": study.seeds,
         "eps": study.eps,

@@ -4,6 +4,7 @@ every measure at that eps, and a seed-paired t-test against vanilla (`scipy.stat
 written as `summary.csv` (one row per dataset, technique and measure), `summary.md` (tables) and
 plots (`bars_<dataset>.png`, `eps_<dataset>.png`).
 """
+
 import csv
 import logging
 import math
@@ -20,27 +21,52 @@ logger = logging.getLogger(__name__)
 
 # Columns of runs.csv that are not measures.
 _NOT_MEASURES = {
-    "dataset", "technique", "eps", "seed", "phase", "validation_metric", "best_epoch", "epochs",
-    "training_seconds", "measure_seconds", "measured", "finished",
+    "dataset",
+    "technique",
+    "eps",
+    "seed",
+    "phase",
+    "validation_metric",
+    "best_epoch",
+    "epochs",
+    "training_seconds",
+    "measure_seconds",
+    "measured",
+    "finished",
 }
 # The groups of the tables in summary.md: (title, patterns of measure names), in display order.
 TABLE_GROUPS: Sequence[Tuple[str, Sequence[str]]] = (
     ("Prediction (test)", (r"accuracy", r"f1", r"auc")),
     (
         "Agreement of attention with word importance (test, per-instance mean)",
-        (r"gradient_pearson", r"gradient_kendall", r"gradient_spearman", r"gradient_kendall_significant",
-         r"gradient_topk_kendall", r"loo_pearson", r"loo_kendall"),
+        (
+            r"gradient_pearson",
+            r"gradient_kendall",
+            r"gradient_spearman",
+            r"gradient_kendall_significant",
+            r"gradient_topk_kendall",
+            r"loo_pearson",
+            r"loo_kendall",
+        ),
     ),
     (
         "Faithfulness (ERASER AOPC) and sharpness",
         (r"comprehensiveness_aopc_.*", r"sufficiency_aopc_.*", r"entropy", r"entropy_normalised"),
     ),
-    ("Robustness: test accuracy under a worst-case perturbation of norm eps", (r"robust_accuracy_.*",)),
+    (
+        "Robustness: test accuracy under a worst-case perturbation of norm eps",
+        (r"robust_accuracy_.*",),
+    ),
 )
 # The measures drawn as bars.
 BAR_MEASURES = (
-    "accuracy", "auc", "gradient_pearson", "gradient_kendall", "comprehensiveness_aopc_attention",
-    "sufficiency_aopc_attention", "entropy",
+    "accuracy",
+    "auc",
+    "gradient_pearson",
+    "gradient_kendall",
+    "comprehensiveness_aopc_attention",
+    "sufficiency_aopc_attention",
+    "entropy",
 )
 
 
@@ -86,9 +112,16 @@ def technique_rows(
     if len(study.grid(technique)) > 1 and eps is None:
         return None, []
     selected = [
-        row for row in rows
-        if row["dataset"] == dataset and row["technique"] == technique and row.get("measured", True)
-        and (row.get("eps") is None if eps is None else row.get("eps") is not None and float(row["eps"]) == eps)
+        row
+        for row in rows
+        if row["dataset"] == dataset
+        and row["technique"] == technique
+        and row.get("measured", True)
+        and (
+            row.get("eps") is None
+            if eps is None
+            else row.get("eps") is not None and float(row["eps"]) == eps
+        )
     ]
     return eps, sorted(selected, key=lambda row: row["seed"])
 
@@ -103,7 +136,9 @@ def measure_names(rows: List[Dict[str, Any]]) -> List[str]:
     return names
 
 
-def paired_test(values: Dict[int, float], baseline: Dict[int, float]) -> Tuple[int, Optional[float], Optional[float]]:
+def paired_test(
+    values: Dict[int, float], baseline: Dict[int, float]
+) -> Tuple[int, Optional[float], Optional[float]]:
     """
     `(pairs, mean difference, p)` of a two-sided paired t-test between a technique's and vanilla's
     values of the same seeds; `p` is `None` with fewer than two pairs or identical differences.
@@ -130,8 +165,16 @@ def summarize(study: StudySpec, rows: List[Dict[str, Any]]) -> List[Dict[str, An
             eps, selected = technique_rows(study, rows, dataset.name, technique)
             if not selected:
                 continue
-            chosen = "-" if technique == "vanilla" else (
-                "dev" if len(study.grid(technique)) > 1 else "fixed" if eps is not None else "config"
+            chosen = (
+                "-"
+                if technique == "vanilla"
+                else (
+                    "dev"
+                    if len(study.grid(technique)) > 1
+                    else "fixed"
+                    if eps is not None
+                    else "config"
+                )
             )
             for name in names:
                 values = {r["seed"]: float(r[name]) for r in selected if _is_number(r.get(name))}
@@ -139,21 +182,25 @@ def summarize(study: StudySpec, rows: List[Dict[str, Any]]) -> List[Dict[str, An
                     continue
                 array = numpy.array(list(values.values()))
                 base = {r["seed"]: float(r[name]) for r in vanilla if _is_number(r.get(name))}
-                pairs, difference, p = (0, None, None) if technique == "vanilla" else paired_test(values, base)
-                summary.append({
-                    "dataset": dataset.name,
-                    "technique": technique,
-                    "eps": eps,
-                    "eps_choice": chosen,
-                    "measure": name,
-                    "n": len(array),
-                    "mean": float(array.mean()),
-                    "std": float(array.std(ddof=1)) if len(array) > 1 else None,
-                    "vanilla_mean": float(numpy.mean(list(base.values()))) if base else None,
-                    "difference": difference,
-                    "pairs": pairs,
-                    "p_value": p,
-                })
+                pairs, difference, p = (
+                    (0, None, None) if technique == "vanilla" else paired_test(values, base)
+                )
+                summary.append(
+                    {
+                        "dataset": dataset.name,
+                        "technique": technique,
+                        "eps": eps,
+                        "eps_choice": chosen,
+                        "measure": name,
+                        "n": len(array),
+                        "mean": float(array.mean()),
+                        "std": float(array.std(ddof=1)) if len(array) > 1 else None,
+                        "vanilla_mean": float(numpy.mean(list(base.values()))) if base else None,
+                        "difference": difference,
+                        "pairs": pairs,
+                        "p_value": p,
+                    }
+                )
     return summary
 
 
@@ -183,7 +230,9 @@ def _group_measures(names: List[str]) -> List[Tuple[str, List[str]]]:
     return groups
 
 
-def format_markdown(study: StudySpec, summary: List[Dict[str, Any]], rows: List[Dict[str, Any]]) -> str:
+def format_markdown(
+    study: StudySpec, summary: List[Dict[str, Any]], rows: List[Dict[str, Any]]
+) -> str:
     """The tables of `summary.md`."""
     lines = ["# Study summary", ""]
     lines.append(
@@ -196,8 +245,11 @@ def format_markdown(study: StudySpec, summary: List[Dict[str, Any]], rows: List[
     by_key = {(e["dataset"], e["technique"], e["measure"]): e for e in summary}
     names = measure_names([r for r in rows if r.get("measured", True)])
     for dataset in study.datasets:
-        techniques = [t for t in study.techniques if any(
-            e["dataset"] == dataset.name and e["technique"] == t for e in summary)]
+        techniques = [
+            t
+            for t in study.techniques
+            if any(e["dataset"] == dataset.name and e["technique"] == t for e in summary)
+        ]
         if not techniques:
             continue
         lines += [f"## {dataset.name}", ""]
@@ -211,14 +263,20 @@ def format_markdown(study: StudySpec, summary: List[Dict[str, Any]], rows: List[
         lines += [f"| {t} | {eps} | {choice} | {n} |" for t, eps, n, choice in header_eps]
         lines.append("")
         for title, members in _group_measures(names):
-            members = [m for m in members if any((dataset.name, t, m) in by_key for t in techniques)]
+            members = [
+                m for m in members if any((dataset.name, t, m) in by_key for t in techniques)
+            ]
             if not members:
                 continue
             lines += [f"### {title}", ""]
             lines.append("| technique | " + " | ".join(members) + " |")
             lines.append("|---" * (len(members) + 1) + "|")
             for t in techniques:
-                lines.append(f"| {t} | " + " | ".join(_cell(by_key.get((dataset.name, t, m))) for m in members) + " |")
+                lines.append(
+                    f"| {t} | "
+                    + " | ".join(_cell(by_key.get((dataset.name, t, m))) for m in members)
+                    + " |"
+                )
             lines.append("")
     lines += _legend(names)
     return "\n".join(lines)
@@ -238,7 +296,9 @@ def _legend(names: List[str]) -> List[str]:
             continue
         arrow = "higher is better" if description.higher_is_better else "lower is better"
         lines.append(f"- `{name}`: {description.description} ({arrow}).")
-    lines.append("- `best_validation`: the validation metric of the run's best epoch (what eps is chosen by).")
+    lines.append(
+        "- `best_validation`: the validation metric of the run's best epoch (what eps is chosen by)."
+    )
     return lines + [""]
 
 
@@ -248,8 +308,18 @@ def _plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    measures = [m for m in BAR_MEASURES if any(e["measure"] == m and e["dataset"] == dataset for e in summary)]
-    measures += sorted({e["measure"] for e in summary if e["dataset"] == dataset and e["measure"].startswith("robust_accuracy_")})
+    measures = [
+        m
+        for m in BAR_MEASURES
+        if any(e["measure"] == m and e["dataset"] == dataset for e in summary)
+    ]
+    measures += sorted(
+        {
+            e["measure"]
+            for e in summary
+            if e["dataset"] == dataset and e["measure"].startswith("robust_accuracy_")
+        }
+    )
     if not measures:
         return
     columns = min(4, len(measures))
@@ -258,9 +328,20 @@ def _plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, pa
     for axis, measure in zip(axes.flat, measures):
         entries = [e for e in summary if e["dataset"] == dataset and e["measure"] == measure]
         names = [e["technique"] for e in entries]
-        axis.bar(range(len(entries)), [e["mean"] for e in entries],
-                 yerr=[e["std"] or 0.0 for e in entries], capsize=3,
-                 color=["#888888" if n == "vanilla" else "#3b75af" if n.startswith("attention") else "#d9822b" for n in names])
+        axis.bar(
+            range(len(entries)),
+            [e["mean"] for e in entries],
+            yerr=[e["std"] or 0.0 for e in entries],
+            capsize=3,
+            color=[
+                "#888888"
+                if n == "vanilla"
+                else "#3b75af"
+                if n.startswith("attention")
+                else "#d9822b"
+                for n in names
+            ],
+        )
         axis.set_xticks(range(len(entries)))
         axis.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
         axis.set_title(measure, fontsize=9)
@@ -268,7 +349,7 @@ def _plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, pa
         high = max(e["mean"] + (e["std"] or 0) for e in entries)
         margin = (high - low) * 0.3 or 0.01
         axis.set_ylim(low - margin, high + margin)
-    for axis in list(axes.flat)[len(measures):]:
+    for axis in list(axes.flat)[len(measures) :]:
         axis.axis("off")
     figure.suptitle(f"{dataset}: mean ± std over seeds")
     figure.tight_layout()
@@ -293,15 +374,26 @@ def _plot_eps(study: StudySpec, rows: List[Dict[str, Any]], dataset: str, path: 
         for technique in techniques:
             points: Dict[float, List[float]] = {}
             for row in rows:
-                if row["dataset"] == dataset and row["technique"] == technique and row["seed"] in seeds \
-                        and row.get("eps") is not None and _is_number(row.get(column)):
+                if (
+                    row["dataset"] == dataset
+                    and row["technique"] == technique
+                    and row["seed"] in seeds
+                    and row.get("eps") is not None
+                    and _is_number(row.get(column))
+                ):
                     points.setdefault(float(row["eps"]), []).append(float(row[column]))
             if points:
                 xs = sorted(points)
                 axis.plot(xs, [numpy.mean(points[x]) for x in xs], marker="o", label=technique)
                 drawn = True
-        vanilla = [float(r[column]) for r in rows if r["dataset"] == dataset and r["technique"] == "vanilla"
-                   and r["seed"] in seeds and _is_number(r.get(column))]
+        vanilla = [
+            float(r[column])
+            for r in rows
+            if r["dataset"] == dataset
+            and r["technique"] == "vanilla"
+            and r["seed"] in seeds
+            and _is_number(r.get(column))
+        ]
         if vanilla:
             axis.axhline(numpy.mean(vanilla), color="#888888", linestyle="--", label="vanilla")
         axis.set_xscale("symlog", linthresh=0.1)
@@ -319,11 +411,25 @@ def _plot_eps(study: StudySpec, rows: List[Dict[str, Any]], dataset: str, path: 
     plt.close(figure)
 
 
-def write_summary(study: StudySpec, rows: List[Dict[str, Any]], study_dir: str) -> List[Dict[str, Any]]:
+def write_summary(
+    study: StudySpec, rows: List[Dict[str, Any]], study_dir: str
+) -> List[Dict[str, Any]]:
     """Writes `summary.csv`, `summary.md` and the plots of the rows so far; returns the summary."""
     summary = summarize(study, rows)
-    columns = ["dataset", "technique", "eps", "eps_choice", "measure", "n", "mean", "std",
-               "vanilla_mean", "difference", "pairs", "p_value"]
+    columns = [
+        "dataset",
+        "technique",
+        "eps",
+        "eps_choice",
+        "measure",
+        "n",
+        "mean",
+        "std",
+        "vanilla_mean",
+        "difference",
+        "pairs",
+        "p_value",
+    ]
     temporary = os.path.join(study_dir, "summary.csv.tmp")
     with open(temporary, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
@@ -335,7 +441,9 @@ def write_summary(study: StudySpec, rows: List[Dict[str, Any]], study_dir: str) 
         handle.write(format_markdown(study, summary, rows) + "\n")
     for dataset in study.datasets:
         try:
-            _plot_bars(study, summary, dataset.name, os.path.join(study_dir, f"bars_{dataset.name}.png"))
+            _plot_bars(
+                study, summary, dataset.name, os.path.join(study_dir, f"bars_{dataset.name}.png")
+            )
             _plot_eps(study, rows, dataset.name, os.path.join(study_dir, f"eps_{dataset.name}.png"))
         except Exception as error:  # a plot must never cost the results
             logger.warning("could not draw the plots of %s: %r", dataset.name, error)
@@ -344,8 +452,13 @@ def write_summary(study: StudySpec, rows: List[Dict[str, Any]], study_dir: str) 
 
 # The measures of the short side-by-side table that `attention-study` prints.
 BRIEF_MEASURES = (
-    "accuracy", "auc", "gradient_pearson", "gradient_kendall",
-    "comprehensiveness_aopc_attention", "sufficiency_aopc_attention", "entropy",
+    "accuracy",
+    "auc",
+    "gradient_pearson",
+    "gradient_kendall",
+    "comprehensiveness_aopc_attention",
+    "sufficiency_aopc_attention",
+    "entropy",
 )
 
 
@@ -353,7 +466,9 @@ def format_brief(study: StudySpec, summary: List[Dict[str, Any]]) -> str:
     """A plain-text table per dataset: the techniques side by side on `BRIEF_MEASURES`."""
     lines: List[str] = []
     for dataset in study.datasets:
-        entries = {(e["technique"], e["measure"]): e for e in summary if e["dataset"] == dataset.name}
+        entries = {
+            (e["technique"], e["measure"]): e for e in summary if e["dataset"] == dataset.name
+        }
         techniques = [t for t in study.techniques if any(k[0] == t for k in entries)]
         measures = [m for m in BRIEF_MEASURES if any(k[1] == m for k in entries)]
         if not techniques or not measures:

@@ -1,7 +1,7 @@
 import logging
 import math
 import random
-from typing import Any, Dict, List, Optional, Tuple, TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -127,7 +127,9 @@ class AdversarialTrainingCallback(TrainerCallback):
         return names
 
     # ---- trainer hooks ------------------------------------------------------------------------
-    def on_start(self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs) -> None:
+    def on_start(
+        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs
+    ) -> None:
         super().on_start(trainer, is_primary, **kwargs)
         self.attach(
             trainer.model,
@@ -161,7 +163,9 @@ class AdversarialTrainingCallback(TrainerCallback):
             logger.info(
                 "adversarial_training: the unlabeled stream gave %d tokens (%d with padding) for %d "
                 "labeled tokens in this run: %.2f unlabeled per labeled token",
-                stream.tokens_seen, stream.padded_tokens_seen, self.labeled_tokens_seen,
+                stream.tokens_seen,
+                stream.padded_tokens_seen,
+                self.labeled_tokens_seen,
                 stream.tokens_seen / self.labeled_tokens_seen,
             )
 
@@ -270,7 +274,9 @@ class AdversarialTrainingCallback(TrainerCallback):
                     parameter.grad.add_(grad)
         return CleanPass(logits, gradients, parameters_hold_gradient=bool(parameters))
 
-    def _extra_loss(self, step: TrainerStep, state: AttentionState, clean: CleanPass) -> torch.Tensor:
+    def _extra_loss(
+        self, step: TrainerStep, state: AttentionState, clean: CleanPass
+    ) -> torch.Tensor:
         """`sum_i weight_i * loss_i`, each loss also averaged over the unlabeled batches."""
         model = step.model
         unlabeled: Optional[List[Tuple[AttentionState, CleanPass]]] = None

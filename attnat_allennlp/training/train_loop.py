@@ -4,7 +4,8 @@ import warnings
 from typing import Any, Dict, List, Optional
 
 from allennlp.commands.train import TrainModel
-from allennlp.common import Lazy, util as common_util
+from allennlp.common import Lazy
+from allennlp.common import util as common_util
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DataLoader, DatasetReader, Vocabulary
 from allennlp.models import Model
@@ -40,13 +41,21 @@ def check_data_files(
     seen (empty for other readers).
     """
     evaluation_reader = evaluation_reader or dataset_reader
-    if not isinstance(dataset_reader, AttentionDatasetReader) or not isinstance(train_data_path, str):
+    if not isinstance(dataset_reader, AttentionDatasetReader) or not isinstance(
+        train_data_path, str
+    ):
         return {}
     labels = dataset_reader.labels_in(train_data_path)
     logger.info(
-        "%d labels in the training data %s: %s", len(labels), train_data_path, ", ".join(sorted(labels))
+        "%d labels in the training data %s: %s",
+        len(labels),
+        train_data_path,
+        ", ".join(sorted(labels)),
     )
-    for reader in {id(dataset_reader): dataset_reader, id(evaluation_reader): evaluation_reader}.values():
+    for reader in {
+        id(dataset_reader): dataset_reader,
+        id(evaluation_reader): evaluation_reader,
+    }.values():
         if isinstance(reader, AttentionDatasetReader):
             reader.restrict_labels(labels, train_data_path)
     if isinstance(evaluation_reader, AttentionDatasetReader):

@@ -2,9 +2,10 @@
 The one place that reads allennlp's trainer from the outside: what the `adversarial_training`
 callback needs to know about the trainer at a batch.
 """
+
 import contextlib
 from dataclasses import dataclass
-from typing import Any, ContextManager, Optional, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ContextManager, Optional
 
 import torch
 

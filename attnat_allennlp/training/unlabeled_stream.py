@@ -78,7 +78,9 @@ class UnlabeledStream:
         self.batches_per_cycle = len(self.loader)
         logger.info(
             "Unlabeled stream: %d examples from %s, %d batches a cycle",
-            num_instances, data_path, self.batches_per_cycle,
+            num_instances,
+            data_path,
+            self.batches_per_cycle,
         )
         self.batches_seen = 0
         # Tokens of the batches drawn so far: real ones, and with padding.
@@ -122,4 +124,3 @@ class UnlabeledStream:
 def _prepend(first: TensorDict, rest: Iterator[TensorDict]) -> Iterator[TensorDict]:
     yield first
     yield from rest
-

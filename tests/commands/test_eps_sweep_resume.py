@@ -5,9 +5,9 @@ import logging
 
 import pytest
 from allennlp.training.callbacks import TrainerCallback
-from helpers import FIXTURE_DATA
 
 from attnat_allennlp.interpret.eps_sweep import run_sweep
+from helpers import FIXTURE_DATA
 
 TRAIN = str(FIXTURE_DATA / "bad" / "train.jsonl")
 KILL = {"at_epoch": None}

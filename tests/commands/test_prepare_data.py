@@ -19,7 +19,6 @@ import pyarrow.parquet
 import pytest
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
-from helpers import FIXTURE_DATA
 
 from attnat_allennlp.commands.prepare import (
     DATASETS,
@@ -32,6 +31,7 @@ from attnat_allennlp.commands.prepare import (
 )
 from attnat_allennlp.commands.prepare.recipes import glove, rotten_tomatoes
 from attnat_allennlp.data.dataset_readers import BabiReader, CnnReader, SstReader
+from helpers import FIXTURE_DATA
 
 real_cached_path = helpers.cached_path
 BABI = FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k"

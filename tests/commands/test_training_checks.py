@@ -8,10 +8,10 @@ import json
 import pytest
 from allennlp.common.checks import ConfigurationError
 from allennlp.training import util as training_util
-from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 from attnat_allennlp.data.dataset_readers import DataFormatError
 from attnat_allennlp.training.train_loop import TestEvaluationError
+from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 BAD = FIXTURE_DATA / "bad"
 

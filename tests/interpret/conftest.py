@@ -1,4 +1,5 @@
 """A tiny classifier trained once for all the interpretability tests."""
+
 from pathlib import Path
 from typing import Tuple
 

@@ -1,4 +1,5 @@
 """The subcommands, run in-process through their own argument parsers."""
+
 import argparse
 import json
 import math
@@ -8,6 +9,7 @@ import subprocess
 
 import numpy
 import pytest
+from conftest import RATIONALES, TEXT_DATA, tiny_overrides
 from scipy import stats
 
 from attnat_allennlp.interpret.commands import (
@@ -16,8 +18,6 @@ from attnat_allennlp.interpret.commands import (
     HeatmapCommand,
 )
 from attnat_allennlp.interpret.eps_sweep import read_csv, technique_config
-
-from conftest import RATIONALES, TEXT_DATA, tiny_overrides
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -33,10 +33,22 @@ def run(command, argv):
 def report_file(trained, tmp_path_factory):
     path, _ = trained
     output = tmp_path_factory.mktemp("report") / "report.json"
-    run(AttentionReportCommand, [
-        "attention-report", path, TEXT_DATA, "--output", str(output),
-        "--rationales", RATIONALES, "--num-permutations", "5", "--adversarial-steps", "5",
-    ])
+    run(
+        AttentionReportCommand,
+        [
+            "attention-report",
+            path,
+            TEXT_DATA,
+            "--output",
+            str(output),
+            "--rationales",
+            RATIONALES,
+            "--num-permutations",
+            "5",
+            "--adversarial-steps",
+            "5",
+        ],
+    )
     return output
 
 
@@ -51,14 +63,24 @@ def test_report_numbers(trained, report_file):
         summary = report["agreement"][name]
         skipped = sum(summary["skipped"].values())
         assert summary["pearson"]["n"] + skipped == 40
-        values = [row[f"{name}_kendall"] for row in report["instances"] if row[f"{name}_kendall"] is not None]
+        values = [
+            row[f"{name}_kendall"]
+            for row in report["instances"]
+            if row[f"{name}_kendall"] is not None
+        ]
         assert summary["kendall"]["mean"] == pytest.approx(numpy.mean(values))
         assert summary["kendall"]["std"] == pytest.approx(numpy.std(values))
     row = report["instances"][0]
     assert row["tokens"][:3] == ["a", "three", "-"] and row["label"] == "positive"
-    assert sum(row["attention"]) == pytest.approx(1.0) and sum(row["gradient"]) == pytest.approx(1.0)
-    assert row["gradient_pearson"] == pytest.approx(stats.pearsonr(row["attention"], row["gradient"])[0])
-    assert row["gradient_kendall"] == pytest.approx(stats.kendalltau(row["attention"], row["gradient"])[0])
+    assert sum(row["attention"]) == pytest.approx(1.0) and sum(row["gradient"]) == pytest.approx(
+        1.0
+    )
+    assert row["gradient_pearson"] == pytest.approx(
+        stats.pearsonr(row["attention"], row["gradient"])[0]
+    )
+    assert row["gradient_kendall"] == pytest.approx(
+        stats.kendalltau(row["attention"], row["gradient"])[0]
+    )
     for row in report["instances"]:
         assert 0.0 <= row["permutation_median_tvd"] <= 1.0
         assert 0.0 <= row["adversarial_max_jsd"] <= math.log(2) + 1e-6
@@ -75,7 +97,9 @@ def test_report_numbers(trained, report_file):
     for ranking in ("attention", "gradient", "random"):
         curve = report["faithfulness"][ranking]["comprehensiveness"]
         assert curve["aopc"]["n"] == 40
-        assert curve["aopc"]["mean"] == pytest.approx(numpy.mean(list(curve["by_fraction"].values())))
+        assert curve["aopc"]["mean"] == pytest.approx(
+            numpy.mean(list(curve["by_fraction"].values()))
+        )
     assert list(report["robustness"]["scores"]) == ["1", "5", "10"]
     assert list(report["robustness"]["embeddings"]) == ["1", "5"]
     assert report["permutation"]["num_permutations"] == 5
@@ -90,24 +114,54 @@ def test_report_numbers(trained, report_file):
 
 def test_report_prints_a_table(trained, capsys):
     path, _ = trained
-    report = run(AttentionReportCommand, [
-        "attention-report", path, TEXT_DATA, "--max-instances", "4", "--no-leave-one-out",
-        "--num-permutations", "2", "--adversarial-steps", "2", "--no-instances",
-    ])
+    report = run(
+        AttentionReportCommand,
+        [
+            "attention-report",
+            path,
+            TEXT_DATA,
+            "--max-instances",
+            "4",
+            "--no-leave-one-out",
+            "--num-permutations",
+            "2",
+            "--adversarial-steps",
+            "2",
+            "--no-instances",
+        ],
+    )
     table = capsys.readouterr().out
     assert "gradient Pearson r" in table and "adversarial max JSD" in table
     assert report["num_instances"] == 4 and "instances" not in report
     assert list(report["agreement"]) == ["gradient"]
     assert "attention detached" in table and "robust accuracy" in table
     # The other gradient, no faithfulness, robustness of the scores at eps 0 only.
-    other = run(AttentionReportCommand, [
-        "attention-report", path, TEXT_DATA, "--max-instances", "4", "--no-leave-one-out",
-        "--num-permutations", "1", "--adversarial-steps", "1", "--gradient",
-        "gradient_through_attention", "--no-faithfulness", "--robustness-eps-scores", "0",
-        "--robustness-eps-embeddings",
-    ])
+    other = run(
+        AttentionReportCommand,
+        [
+            "attention-report",
+            path,
+            TEXT_DATA,
+            "--max-instances",
+            "4",
+            "--no-leave-one-out",
+            "--num-permutations",
+            "1",
+            "--adversarial-steps",
+            "1",
+            "--gradient",
+            "gradient_through_attention",
+            "--no-faithfulness",
+            "--robustness-eps-scores",
+            "0",
+            "--robustness-eps-embeddings",
+        ],
+    )
     assert other["gradient_measure"] == "gradient_through_attention" and "faithfulness" not in other
-    assert other["robustness"] == {"scores": {"0": pytest.approx(other["metrics"]["accuracy"])}, "embeddings": {}}
+    assert other["robustness"] == {
+        "scores": {"0": pytest.approx(other["metrics"]["accuracy"])},
+        "embeddings": {},
+    }
     assert "through attention" in capsys.readouterr().out
 
 
@@ -118,10 +172,22 @@ def test_heatmap_page_and_figures(trained, report_file, tmp_path):
         "technique,eps,test_accuracy\nvanilla,,0.6\nattention_iat,1.0,0.7\nattention_iat,5.0,0.65\n"
     )
     page = tmp_path / "page.html"
-    written = run(HeatmapCommand, [
-        "attention-heatmap", path, TEXT_DATA, "-o", str(page), "--max-instances", "5",
-        "--report", str(report_file), "--sweep", str(sweep),
-    ])
+    written = run(
+        HeatmapCommand,
+        [
+            "attention-heatmap",
+            path,
+            TEXT_DATA,
+            "-o",
+            str(page),
+            "--max-instances",
+            "5",
+            "--report",
+            str(report_file),
+            "--sweep",
+            str(sweep),
+        ],
+    )
     html = page.read_text()
     assert html.count('class="example"') == 5
     assert html.count('<td class="name">attention</td>') == 5
@@ -135,20 +201,42 @@ def test_heatmap_page_and_figures(trained, report_file, tmp_path):
     pages = {}
     for gradient in ("gradient", "gradient_through_attention"):
         pages[gradient] = tmp_path / f"{gradient}.html"
-        run(HeatmapCommand, [
-            "attention-heatmap", path, TEXT_DATA, "-o", str(pages[gradient]), "--max-instances", "2",
-            "--gradient", gradient,
-        ])
+        run(
+            HeatmapCommand,
+            [
+                "attention-heatmap",
+                path,
+                TEXT_DATA,
+                "-o",
+                str(pages[gradient]),
+                "--max-instances",
+                "2",
+                "--gradient",
+                gradient,
+            ],
+        )
     assert pages["gradient"].read_text() != pages["gradient_through_attention"].read_text()
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium): page not rendered")
     screenshot = tmp_path / "page.png"
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         f"--user-data-dir={tmp_path / 'chromium'}", f"--screenshot={screenshot}",
-         "--window-size=1000,700", page.as_uri()],
-        check=True, timeout=120, capture_output=True,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            f"--screenshot={screenshot}",
+            "--window-size=1000,700",
+            page.as_uri(),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
     )
     from matplotlib.image import imread
 
@@ -164,12 +252,27 @@ def test_eps_sweep_trains_each_technique_and_eps(tmp_path):
         pytest.skip("training_config/rt_polarity_attention_iat.jsonnet does not exist yet")
     assert technique_config(config, "attention_iat").endswith("rt_polarity_attention_iat.jsonnet")
     overrides = tiny_overrides(**{"trainer.num_epochs": 1})
-    rows = run(EpsSweepCommand, [
-        "attention-eps-sweep", config, "--techniques", "vanilla", "attention_iat",
-        "--eps", "0.5", "2", "-s", str(tmp_path), "-o", json.dumps(overrides),
-    ])
+    rows = run(
+        EpsSweepCommand,
+        [
+            "attention-eps-sweep",
+            config,
+            "--techniques",
+            "vanilla",
+            "attention_iat",
+            "--eps",
+            "0.5",
+            "2",
+            "-s",
+            str(tmp_path),
+            "-o",
+            json.dumps(overrides),
+        ],
+    )
     assert [(r["technique"], r["eps"]) for r in rows] == [
-        ("vanilla", None), ("attention_iat", 0.5), ("attention_iat", 2.0)
+        ("vanilla", None),
+        ("attention_iat", 0.5),
+        ("attention_iat", 2.0),
     ]
     assert read_csv(str(tmp_path / "sweep.csv")) == rows
     for row in rows:

@@ -1,4 +1,5 @@
 """Faithfulness (ERASER comprehensiveness and sufficiency), robust accuracy and the study's measures."""
+
 import json
 import math
 
@@ -13,6 +14,7 @@ from allennlp.models.archival import load_archive
 from allennlp.modules.seq2seq_encoders import PassThroughEncoder
 from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.modules.token_embedders import Embedding
+from conftest import TEXT_DATA, tiny_overrides
 
 from attnat_allennlp.interpret.batching import tensorize
 from attnat_allennlp.interpret.faithfulness import (
@@ -32,8 +34,6 @@ from attnat_allennlp.interpret.report import (
 from attnat_allennlp.interpret.robustness import robust_correct_for_tensors
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
-
-from conftest import TEXT_DATA, tiny_overrides
 from helpers import FIXTURE_DATA, REPO_ROOT, train_config
 
 # ---- a model whose outputs are known by hand --------------------------------------------------
@@ -52,12 +52,20 @@ def hand_model() -> AttentionClassifier:
     weight = torch.zeros(vocab.get_vocab_size("tokens"), 2)
     for word, vector in EMBEDDINGS.items():
         weight[vocab.get_token_index(word, "tokens")] = torch.tensor(vector)
-    embedder = BasicTextFieldEmbedder({"tokens": Embedding(embedding_dim=2, num_embeddings=weight.size(0), weight=weight, trainable=False)})
+    embedder = BasicTextFieldEmbedder(
+        {
+            "tokens": Embedding(
+                embedding_dim=2, num_embeddings=weight.size(0), weight=weight, trainable=False
+            )
+        }
+    )
     encoder = AttentionSeq2VecEncoder(PassThroughEncoder(2), scorer="dot")
     model = AttentionClassifier(vocab, embedder, encoder)
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, torch.nn.Linear) and module.out_features == 1:  # the attention vector
+            if (
+                isinstance(module, torch.nn.Linear) and module.out_features == 1
+            ):  # the attention vector
                 module.weight.copy_(torch.tensor([[2.0, 1.0]]) * math.sqrt(2))
             elif isinstance(module, torch.nn.Linear):  # the output layer
                 module.weight.copy_(torch.tensor([[0.0, 3.0], [3.0, 0.0]]))
@@ -99,11 +107,13 @@ def test_comprehensiveness_and_sufficiency_by_hand():
     ]
     instances = [instance(model.vocab, words) for words in texts]
     # Rankings by hand: a score per token (the second text ranks "the" first).
-    scores = {"mine": [
-        [0.9, 0.0, 0.5, 0.1, 0.8, 0.2, 0.0, 0.4, 0.3, 0.05],
-        [0.1, 0.7, 0.2],
-        [1.0],
-    ]}
+    scores = {
+        "mine": [
+            [0.9, 0.0, 0.5, 0.1, 0.8, 0.2, 0.0, 0.4, 0.3, 0.05],
+            [0.1, 0.7, 0.2],
+            [1.0],
+        ]
+    }
     result = faithfulness_for_tensors(model, tensorize(model, instances), scores)["mine"]
     for row, (words, values) in enumerate(zip(texts, scores["mine"])):
         full = p_pos(words)
@@ -139,7 +149,9 @@ def test_a_ranking_by_the_evidence_beats_the_reverse_one():
     tensors = tensorize(model, [instance(model.vocab, words)])
     evidence = [1.0 if w == "good" else 0.0 for w in words]
     reverse = [1.0 - v for v in evidence]
-    result = faithfulness_for_tensors(model, tensors, {"evidence": [evidence], "reverse": [reverse]})
+    result = faithfulness_for_tensors(
+        model, tensors, {"evidence": [evidence], "reverse": [reverse]}
+    )
     aopc = {name: {m: float(v[m].mean()) for m in v} for name, v in result.items()}
     assert aopc["evidence"]["comprehensiveness"] > aopc["reverse"]["comprehensiveness"]
     assert aopc["evidence"]["sufficiency"] < aopc["reverse"]["sufficiency"]
@@ -156,8 +168,13 @@ def test_padding_never_leaks_into_the_measures(trained):
         row, batched = single["instances"][0], report["instances"][i]
         for key in ("attention", "gradient", "leave_one_out"):
             numpy.testing.assert_allclose(row[key], batched[key], rtol=1e-4, atol=1e-6)
-        for key in ("entropy", "gradient_pearson", "gradient_topk_kendall",
-                    "comprehensiveness_aopc_attention", "sufficiency_aopc_gradient"):
+        for key in (
+            "entropy",
+            "gradient_pearson",
+            "gradient_topk_kendall",
+            "comprehensiveness_aopc_attention",
+            "sufficiency_aopc_gradient",
+        ):
             assert row[key] == pytest.approx(batched[key], rel=1e-4, abs=1e-6), key
 
 
@@ -166,9 +183,13 @@ def test_padding_never_leaks_into_the_measures(trained):
 def learned(tmp_path_factory):
     """The tiny classifier trained until it fits the fixture (so that perturbations can hurt it)."""
     directory = tmp_path_factory.mktemp("learned")
-    overrides = tiny_overrides(**{
-        "trainer.num_epochs": 10, "trainer.optimizer.lr": 0.01, "trainer.validation_metric": "-loss"
-    })
+    overrides = tiny_overrides(
+        **{
+            "trainer.num_epochs": 10,
+            "trainer.optimizer.lr": 0.01,
+            "trainer.validation_metric": "-loss",
+        }
+    )
     model = train_config("rt_polarity_vanilla", directory, overrides).eval()
     reader = load_archive(str(directory / "model.tar.gz")).validation_dataset_reader
     return model, load_instances(reader, TEXT_DATA)
@@ -182,7 +203,9 @@ def test_robust_accuracy_is_the_accuracy_at_eps_0_and_falls_with_eps(learned):
     with torch.no_grad():
         accuracy = float((model(**tensors)["logits"].argmax(-1) == tensors["label"]).float().mean())
     assert accuracy >= 0.9  # the model fits its training data
-    curves = {target: [float(correct[target][e].float().mean()) for e in eps[target]] for target in eps}
+    curves = {
+        target: [float(correct[target][e].float().mean()) for e in eps[target]] for target in eps
+    }
     for target, curve in curves.items():
         assert curve[0] == pytest.approx(accuracy)
         assert all(b <= a + 1e-9 for a, b in zip(curve, curve[1:])), (target, curve)
@@ -191,7 +214,12 @@ def test_robust_accuracy_is_the_accuracy_at_eps_0_and_falls_with_eps(learned):
     # They do where attention decides: the hand-made model, on texts it classifies right with
     # margins of different sizes.
     hand = hand_model()
-    texts = [["good", "bad"], ["good", "bad", "bad"], ["good", "the", "bad", "bad"], ["bad", "bad", "good", "good"]]
+    texts = [
+        ["good", "bad"],
+        ["good", "bad", "bad"],
+        ["good", "the", "bad", "bad"],
+        ["bad", "bad", "good", "good"],
+    ]
     labelled = [instance(hand.vocab, w, "pos" if p_pos(w) > 0.5 else "neg") for w in texts]
     values = [0.0, 0.5, 1.0, 2.0, 5.0]
     hand_correct = robust_correct_for_tensors(hand, tensorize(hand, labelled), {"scores": values})
@@ -216,8 +244,12 @@ def test_study_measures_of_a_classifier(learned):
     for measure in ("pearson", "kendall", "spearman"):
         assert measures[f"gradient_{measure}"] == pytest.approx(gradient[measure]["mean"])
     assert measures["gradient_topk_kendall"] == pytest.approx(gradient["topk_kendall"]["mean"])
-    assert measures["gradient_kendall_significant"] == pytest.approx(gradient["kendall_significant"])
-    assert measures["loo_kendall"] == pytest.approx(report["agreement"]["leave_one_out"]["kendall"]["mean"])
+    assert measures["gradient_kendall_significant"] == pytest.approx(
+        gradient["kendall_significant"]
+    )
+    assert measures["loo_kendall"] == pytest.approx(
+        report["agreement"]["leave_one_out"]["kendall"]["mean"]
+    )
     assert measures["entropy"] == pytest.approx(report["sharpness"]["entropy"]["mean"])
     faithfulness = report["faithfulness"]
     for ranking in ("attention", "gradient", "random"):
@@ -225,8 +257,12 @@ def test_study_measures_of_a_classifier(learned):
             assert measures[f"{measure}_aopc_{ranking}"] == pytest.approx(
                 faithfulness[ranking][measure]["aopc"]["mean"]
             )
-    assert measures["robust_accuracy_scores_eps1"] == pytest.approx(report["robustness"]["scores"]["1"])
-    assert measures["robust_accuracy_embeddings_eps5"] == pytest.approx(report["robustness"]["embeddings"]["5"])
+    assert measures["robust_accuracy_scores_eps1"] == pytest.approx(
+        report["robustness"]["scores"]["1"]
+    )
+    assert measures["robust_accuracy_embeddings_eps5"] == pytest.approx(
+        report["robustness"]["embeddings"]["5"]
+    )
     rows = report["instances"]
     assert measures["comprehensiveness_aopc_attention"] == pytest.approx(
         numpy.mean([r["comprehensiveness_aopc_attention"] for r in rows])
@@ -254,10 +290,14 @@ def test_study_measures_of_a_pair_model_and_of_three_classes(tmp_path):
     nli = str(FIXTURE_DATA / "nli.jsonl")
     params = Params.from_file(
         str(REPO_ROOT / "tests" / "fixtures" / "configs" / "tiny_pair_exact_match.jsonnet"),
-        params_overrides=json.dumps({
-            "train_data_path": nli, "validation_data_path": nli, "test_data_path": nli,
-            "trainer.num_epochs": 1,
-        }),
+        params_overrides=json.dumps(
+            {
+                "train_data_path": nli,
+                "validation_data_path": nli,
+                "test_data_path": nli,
+                "trainer.num_epochs": 1,
+            }
+        ),
     )
     reader = DatasetReader.from_params(params.duplicate().pop("dataset_reader"))
     model = train_model(params, str(tmp_path / "pair")).eval()
@@ -275,10 +315,16 @@ def test_study_measures_of_a_pair_model_and_of_three_classes(tmp_path):
 
 def test_study_measures_of_a_three_class_classifier(tmp_path):
     data = str(FIXTURE_DATA / "three_labels.jsonl")
-    overrides = tiny_overrides(**{
-        "train_data_path": data, "validation_data_path": data, "test_data_path": data,
-        "trainer.validation_metric": "+accuracy", "trainer.num_epochs": 2, "model.positive_label": None,
-    })
+    overrides = tiny_overrides(
+        **{
+            "train_data_path": data,
+            "validation_data_path": data,
+            "test_data_path": data,
+            "trainer.validation_metric": "+accuracy",
+            "trainer.num_epochs": 2,
+            "model.positive_label": None,
+        }
+    )
     model = train_config("rt_polarity_vanilla", tmp_path, overrides).eval()
     assert model.vocab.get_vocab_size("labels") == 3
     reader = load_archive(str(tmp_path / "model.tar.gz")).validation_dataset_reader

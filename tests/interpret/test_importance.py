@@ -1,4 +1,5 @@
 """Gradient and leave-one-out importance, against allennlp's SimpleGradient and by hand."""
+
 import copy
 import json
 import math
@@ -11,16 +12,15 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import TextField
 from allennlp.interpret.saliency_interpreters import SimpleGradient
 from allennlp.predictors import Predictor
+from conftest import TEXT_DATA
 
+from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.interpret.importance import (
     gradient_importance,
     leave_one_out_importance,
     token_importance,
 )
-from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.interpret.report import load_instances
-
-from conftest import TEXT_DATA
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,9 @@ def test_leave_one_out_matches_running_the_shorter_texts(setup):
         for t in range(len(tokens)):
             shorter = Instance({"tokens": TextField(tokens[:t] + tokens[t + 1 :])})
             reader.apply_token_indexers(shorter)
-            expected.append(abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted]))
+            expected.append(
+                abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted])
+            )
         numpy.testing.assert_allclose(values, expected, atol=1e-6)
 
 
@@ -93,42 +95,49 @@ def test_predictor_adds_importance_beside_attention(setup):
     outputs = loo.predict_batch_json([{"text": "A warm film."}, {"text": "dull"}])
     assert len(outputs[0]["importance"]) == 4 and outputs[1]["importance"] is None
     json.dumps(outputs)  # the outputs stay JSON-serialisable
-    plain = Predictor.from_path(path, "attnat_classifier", import_plugins=False).predict("A warm film.")
+    plain = Predictor.from_path(path, "attnat_classifier", import_plugins=False).predict(
+        "A warm film."
+    )
     assert "importance" not in plain and "attention_entropy" not in plain
     instance = predictor._json_to_instance({"text": "A warm, funny and moving film."})
     predictor._dataset_reader.apply_token_indexers(instance)
     assert output["importance"] == pytest.approx(gradient_importance(model, [instance])[0])
     through = Predictor.from_path(
-        path, "attnat_classifier", importance="gradient_through_attention", attention_entropy=True,
+        path,
+        "attnat_classifier",
+        importance="gradient_through_attention",
+        attention_entropy=True,
         import_plugins=False,
     ).predict("A warm, funny and moving film.")
     expected = gradient_importance(model, [instance], detach_attention=False)[0]
     assert through["importance"] == pytest.approx(expected)
     entropy = -sum(a * math.log(a) for a in through["attention"])
     assert through["attention_entropy"] == pytest.approx(entropy)
-    assert through["attention_entropy_normalised"] == pytest.approx(entropy / math.log(len(through["tokens"])))
+    assert through["attention_entropy_normalised"] == pytest.approx(
+        entropy / math.log(len(through["tokens"]))
+    )
     with pytest.raises(ConfigurationError, match="importance must be one of"):
-        Predictor.from_path(
-            path, "attnat_classifier", importance="saliency", import_plugins=False
-        )
+        Predictor.from_path(path, "attnat_classifier", importance="saliency", import_plugins=False)
 
 
 @pytest.mark.parametrize("config", ["tiny_pair.jsonnet", "tiny_pair_exact_match.jsonnet"])
 def test_pair_model_importance_is_over_the_premise(tmp_path, config):
     from allennlp.commands.train import train_model
-    from allennlp.data.fields import TensorField
     from allennlp.common import Params
+    from allennlp.data.fields import TensorField
 
-    from helpers import REPO_ROOT, FIXTURE_DATA
+    from helpers import FIXTURE_DATA, REPO_ROOT
 
     params = Params.from_file(
         str(REPO_ROOT / "tests" / "fixtures" / "configs" / config),
-        params_overrides=json.dumps({
-            "train_data_path": str(FIXTURE_DATA / "nli.jsonl"),
-            "validation_data_path": str(FIXTURE_DATA / "nli.jsonl"),
-            "test_data_path": str(FIXTURE_DATA / "nli.jsonl"),
-            "trainer.num_epochs": 1,
-        }),
+        params_overrides=json.dumps(
+            {
+                "train_data_path": str(FIXTURE_DATA / "nli.jsonl"),
+                "validation_data_path": str(FIXTURE_DATA / "nli.jsonl"),
+                "test_data_path": str(FIXTURE_DATA / "nli.jsonl"),
+                "trainer.num_epochs": 1,
+            }
+        ),
     )
     reader = DatasetReader.from_params(params.duplicate().pop("dataset_reader"))
     model = train_model(params, str(tmp_path)).eval()
@@ -144,7 +153,9 @@ def test_pair_model_importance_is_over_the_premise(tmp_path, config):
         shorter = Instance({"premise": TextField(premise[1:]), "hypothesis": TextField(hypothesis)})
         if "premise_exact_match" in instance.fields:
             # Leave-one-out drops the premise word's flag; the hypothesis keeps its flags.
-            shorter.add_field("premise_exact_match", TensorField(instance["premise_exact_match"].tensor[1:]))
+            shorter.add_field(
+                "premise_exact_match", TensorField(instance["premise_exact_match"].tensor[1:])
+            )
             shorter.add_field("hypothesis_exact_match", instance["hypothesis_exact_match"])
         reader.apply_token_indexers(shorter)
         expected = abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted])
@@ -181,13 +192,17 @@ def test_detached_gradient_is_jain_wallace_by_hand_and_differs_from_the_full_gra
             logits, weights = model.logits_from_scores(state)
             p = torch.softmax(logits[0], -1)
         y = int(p.argmax())
-        dp_dc = p[y] * ((torch.nn.functional.one_hot(torch.tensor(y), 2).float() - p) @ layer.weight.detach())
+        dp_dc = p[y] * (
+            (torch.nn.functional.one_hot(torch.tensor(y), 2).float() - p) @ layer.weight.detach()
+        )
         jacobian = torch.autograd.functional.jacobian(
             lambda e: encoder.encode(e.unsqueeze(0), state.mask)[0], x
         )  # (tokens, state dim, tokens, embedding dim)
         gradient = torch.einsum("t,h,thsd->sd", weights[0], dp_dc, jacobian)
         saliency = (gradient * x).sum(-1).abs()
-        numpy.testing.assert_allclose(values, (saliency / saliency.sum()).numpy(), rtol=1e-4, atol=1e-6)
+        numpy.testing.assert_allclose(
+            values, (saliency / saliency.sum()).numpy(), rtol=1e-4, atol=1e-6
+        )
         largest_difference = max(largest_difference, numpy.abs(numpy.subtract(values, full)).max())
     # The full gradient also flows through the (peaked) attention: a different importance.
     assert largest_difference > 0.05

@@ -1,12 +1,14 @@
 """The measures against hand-computed values on tiny inputs."""
+
 import math
 
 import numpy
 import pytest
 import torch
-from scipy import stats
-from allennlp.data import Token
 from allennlp.common.checks import ConfigurationError
+from allennlp.data import Token
+from conftest import RATIONALES, TEXT_DATA
+from scipy import stats
 
 from attnat_allennlp.data.dataset_readers.base import DataFormatError
 from attnat_allennlp.interpret.agreement import (
@@ -17,8 +19,8 @@ from attnat_allennlp.interpret.agreement import (
     top_k_kendall_distance,
     top_k_size,
 )
-from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.batching import build_state, tensorize
+from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
     jensen_shannon,
@@ -34,8 +36,6 @@ from attnat_allennlp.interpret.rationales import (
     top_k_f1,
 )
 from attnat_allennlp.interpret.report import load_instances
-
-from conftest import RATIONALES, TEXT_DATA
 
 
 # ---- agreement -------------------------------------------------------------------------------
@@ -59,7 +59,11 @@ def test_undefined_correlations_are_skipped_and_counted():
     accumulator.add([0.2, 0.8], [0.3, 0.7])
     accumulator.add([0.2, 0.3, 0.4], [0.4, 0.3, 0.2])
     summary = accumulator.summary()
-    assert summary["skipped"] == {"fewer than 2 tokens": 1, "constant vector": 1, "no importance": 1}
+    assert summary["skipped"] == {
+        "fewer than 2 tokens": 1,
+        "constant vector": 1,
+        "no importance": 1,
+    }
     assert summary["pearson"]["n"] == 2
     assert summary["pearson"]["mean"] == pytest.approx(0.0)  # (1 + -1) / 2
     assert summary["pearson"]["std"] == pytest.approx(1.0)
@@ -89,7 +93,12 @@ def test_read_eraser_fixture():
     negative = examples["negR_001.txt"]
     assert negative.label == "NEG" and len(negative.tokens) == 27
     assert [t for t, m in zip(negative.tokens, negative.rationale) if m] == [
-        "a", "mess", "dull", "worse", "don't", "waste"
+        "a",
+        "mess",
+        "dull",
+        "worse",
+        "don't",
+        "waste",
     ]
     assert not any(examples["negR_002.txt"].rationale)
 
@@ -132,8 +141,12 @@ def test_divergences_of_known_distributions():
     torch.testing.assert_close(jensen_shannon(p, q), torch.tensor([math.log(2), 0.0]))
     torch.testing.assert_close(total_variation(p, q), torch.tensor([1.0, 0.0]))
     # JSD([1, 0], [0.5, 0.5]) = 0.5 ln(1/0.75) + 0.5 (0.25 ln(0.25/0.75) + 0.75 ln(0.75/0.75)) ...
-    expected = 0.5 * math.log(1 / 0.75) + 0.5 * (0.5 * math.log(0.5 / 0.75) + 0.5 * math.log(0.5 / 0.25))
-    assert float(jensen_shannon(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5]))) == pytest.approx(expected)
+    expected = 0.5 * math.log(1 / 0.75) + 0.5 * (
+        0.5 * math.log(0.5 / 0.75) + 0.5 * math.log(0.5 / 0.25)
+    )
+    assert float(
+        jensen_shannon(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5]))
+    ) == pytest.approx(expected)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +192,12 @@ def test_adversarial_attention_when_the_output_ignores_attention(batch_state):
     peaked = torch.zeros(state.mask.shape)
     peaked[:, 0] = 1.0
     jsd = adversarial_attention(
-        model, flat, peaked, tvd_threshold=0.01, steps=50, generator=torch.Generator().manual_seed(0)
+        model,
+        flat,
+        peaked,
+        tvd_threshold=0.01,
+        steps=50,
+        generator=torch.Generator().manual_seed(0),
     )
     assert (jsd > 0.5).all() and (jsd <= math.log(2) + 1e-6).all()
     # With the threshold at zero, and a real model, the adversary stays at JSD >= 0.

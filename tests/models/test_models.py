@@ -8,10 +8,9 @@ from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 from allennlp.training.callbacks import TrainerCallback
 
-from helpers import FIXTURES, train_config
-
 from attnat_allennlp.models import AttentionClassifier, AttentionPairClassifier
 from attnat_allennlp.predictors import AttentionClassifierPredictor
+from helpers import FIXTURES, train_config
 
 TINY = {
     "classifier": FIXTURES / "configs" / "tiny_classifier.jsonnet",
@@ -94,7 +93,10 @@ class TestAttentionPairClassifier(ModelTestCase):
         assert output["attention"].shape == premise_mask.shape
         assert (output["attention"][~premise_mask] == 0).all()
         # Swapping the hypotheses changes the attention over the same premises.
-        swapped = dict(tensors, hypothesis={"tokens": {"tokens": tensors["hypothesis"]["tokens"]["tokens"].flip(0)}})
+        swapped = dict(
+            tensors,
+            hypothesis={"tokens": {"tokens": tensors["hypothesis"]["tokens"]["tokens"].flip(0)}},
+        )
         other = self.model(**swapped)
         assert not torch.allclose(other["attention"], output["attention"])
 
@@ -122,9 +124,13 @@ class TestAttentionPairClassifierWithExactMatch(TestAttentionPairClassifier):
         hypothesis = self.instances[0]["hypothesis"].tokens
         flags = tensors["hypothesis_exact_match"][0]
         expected = {"westlife": 1.0, "under": 0.0, "23.5": 0.0, "sales": 1.0}
-        found = {token.text: float(flags[i]) for i, token in enumerate(hypothesis) if token.text in expected}
+        found = {
+            token.text: float(flags[i])
+            for i, token in enumerate(hypothesis)
+            if token.text in expected
+        }
         assert found == expected
-        assert flags[len(hypothesis):].eq(0).all()  # padding
+        assert flags[len(hypothesis) :].eq(0).all()  # padding
         self.model.eval()
         output = self.model(**tensors)
         for name in ("premise_exact_match", "hypothesis_exact_match"):
@@ -136,8 +142,13 @@ class TestAttentionPairClassifierWithExactMatch(TestAttentionPairClassifier):
         assert state.embeddings["premise"].size(-1) == 10
         assert set(state.features) == {"premise", "hypothesis"}
         r = Perturbation.by_name("word_at")(eps=1.0).perturb(self.model, state)
-        assert {name: value.size(-1) for name, value in r.items()} == {"premise": 10, "hypothesis": 10}
-        rerun = self.model.rerun_from_embeddings(state, {name: torch.zeros_like(v) for name, v in r.items()})
+        assert {name: value.size(-1) for name, value in r.items()} == {
+            "premise": 10,
+            "hypothesis": 10,
+        }
+        rerun = self.model.rerun_from_embeddings(
+            state, {name: torch.zeros_like(v) for name, v in r.items()}
+        )
         torch.testing.assert_close(rerun.scores, state.scores)
 
     def test_missing_flags_and_wrong_encoder_sizes_are_clear_errors(self):
@@ -151,7 +162,10 @@ class TestAttentionPairClassifierWithExactMatch(TestAttentionPairClassifier):
             self.model(**tensors)
         params = Params.from_file(str(TINY["pair"])).pop("model")
         params["exact_match_features"] = True  # the encoders still take embedding_dim inputs
-        with pytest.raises(ConfigurationError, match="premise_encoder input dim must match text_field_embedder output dim \\+ 1 exact-match flag, but got 10 and 11"):
+        with pytest.raises(
+            ConfigurationError,
+            match="premise_encoder input dim must match text_field_embedder output dim \\+ 1 exact-match flag, but got 10 and 11",
+        ):
             Model.from_params(vocab=self.vocab, params=params)
 
 
@@ -169,7 +183,6 @@ def test_saved_archive_predicts_like_the_trained_model(tmp_path):
     assert sum(a["attention"]) == pytest.approx(1.0, abs=1e-5)
     assert set(a["label_probs"]) == {"positive", "negative"}
     assert a["label"] == max(a["label_probs"], key=a["label_probs"].get)
-
 
 
 @TrainerCallback.register("test_crash_once")

@@ -68,7 +68,7 @@ def test_dot_scores_are_scaled_by_sqrt_dim(batch):
     tokens, mask = batch
     encoder = build("dot")
     states = encoder.encode(tokens, mask)
-    expected = (states @ encoder._attention_vector.weight.T).squeeze(-1) / 8 ** 0.5 * mask
+    expected = (states @ encoder._attention_vector.weight.T).squeeze(-1) / 8**0.5 * mask
     assert torch.allclose(encoder.score(states, mask), expected, atol=1e-6)
 
 

@@ -1,5 +1,6 @@
 """Miyato et al.'s normalised word embeddings, the counting vocabulary they take frequencies from,
 and the word-level configs that use them."""
+
 import json
 from collections import Counter
 
@@ -31,10 +32,12 @@ TEXTS = ["a b a c", "a b d", "e a", "b b"]  # a 4, b 4, c 1, d 1, e 1
 def instances(texts=TEXTS):
     indexers = {"tokens": SingleIdTokenIndexer()}
     return [
-        Instance({
-            "tokens": TextField([Token(w) for w in text.split()], indexers),
-            "label": LabelField("positive" if i % 2 else "negative"),
-        })
+        Instance(
+            {
+                "tokens": TextField([Token(w) for w in text.split()], indexers),
+                "label": LabelField("positive" if i % 2 else "negative"),
+            }
+        )
         for i, text in enumerate(texts)
     ]
 
@@ -72,7 +75,15 @@ def test_vocabulary_counts_each_id_the_oov_id_takes_the_dropped_words():
 def test_vocabulary_counts_survive_save_and_load_and_stay_readable_as_a_plain_vocabulary(tmp_path):
     vocab = CountingVocabulary.from_instances(instances())
     vocab.save_to_files(str(tmp_path / "vocabulary"))
-    assert json.loads((tmp_path / "vocabulary" / COUNTS_FILE).read_text())["tokens"] == [0, 0, 4, 4, 1, 1, 1]
+    assert json.loads((tmp_path / "vocabulary" / COUNTS_FILE).read_text())["tokens"] == [
+        0,
+        0,
+        4,
+        4,
+        1,
+        1,
+        1,
+    ]
     loaded = CountingVocabulary.from_files(str(tmp_path / "vocabulary"))
     assert loaded.get_index_counts() == vocab.get_index_counts()
     assert loaded.get_token_to_index_vocabulary() == vocab.get_token_to_index_vocabulary()
@@ -90,7 +101,9 @@ def test_normalised_vectors_have_weighted_mean_0_and_variance_1_in_every_dimensi
     torch.manual_seed(0)
     counts = torch.tensor([0.0, 7, 1, 40, 3, 0, 12, 5, 9, 2])  # padding and an unseen word: 0
     raw = torch.randn(10, 6, dtype=torch.float64) * torch.linspace(1.0, 4.0, 6).double() + 3.0
-    embedding = NormalizedEmbedding(embedding_dim=6, num_embeddings=10, weight=raw.clone(), frequencies=counts).double()
+    embedding = NormalizedEmbedding(
+        embedding_dim=6, num_embeddings=10, weight=raw.clone(), frequencies=counts
+    ).double()
     vectors = embedding.normalized_weight()
     mean, variance = weighted_moments(vectors, counts.double())
     torch.testing.assert_close(mean, torch.zeros(6, dtype=torch.float64), atol=1e-12, rtol=0)
@@ -136,7 +149,9 @@ def test_word_iat_searches_neighbours_among_the_normalised_vectors():
     torch.manual_seed(3)
     # A large common offset makes every raw vector look alike (cosine); the normalisation removes it.
     raw = torch.randn(12, 5) + torch.tensor([8.0, -6.0, 0.0, 0.0, 0.0])
-    embedding = NormalizedEmbedding(embedding_dim=5, num_embeddings=12, weight=raw, frequencies=torch.arange(12.0))
+    embedding = NormalizedEmbedding(
+        embedding_dim=5, num_embeddings=12, weight=raw, frequencies=torch.arange(12.0)
+    )
 
     vocab = Vocabulary()
     vocab.add_tokens_to_namespace([f"w{i}" for i in range(10)])
@@ -166,7 +181,9 @@ def test_only_the_word_level_configs_normalise():
         if "lib/attnat.libsonnet" in path.read_text()
     }
     assert len(configs) >= 3 * 13
-    configs |= {p.stem for d in ("rt_polarity", "vitaminc") for p in CONFIGS.glob(f"{d}_[avw]*.jsonnet")}
+    configs |= {
+        p.stem for d in ("rt_polarity", "vitaminc") for p in CONFIGS.glob(f"{d}_[avw]*.jsonnet")
+    }
     snippet = "{" + ",".join(f'"{c}": import "{c}.jsonnet"' for c in sorted(configs)) + "}"
     evaluated = json.loads(_jsonnet.evaluate_snippet(str(CONFIGS / "all.jsonnet"), snippet))
     for config, params in evaluated.items():
@@ -178,7 +195,9 @@ def test_only_the_word_level_configs_normalise():
 
 def test_word_at_config_trains_and_its_archive_round_trips(tmp_path):
     model = train_config(
-        "rt_polarity_word_at", tmp_path / "run", fixture_overrides("rt_polarity", **{"trainer.num_epochs": 2})
+        "rt_polarity_word_at",
+        tmp_path / "run",
+        fixture_overrides("rt_polarity", **{"trainer.num_epochs": 2}),
     )
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["training_word_at_loss"] > 0 and 0.0 <= metrics["test_accuracy"] <= 1.0
@@ -189,13 +208,17 @@ def test_word_at_config_trains_and_its_archive_round_trips(tmp_path):
     reader = load_config("rt_polarity_word_at").pop("dataset_reader")
     words = Counter(
         t.text
-        for instance in DatasetReader.from_params(reader).read(str(FIXTURE_DATA / "text_classification.jsonl"))
+        for instance in DatasetReader.from_params(reader).read(
+            str(FIXTURE_DATA / "text_classification.jsonl")
+        )
         for t in instance["tokens"].tokens
     )
     counts = vocab.get_index_counts("tokens")
     assert sum(counts) == 3 * sum(words.values())
     assert counts[vocab.get_token_index("the")] == 3 * words["the"] > 0
-    torch.testing.assert_close(embedding.frequencies, torch.tensor(counts, dtype=torch.float) / sum(counts))
+    torch.testing.assert_close(
+        embedding.frequencies, torch.tensor(counts, dtype=torch.float) / sum(counts)
+    )
     with torch.no_grad():
         mean, variance = weighted_moments(embedding.normalized_weight(), embedding.frequencies)
         _, raw_variance = weighted_moments(embedding.weight, embedding.frequencies)

@@ -2,6 +2,7 @@ import logging
 
 import pytest
 import torch
+from perturbations.tiny import LENGTHS, tiny_model, tiny_state
 
 from attnat_allennlp.perturbations import CleanPass, Perturbation
 from attnat_allennlp.perturbations.util import (
@@ -11,9 +12,17 @@ from attnat_allennlp.perturbations.util import (
     normalize,
 )
 from attnat_allennlp.perturbations.word_iat import word_embedding
-from perturbations.tiny import LENGTHS, tiny_model, tiny_state
 
-ALL = ["attention_rp", "attention_at", "attention_iat", "word_at", "word_iat", "word_vat", "attention_vat", "attention_ivat"]
+ALL = [
+    "attention_rp",
+    "attention_at",
+    "attention_iat",
+    "word_at",
+    "word_iat",
+    "word_vat",
+    "attention_vat",
+    "attention_ivat",
+]
 EPS = 0.7
 
 
@@ -41,7 +50,9 @@ def test_norm_is_eps_padding_is_zero_and_detached(model, name):
     r = perturbation.perturb(model, state)
     _, masks = fields_and_masks(perturbation, state)
     assert set(r) == set(masks)
-    torch.testing.assert_close(per_example_norms(r, masks), torch.full((4,), EPS, dtype=torch.double))
+    torch.testing.assert_close(
+        per_example_norms(r, masks), torch.full((4,), EPS, dtype=torch.double)
+    )
     for key, value in r.items():
         assert not value.requires_grad
         padding = ~masks[key]
@@ -51,7 +62,9 @@ def test_norm_is_eps_padding_is_zero_and_detached(model, name):
     assert loss.dim() == 0 and torch.isfinite(loss) and loss.requires_grad
 
 
-@pytest.mark.parametrize("name", ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat"])
+@pytest.mark.parametrize(
+    "name", ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat"]
+)
 def test_attention_level_never_reruns_the_encoder(model, name, monkeypatch):
     state, _ = tiny_state(model)
     calls = []
@@ -102,7 +115,9 @@ def test_attention_iat_lies_in_the_span_of_the_directions_and_raises_the_loss(mo
         assert (r[i] * r_at[i]).sum() > 0
     # exactly the paper's formula
     grad_alpha = torch.einsum("ijt,it->ij", directions, g)
-    expected = torch.einsum("ij,ijt->it", grad_alpha / grad_alpha.norm(dim=-1, keepdim=True), directions)
+    expected = torch.einsum(
+        "ij,ijt->it", grad_alpha / grad_alpha.norm(dim=-1, keepdim=True), directions
+    )
     torch.testing.assert_close(r, EPS * expected / expected.norm(dim=-1, keepdim=True))
 
 
@@ -112,7 +127,9 @@ def test_iat_directions_are_unit_masked_and_zero_on_the_diagonal():
     d = iat_directions(scores, mask)
     assert (d[torch.arange(3), torch.arange(3)] == 0).all()
     assert (d[0, :, 2] == 0).all()  # masked to example 0's tokens
-    torch.testing.assert_close(d[0, 1], torch.tensor([-1.0, -1.0, 0.0], dtype=torch.double) / 2 ** 0.5)
+    torch.testing.assert_close(
+        d[0, 1], torch.tensor([-1.0, -1.0, 0.0], dtype=torch.double) / 2**0.5
+    )
     assert (d[0, 2] == 0).all()  # identical scores: no direction, no NaN
 
 
@@ -289,20 +306,28 @@ def test_word_iat_remembers_neighbours_and_refreshes_them():
 
     torch.manual_seed(0)
     weight = torch.randn(30, 4)
-    perturbation = WordInterpretableAdversarialPerturbation(num_neighbours=3, neighbour_refresh_steps=2)
+    perturbation = WordInterpretableAdversarialPerturbation(
+        num_neighbours=3, neighbour_refresh_steps=2
+    )
     ids = torch.tensor([[1, 5, 7], [7, 9, 0]])
     first = perturbation.neighbours(weight, ids, excluded=[0])
-    assert torch.equal(first, nearest_neighbours(weight, ids.flatten(), 3, excluded_ids=[0]).view(2, 3, 3))
+    assert torch.equal(
+        first, nearest_neighbours(weight, ids.flatten(), 3, excluded_ids=[0]).view(2, 3, 3)
+    )
     # The words move. The second batch searches its new word (11) and the second half of the table
     # (rows 15-29: 30 words / 2 steps); word 1 keeps the neighbours remembered from the first batch.
     moved = weight.flip(0)
     second = perturbation.neighbours(moved, torch.tensor([[1, 11]]), excluded=[0])
     assert torch.equal(second[0, 0], first[0, 0])
-    assert torch.equal(second[0, 1], nearest_neighbours(moved, torch.tensor([11]), 3, excluded_ids=[0])[0])
+    assert torch.equal(
+        second[0, 1], nearest_neighbours(moved, torch.tensor([11]), 3, excluded_ids=[0])[0]
+    )
     # The third batch searches rows 0-14 again: within `neighbour_refresh_steps` batches every word
     # that was searched once is searched again, whether or not the batch contains it.
     perturbation.neighbours(moved, torch.tensor([[2]]), excluded=[0])
     again = torch.tensor([1, 5, 7, 9, 11, 2])
-    assert torch.equal(perturbation._neighbours[again], nearest_neighbours(moved, again, 3, excluded_ids=[0]))
+    assert torch.equal(
+        perturbation._neighbours[again], nearest_neighbours(moved, again, 3, excluded_ids=[0])
+    )
     # Words never seen are not searched by the refresh.
     assert (perturbation._neighbours[torch.tensor([3, 4, 20])] == -1).all()

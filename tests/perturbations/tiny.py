@@ -1,4 +1,5 @@
 """A tiny attention classifier and a padded batch, in float64, for the perturbation and callback tests."""
+
 import torch
 from allennlp.data import Vocabulary
 from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
@@ -18,7 +19,11 @@ def tiny_model(seed: int = 0, embedding_dim: int = 8, hidden: int = 4) -> Attent
     vocab.add_tokens_to_namespace(WORDS, "tokens")
     vocab.add_tokens_to_namespace(["negative", "positive"], "labels")
     embedder = BasicTextFieldEmbedder(
-        {"tokens": Embedding(embedding_dim=embedding_dim, num_embeddings=vocab.get_vocab_size("tokens"))}
+        {
+            "tokens": Embedding(
+                embedding_dim=embedding_dim, num_embeddings=vocab.get_vocab_size("tokens")
+            )
+        }
     )
     encoder = AttentionSeq2VecEncoder(
         LstmSeq2SeqEncoder(embedding_dim, hidden, bidirectional=True), attention_dim=8

@@ -1,4 +1,5 @@
 import pytest
+
 from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 BAD = FIXTURE_DATA / "bad"

@@ -7,6 +7,7 @@ import pytest
 from allennlp.commands.predict import _PredictManager
 from allennlp.common.checks import ConfigurationError
 from allennlp.predictors import Predictor
+
 from helpers import FIXTURE_DATA
 
 MESSY = FIXTURE_DATA / "bad" / "predict_messy.txt"

@@ -1,5 +1,6 @@
 """The `attention-study` command: study files, eps choice on dev, resuming, summary statistics,
 worker processes, multi-class and pair data."""
+
 import argparse
 import csv
 import json
@@ -54,10 +55,16 @@ class TestStudyFile:
         first = study.first_runs()
         # vanilla at every seed, then the eps grid at the first seed only
         assert [(r.technique, r.eps, r.seed, r.phase) for r in first] == [
-            ("vanilla", None, 1, "seed"), ("vanilla", None, 2, "seed"), ("vanilla", None, 3, "seed"),
-            ("attention_at", 0.5, 1, "grid"), ("attention_at", 2.0, 1, "grid"),
+            ("vanilla", None, 1, "seed"),
+            ("vanilla", None, 2, "seed"),
+            ("vanilla", None, 3, "seed"),
+            ("attention_at", 0.5, 1, "grid"),
+            ("attention_at", 2.0, 1, "grid"),
         ]
-        assert [(r.eps, r.seed) for r in study.seed_runs("tiny", "attention_at", 2.0)] == [(2.0, 2), (2.0, 3)]
+        assert [(r.eps, r.seed) for r in study.seed_runs("tiny", "attention_at", 2.0)] == [
+            (2.0, 2),
+            (2.0, 3),
+        ]
         assert study.num_runs() == 3 + 2 + 2
 
     @pytest.mark.parametrize(
@@ -68,7 +75,10 @@ class TestStudyFile:
             ({"seeds": [1, 1]}, "distinct integers"),
             ({"eps": {"word_at": [1]}}, "not among the techniques"),
             ({"eps": {"attention_at": [-1]}}, "finite numbers >= 0"),
-            ({"techniques": ["vanilla", "no_such"], "eps": {}}, "my_study.jsonnet: dataset tiny: no config training_config/rt_polarity_no_such"),
+            (
+                {"techniques": ["vanilla", "no_such"], "eps": {}},
+                "my_study.jsonnet: dataset tiny: no config training_config/rt_polarity_no_such",
+            ),
             ({"selection_seeds": 3}, "selection_seeds"),
         ],
     )
@@ -81,19 +91,53 @@ class TestSummary:
     def _rows(self):
         rows = []
         for seed, (v, t) in enumerate([(0.70, 0.72), (0.71, 0.74), (0.69, 0.72)], start=1):
-            rows.append({"dataset": "tiny", "technique": "vanilla", "eps": None, "seed": seed,
-                         "validation_metric": "+auc", "best_validation": 0.8, "accuracy": v, "measured": True})
-            rows.append({"dataset": "tiny", "technique": "attention_at", "eps": 2.0, "seed": seed,
-                         "validation_metric": "+auc", "best_validation": 0.9, "accuracy": t, "measured": True})
-        rows.append({"dataset": "tiny", "technique": "attention_at", "eps": 0.5, "seed": 1,
-                     "validation_metric": "+auc", "best_validation": 0.85, "accuracy": 0.99, "measured": True})
+            rows.append(
+                {
+                    "dataset": "tiny",
+                    "technique": "vanilla",
+                    "eps": None,
+                    "seed": seed,
+                    "validation_metric": "+auc",
+                    "best_validation": 0.8,
+                    "accuracy": v,
+                    "measured": True,
+                }
+            )
+            rows.append(
+                {
+                    "dataset": "tiny",
+                    "technique": "attention_at",
+                    "eps": 2.0,
+                    "seed": seed,
+                    "validation_metric": "+auc",
+                    "best_validation": 0.9,
+                    "accuracy": t,
+                    "measured": True,
+                }
+            )
+        rows.append(
+            {
+                "dataset": "tiny",
+                "technique": "attention_at",
+                "eps": 0.5,
+                "seed": 1,
+                "validation_metric": "+auc",
+                "best_validation": 0.85,
+                "accuracy": 0.99,
+                "measured": True,
+            }
+        )
         return rows
 
     def test_eps_is_chosen_on_the_validation_metric_and_waits_for_the_grid(self):
         study = parse_study(_study(seeds=[1, 2, 3]))
         rows = self._rows()
-        assert choose_eps(study, rows, "tiny", "attention_at") == 2.0  # dev 0.9 > 0.85 (test 0.99 ignored)
-        assert choose_eps(study, rows[:-1], "tiny", "attention_at") is None  # eps 0.5 not trained yet
+        assert (
+            choose_eps(study, rows, "tiny", "attention_at") == 2.0
+        )  # dev 0.9 > 0.85 (test 0.99 ignored)
+        assert (
+            choose_eps(study, rows[:-1], "tiny", "attention_at") is None
+        )  # eps 0.5 not trained yet
         lower = [dict(r, validation_metric="-loss") for r in rows]
         assert choose_eps(study, lower, "tiny", "attention_at") == 0.5  # a loss is minimised
 
@@ -112,7 +156,9 @@ class TestSummary:
     def test_paired_test_needs_two_pairs_and_varying_differences(self):
         assert paired_test({1: 0.5}, {1: 0.4})[2] is None
         assert paired_test({1: 0.5, 2: 0.6}, {1: 0.4, 2: 0.5})[2] is None  # constant difference
-        pairs, difference, p = paired_test({1: 0.5, 2: 0.7, 3: 0.2}, {1: 0.4, 2: 0.5, 3: 0.3, 4: 0.9})
+        pairs, difference, p = paired_test(
+            {1: 0.5, 2: 0.7, 3: 0.2}, {1: 0.4, 2: 0.5, 3: 0.3, 4: 0.9}
+        )
         assert pairs == 3 and difference == pytest.approx(numpy.mean([0.1, 0.2, -0.1]))
 
 
@@ -124,7 +170,9 @@ class TestRunningAStudy:
         # vanilla x 2 seeds, attention_at grid (2 eps) at seed 1, the chosen eps at seed 2
         assert len(rows) == 5
         grid = [r for r in rows if r["technique"] == "attention_at" and r["phase"] == "grid"]
-        chosen = max(sorted(grid, key=lambda r: r["eps"]), key=lambda r: r["best_validation"])["eps"]
+        chosen = max(sorted(grid, key=lambda r: r["eps"]), key=lambda r: r["best_validation"])[
+            "eps"
+        ]
         seed_2 = [r for r in rows if r["technique"] == "attention_at" and r["seed"] == 2]
         assert [r["eps"] for r in seed_2] == [chosen]
         for row in rows:
@@ -134,7 +182,9 @@ class TestRunningAStudy:
             # the study keeps the archive and metrics only, not the checkpoints or logs
             assert not (tmp_path / "runs" / _key(row) / "best.th").exists()
         summary = list(csv.DictReader(open(tmp_path / "summary.csv")))
-        at = next(e for e in summary if e["technique"] == "attention_at" and e["measure"] == "accuracy")
+        at = next(
+            e for e in summary if e["technique"] == "attention_at" and e["measure"] == "accuracy"
+        )
         assert float(at["mean"]) == pytest.approx(0.615) and float(at["eps"]) == chosen
         assert float(at["p_value"] or "nan") != float(at["p_value"] or "nan") or at["p_value"] == ""
         assert "| attention_at |" in (tmp_path / "summary.md").read_text()
@@ -148,7 +198,9 @@ class TestRunningAStudy:
         import shutil
 
         shutil.rmtree(tmp_path / "runs")
-        assert read_runs(str(tmp_path / "runs.csv")) == run_study(study, str(tmp_path), progress=False)
+        assert read_runs(str(tmp_path / "runs.csv")) == run_study(
+            study, str(tmp_path), progress=False
+        )
 
     def test_trained_but_unmeasured_runs_are_only_measured(self, tmp_path, monkeypatch):
         def unavailable(*args):
@@ -179,10 +231,18 @@ class TestRunningAStudy:
         """`--jobs 2` through the command's function, with the real measures, on both models."""
         nli = _fixture_dataset("nli", "vitaminc", FIXTURE_DATA / "nli.jsonl")
         study_file = tmp_path / "study.json"
-        study_file.write_text(json.dumps(_study(datasets=[TINY, nli], seeds=[1, 2], eps={"attention_at": [1.0]})))
+        study_file.write_text(
+            json.dumps(_study(datasets=[TINY, nli], seeds=[1, 2], eps={"attention_at": [1.0]}))
+        )
         out = tmp_path / "out"
-        args = argparse.Namespace(study_file=str(study_file), serialization_dir=str(out), jobs=2,
-                                  threads=1, overrides="", no_progress=True)
+        args = argparse.Namespace(
+            study_file=str(study_file),
+            serialization_dir=str(out),
+            jobs=2,
+            threads=1,
+            overrides="",
+            no_progress=True,
+        )
         study_from_args(args)
         rows = read_runs(str(out / "runs.csv"))
         assert {(r["dataset"], r["technique"], r["seed"]) for r in rows} == {
@@ -198,7 +258,11 @@ class TestRunningAStudy:
         single = tmp_path / "single"
         one = parse_study(_study(datasets=[TINY], techniques=["vanilla"], eps={}, seeds=[1]))
         (row,) = run_study(one, str(single), jobs=1, progress=False)
-        twin = next(r for r in rows if r["dataset"] == "tiny" and r["technique"] == "vanilla" and r["seed"] == 1)
+        twin = next(
+            r
+            for r in rows
+            if r["dataset"] == "tiny" and r["technique"] == "vanilla" and r["seed"] == 1
+        )
         assert row["best_validation"] == pytest.approx(twin["best_validation"])
         assert row["gradient_kendall"] == pytest.approx(twin["gradient_kendall"])
 

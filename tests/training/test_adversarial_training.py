@@ -6,30 +6,39 @@ from allennlp.common.util import import_module_and_submodules
 from allennlp.data.data_loaders import DataLoader
 from allennlp.data.tokenizers import WhitespaceTokenizer
 from allennlp.training import GradientDescentTrainer
+from perturbations.tiny import tiny_batch, tiny_model
 
 from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
 from attnat_allennlp.perturbations import CleanPass, Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 from attnat_allennlp.training.unlabeled_stream import UnlabeledStream
 from helpers import FIXTURES, fixture_overrides, load_config, train_config
-from perturbations.tiny import tiny_batch, tiny_model
 
 HERE = FIXTURES.parent / "training"
-TECHNIQUES = ["attention_rp", "attention_at", "attention_iat", "word_at", "word_iat", "word_vat", "attention_vat", "attention_ivat"]
+TECHNIQUES = [
+    "attention_rp",
+    "attention_at",
+    "attention_iat",
+    "word_at",
+    "word_iat",
+    "word_vat",
+    "attention_vat",
+    "attention_ivat",
+]
 
 
 def small(dataset="rt_polarity", **extra):
     """Fixture overrides with a tiny model (embedding 8, BiLSTM 8 per direction)."""
     overrides = fixture_overrides(dataset, **extra)
-    overrides.update({
-        "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
-        "model.seq2vec_encoder.encoder.input_size": 8,
-        "model.seq2vec_encoder.encoder.hidden_size": 8,
-        "model.seq2vec_encoder.attention_dim": 8,
-    })
+    overrides.update(
+        {
+            "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
+            "model.seq2vec_encoder.encoder.input_size": 8,
+            "model.seq2vec_encoder.encoder.hidden_size": 8,
+            "model.seq2vec_encoder.attention_dim": 8,
+        }
+    )
     return overrides
-
-
 
 
 def callback(*names, weight=0.5, **kwargs):
@@ -62,7 +71,9 @@ def by_hand(model, name, batch, weight=0.5, seed=0):
     (outputs["loss"] + weight * extra).backward()
 
 
-@pytest.mark.parametrize("name", ["attention_at", "attention_iat", "word_at", "word_iat", "attention_vat", "word_vat"])
+@pytest.mark.parametrize(
+    "name", ["attention_at", "attention_iat", "word_at", "word_iat", "attention_vat", "word_vat"]
+)
 def test_gradients_equal_clean_plus_weighted_adversarial_by_hand(name):
     model = tiny_model()
     batch = tiny_batch()
@@ -99,7 +110,9 @@ def test_accumulation_group_size_follows_the_trainer_including_the_last_short_gr
     sizes = {}
     for steps in (1, 2):
         trainer = GradientDescentTrainer(
-            model, torch.optim.SGD(model.parameters(), lr=0.1), FixedLength(5),
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            FixedLength(5),
             num_gradient_accumulation_steps=steps,
         )
         for completed in (0, 1, 2):
@@ -144,7 +157,11 @@ def test_amp_losses_go_through_the_grad_scaler(name):
 def test_unlabeled_stream_is_consumed_cycled_and_changes_the_vat_loss():
     model = tiny_model()
     batch = tiny_batch()
-    cb = callback("attention_vat", unlabeled_data_path=str(HERE / "unlabeled_short.txt"), unlabeled_batch_size=2)
+    cb = callback(
+        "attention_vat",
+        unlabeled_data_path=str(HERE / "unlabeled_short.txt"),
+        unlabeled_batch_size=2,
+    )
     for _ in range(3):  # 3 texts in batches of 2: the third draw starts a new cycle
         run_callback(model, cb, batch, seed=0)
         model.zero_grad(set_to_none=True)
@@ -218,7 +235,9 @@ def test_the_unlabeled_stream_continues_where_it_stopped(tmp_path):
 def test_unlabeled_batches_per_step(tmp_path, rate, expected):
     model = tiny_model()
     cb = callback(
-        "attention_vat", unlabeled_data_path=str(lengths_file(tmp_path)), unlabeled_batch_size=4,
+        "attention_vat",
+        unlabeled_data_path=str(lengths_file(tmp_path)),
+        unlabeled_batch_size=4,
         unlabeled_batches_per_step=rate,
     )
     for _ in range(6):
@@ -232,7 +251,9 @@ def test_the_vat_loss_is_the_mean_over_labeled_and_unlabeled_examples(tmp_path):
     path = lengths_file(tmp_path)
     model = tiny_model()
     cb = callback(
-        "attention_vat", unlabeled_data_path=str(path), unlabeled_batch_size=4,
+        "attention_vat",
+        unlabeled_data_path=str(path),
+        unlabeled_batch_size=4,
         unlabeled_dataset_reader=UnlabeledTextReader(tokenizer=WhitespaceTokenizer()),
     )
     run_callback(model, cb, tiny_batch(), seed=0)
@@ -243,7 +264,9 @@ def test_the_vat_loss_is_the_mean_over_labeled_and_unlabeled_examples(tmp_path):
     torch.manual_seed(0)
     labeled_outputs = model(**tiny_batch())
     perturbation = Perturbation.by_name("attention_vat")(eps=0.7)
-    labeled = perturbation.loss(model, labeled_outputs["attention_state"], CleanPass(labeled_outputs["logits"]))
+    labeled = perturbation.loss(
+        model, labeled_outputs["attention_state"], CleanPass(labeled_outputs["logits"])
+    )
     outputs = model(**unlabeled)
     other = perturbation.loss(model, outputs["attention_state"], CleanPass(outputs["logits"]))
     assert reported == pytest.approx(float((4 * labeled + 4 * other).detach() / 8), rel=1e-9)
@@ -297,23 +320,36 @@ def test_snli_iat_is_attention_iat():
 
 def test_a_plugin_perturbation_trains_via_include_package(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(FIXTURES / "plugin_example"))
-    import_module_and_submodules("my_perturbations")  # what `--include-package my_perturbations` does
+    import_module_and_submodules(
+        "my_perturbations"
+    )  # what `--include-package my_perturbations` does
     overrides = small()
-    overrides["trainer.callbacks.1.perturbations"] = [{"type": "scaled_random", "eps": 2.0, "scale": 0.5}]
-    train_config("rt_polarity_attention_rp", tmp_path, overrides, include_package=["my_perturbations"])
+    overrides["trainer.callbacks.1.perturbations"] = [
+        {"type": "scaled_random", "eps": 2.0, "scale": 0.5}
+    ]
+    train_config(
+        "rt_polarity_attention_rp", tmp_path, overrides, include_package=["my_perturbations"]
+    )
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["training_scaled_random_loss"] > 0
 
 
 @pytest.mark.distributed
-def test_distributed_training_with_two_cpu_workers_keeps_the_replicas_in_sync(tmp_path, monkeypatch):
+def test_distributed_training_with_two_cpu_workers_keeps_the_replicas_in_sync(
+    tmp_path, monkeypatch
+):
     monkeypatch.syspath_prepend(str(FIXTURES / "plugin_example"))
     monkeypatch.setenv("PYTHONPATH", str(FIXTURES / "plugin_example"))
     overrides = small()
     overrides["distributed"] = {"cuda_devices": [-1, -1]}
-    overrides["evaluate_on_test"] = False  # allennlp evaluates on rank 0 alone, and its metrics all-reduce
+    overrides["evaluate_on_test"] = (
+        False  # allennlp evaluates on rank 0 alone, and its metrics all-reduce
+    )
     overrides["trainer.callbacks"] = [
-        {"type": "adversarial_training", "perturbations": [{"type": "word_at"}, {"type": "attention_at"}]},
+        {
+            "type": "adversarial_training",
+            "perturbations": [{"type": "word_at"}, {"type": "attention_at"}],
+        },
         {"type": "parameter_checksum"},
     ]
     # The attention_at config: its embedder is a plain one. allennlp 2.10.1's distributed

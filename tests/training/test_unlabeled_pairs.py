@@ -1,26 +1,38 @@
 """The unlabeled stream of pair models: unlabeled premise/hypothesis pairs (NLI files, labels ignored)."""
+
 import json
 
 import torch
+from training.test_adversarial_training import small
 
 from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledPairReader
 from helpers import FIXTURE_DATA, train_config
-from training.test_adversarial_training import small
 
 
 def test_the_unlabeled_pair_reader_reads_nli_files_without_their_labels(tmp_path):
     path = tmp_path / "pairs.jsonl"
     records = [
-        {"sentence1": "a man plays a guitar", "sentence2": "a person plays music", "gold_label": "-"},
+        {
+            "sentence1": "a man plays a guitar",
+            "sentence2": "a person plays music",
+            "gold_label": "-",
+        },
         {"sentence1": "two dogs run in the park", "sentence2": "animals are outside"},
-        {"premise": "ignored", "sentence1": "it rains", "sentence2": "the ground is wet", "gold_label": "x"},
+        {
+            "premise": "ignored",
+            "sentence1": "it rains",
+            "sentence2": "the ground is wet",
+            "gold_label": "x",
+        },
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     instances = list(UnlabeledPairReader(exact_match=True, max_tokens=3).read(str(path)))
     assert len(instances) == 3
     for instance in instances:
         assert "label" not in instance.fields
-        assert {"premise", "hypothesis", "premise_exact_match", "hypothesis_exact_match"} <= set(instance.fields)
+        assert {"premise", "hypothesis", "premise_exact_match", "hypothesis_exact_match"} <= set(
+            instance.fields
+        )
     first = instances[0]
     assert [t.text for t in first["premise"].tokens] == ["a", "man", "plays"]  # cut at max_tokens
     assert [t.text for t in first["hypothesis"].tokens] == ["a", "person", "plays", "music"]

@@ -1,11 +1,13 @@
 """Warning filters: importing the plugin leaves them alone; the training loop quiets allennlp's
 per-batch autocast FutureWarning for the run only."""
+
 import subprocess
 import sys
 import warnings
 
-from helpers import train_config
 from training.test_adversarial_training import small
+
+from helpers import train_config
 
 
 def test_importing_the_plugin_silences_no_warning():

@@ -1,6 +1,6 @@
 """Fixtures of the Transformer tests."""
-import pytest
 
+import pytest
 from tiny_bert_fixture import make_tiny_bert
 
 

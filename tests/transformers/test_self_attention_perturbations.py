@@ -1,4 +1,5 @@
 """The attention techniques on the self-attention of a Transformer encoder (target "self_attention")."""
+
 import pytest
 import torch
 from allennlp.common import Params
@@ -23,9 +24,12 @@ def tiny_transformer(seed=0, heads=2, layers=3):
     vocab = Vocabulary()
     vocab.add_tokens_to_namespace(WORDS, "tokens")
     vocab.add_tokens_to_namespace(["negative", "positive"], "labels")
-    embedder = BasicTextFieldEmbedder({"tokens": Embedding(embedding_dim=8, num_embeddings=vocab.get_vocab_size("tokens"))})
+    embedder = BasicTextFieldEmbedder(
+        {"tokens": Embedding(embedding_dim=8, num_embeddings=vocab.get_vocab_size("tokens"))}
+    )
     encoder = AttentionSeq2VecEncoder(
-        TransformerEncoder(8, hidden_dim=8, num_layers=layers, num_heads=heads, dropout=0.0), attention_dim=8
+        TransformerEncoder(8, hidden_dim=8, num_layers=layers, num_heads=heads, dropout=0.0),
+        attention_dim=8,
     )
     return AttentionClassifier(vocab, embedder, encoder).double().train()
 
@@ -51,7 +55,14 @@ def pair_mask(lengths, size):
 
 
 @pytest.mark.parametrize("name", TECHNIQUES)
-@pytest.mark.parametrize("layers,expected", [([-1], ["layer_2"]), ("all", ["layer_0", "layer_1", "layer_2"]), ([0, 2], ["layer_0", "layer_2"])])
+@pytest.mark.parametrize(
+    "layers,expected",
+    [
+        ([-1], ["layer_2"]),
+        ("all", ["layer_0", "layer_1", "layer_2"]),
+        ([0, 2], ["layer_0", "layer_2"]),
+    ],
+)
 def test_norm_eps_per_example_and_head_and_zero_on_padding(name, layers, expected):
     model = tiny_transformer()
     state = tiny_state(model)
@@ -112,7 +123,9 @@ def test_iat_lies_in_the_span_of_the_directions_of_its_head():
     for i in range(4):
         for h in range(2):
             mask = both[i].flatten()
-            basis = torch.stack([(scores[j, h] - scores[i, h]).flatten()[mask] for j in range(4) if j != i], 1)
+            basis = torch.stack(
+                [(scores[j, h] - scores[i, h]).flatten()[mask] for j in range(4) if j != i], 1
+            )
             target = r[i, h].flatten()[mask]
             solution = torch.linalg.lstsq(basis, target.unsqueeze(1)).solution
             assert torch.allclose(basis @ solution, target.unsqueeze(1), atol=1e-8)
@@ -147,7 +160,9 @@ def test_vat_direction_goes_towards_the_dominant_eigenvector():
     dominant = vectors[:, -1]
     assert values[-1] > 2 * values[-2].abs()
     torch.manual_seed(3)
-    r = build("attention_vat", eps=1.0, xi=1e-4, num_power_iterations=30, layers=[-1]).perturb(model, state)
+    r = build("attention_vat", eps=1.0, xi=1e-4, num_power_iterations=30, layers=[-1]).perturb(
+        model, state
+    )
     direction = r["layer_1"][0, 0].flatten()
     assert abs(float(direction @ dominant)) == pytest.approx(1.0, abs=1e-4)
     assert encoder_state is not None
@@ -175,10 +190,16 @@ def test_implicit_head_directions_equal_the_explicit_ones():
     directions = head_directions(scores, both)
     differences = (scores.unsqueeze(0) - scores.unsqueeze(1)) * both.unsqueeze(1)  # [i, j]
     norms = differences.flatten(3).norm(dim=-1)[..., None, None]
-    explicit = torch.where(norms > 1e-9, differences / norms.clamp_min(1e-12), torch.zeros_like(differences))
+    explicit = torch.where(
+        norms > 1e-9, differences / norms.clamp_min(1e-12), torch.zeros_like(differences)
+    )
     explicit[torch.arange(4), torch.arange(4)] = 0
     gradient = torch.randn(4, 2, 5, 5, dtype=torch.float64) * both
-    assert torch.allclose(directions.project(gradient), torch.einsum("ihqk,ijhqk->ihj", gradient, explicit))
+    assert torch.allclose(
+        directions.project(gradient), torch.einsum("ihqk,ijhqk->ihj", gradient, explicit)
+    )
     alpha = torch.randn(4, 2, 4, dtype=torch.float64)
-    assert torch.allclose(directions.combine(alpha), torch.einsum("ihj,ijhqk->ihqk", alpha, explicit))
+    assert torch.allclose(
+        directions.combine(alpha), torch.einsum("ihj,ijhqk->ihqk", alpha, explicit)
+    )
     assert torch.all(directions.inverse_norms[3, :, 2] == 0)

@@ -1,7 +1,9 @@
 """Attention rollout and the first token's attention of a Transformer model."""
+
 import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
+from test_self_attention_perturbations import LENGTHS, tiny_state, tiny_transformer
 
 from attnat_allennlp.interpret.transformer_attention import (
     attention_rollout,
@@ -9,7 +11,6 @@ from attnat_allennlp.interpret.transformer_attention import (
     first_token_attention,
 )
 from attnat_allennlp.modules.transformer import SelfAttentionState
-from test_self_attention_perturbations import LENGTHS, tiny_state, tiny_transformer
 
 
 def test_rollout_of_one_uniform_layer():
@@ -60,10 +61,12 @@ def test_the_report_and_heatmap_rows_take_the_explanation(tmp_path):
 
     model = tiny_transformer().float().eval()
     instances = [
-        Instance({
-            "tokens": TextField([Token(w) for w in words], {"tokens": SingleIdTokenIndexer()}),
-            "label": LabelField(label),
-        })
+        Instance(
+            {
+                "tokens": TextField([Token(w) for w in words], {"tokens": SingleIdTokenIndexer()}),
+                "label": LabelField(label),
+            }
+        )
         for words, label in [(["w1", "w2", "w3"], "positive"), (["w4", "w5"], "negative")]
     ]
     rows = explain_instances(model, instances, attention="rollout")
@@ -73,8 +76,14 @@ def test_the_report_and_heatmap_rows_take_the_explanation(tmp_path):
     assert all(sum(row["attention"]) == pytest.approx(1.0, abs=1e-5) for row in rows)
     pooling = explain_instances(model, instances)
     assert rows[0]["attention"] != pytest.approx(pooling[0]["attention"])
-    report = attention_report(model, instances, num_permutations=2, adversarial_steps=2,
-                              robustness_eps={}, attention="first_token")
+    report = attention_report(
+        model,
+        instances,
+        num_permutations=2,
+        adversarial_steps=2,
+        robustness_eps={},
+        attention="first_token",
+    )
     assert report["attention"] == "first_token"
     assert report["instances"][1]["attention"] == pytest.approx(
         explain_instances(model, instances, attention="first_token")[1]["attention"]

@@ -1,5 +1,6 @@
 """The Transformer encoders: masking, re-running from a layer, and the pretrained layers run step by
 step give what `transformers` itself computes."""
+
 import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -22,7 +23,9 @@ def batch(dim=5):
 
 def scratch(**kwargs):
     torch.manual_seed(1)
-    return TransformerEncoder(5, hidden_dim=8, num_layers=3, num_heads=2, dropout=0.0, **kwargs).eval()
+    return TransformerEncoder(
+        5, hidden_dim=8, num_layers=3, num_heads=2, dropout=0.0, **kwargs
+    ).eval()
 
 
 @pytest.mark.parametrize("positions", ["sinusoidal", "learned", None])
@@ -53,7 +56,9 @@ def test_rerun_equals_a_full_pass_with_the_perturbation_and_skips_the_layers_bel
     calls = []
     original_scores = [layer.scores for layer in encoder.layers]
     for index, layer in enumerate(encoder.layers):
-        layer.scores = lambda h, index=index: calls.append(("scores", index)) or original_scores[index](h)
+        layer.scores = lambda h, index=index: (
+            calls.append(("scores", index)) or original_scores[index](h)
+        )
     embed = encoder.embed_positions
     encoder.embed_positions = lambda *a: pytest.fail("the embeddings were re-run")
     rerun = encoder.rerun(state, {1: r})
@@ -86,17 +91,29 @@ def _tiny(kind, directory):
 
     torch.manual_seed(0)
     if kind == "bert":
-        config = transformers.BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
-                                         num_attention_heads=2, intermediate_size=32)
+        config = transformers.BertConfig(
+            vocab_size=50,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=32,
+        )
         model = transformers.BertModel(config)
     elif kind == "roberta":
-        config = transformers.RobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
-                                            num_attention_heads=2, intermediate_size=32,
-                                            max_position_embeddings=40, pad_token_id=1)
+        config = transformers.RobertaConfig(
+            vocab_size=50,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=32,
+            max_position_embeddings=40,
+            pad_token_id=1,
+        )
         model = transformers.RobertaModel(config)
     else:
-        config = transformers.DistilBertConfig(vocab_size=50, dim=16, n_layers=2, n_heads=2,
-                                               hidden_dim=32)
+        config = transformers.DistilBertConfig(
+            vocab_size=50, dim=16, n_layers=2, n_heads=2, hidden_dim=32
+        )
         model = transformers.DistilBertModel(config)
     model.save_pretrained(str(directory))
     return model.eval()
@@ -122,6 +139,8 @@ def test_pretrained_layers_match_transformers(kind, tmp_path):
 def test_unsupported_pretrained_model_is_named(tmp_path):
     import transformers
 
-    transformers.GPT2Model(transformers.GPT2Config(n_embd=8, n_layer=1, n_head=2, vocab_size=20)).save_pretrained(str(tmp_path))
+    transformers.GPT2Model(
+        transformers.GPT2Config(n_embd=8, n_layer=1, n_head=2, vocab_size=20)
+    ).save_pretrained(str(tmp_path))
     with pytest.raises(ConfigurationError, match="'gpt2' model"):
         PretrainedTransformerEncoder(str(tmp_path))

@@ -1,4 +1,5 @@
 """The Transformer configs train, save and predict: from scratch and from the tiny "pretrained" BERT."""
+
 import json
 
 import pytest
@@ -7,11 +8,11 @@ from allennlp.commands.train import train_model
 from allennlp.common import Params
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
+from tiny_bert_fixture import load_pretrained_config
 
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder
-from tiny_bert_fixture import load_pretrained_config
-from helpers import FIXTURE_PATHS, FIXTURE_DATA, train_config
+from helpers import FIXTURE_DATA, FIXTURE_PATHS, train_config
 
 SMALL = {"trainer.num_epochs": 1, "data_loader.batch_sampler.batch_size": 8}
 SCRATCH = {
@@ -29,7 +30,9 @@ def test_scratch_vanilla_trains_and_predicts(tmp_path):
     overrides = {**FIXTURE_PATHS["rt_polarity"], **SMALL, **SCRATCH}
     model = train_config("rt_polarity_transformer_vanilla", tmp_path, overrides)
     assert model.attention_encoder.self_attention_encoder.num_layers == 2
-    predictor = Predictor.from_archive(load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier")
+    predictor = Predictor.from_archive(
+        load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier"
+    )
     output = predictor.predict_json({"text": "A master class of cinema ."})
     assert output["tokens"] == ["a", "master", "class", "of", "cinema", "."]
     assert len(output["attention"]) == 6
@@ -38,11 +41,15 @@ def test_scratch_vanilla_trains_and_predicts(tmp_path):
 
 def test_pretrained_vanilla_trains_and_predicts(tmp_path, tiny_bert):
     params = load_pretrained_config(
-        "rt_polarity_pretrained_transformer_vanilla", tiny_bert, {**FIXTURE_PATHS["rt_polarity"], **SMALL}
+        "rt_polarity_pretrained_transformer_vanilla",
+        tiny_bert,
+        {**FIXTURE_PATHS["rt_polarity"], **SMALL},
     )
     model = train_model(params, str(tmp_path))
     assert model.attention_encoder.self_attention_encoder.num_heads == 2
-    predictor = Predictor.from_archive(load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier")
+    predictor = Predictor.from_archive(
+        load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier"
+    )
     output = predictor.predict_json({"text": "A master class of cinematography."})
     # wordpieces: "cinematography" is not in the tiny vocabulary and is split
     assert output["tokens"][0] == "[CLS]" and output["tokens"][-1] == "[SEP]"
@@ -52,7 +59,9 @@ def test_pretrained_vanilla_trains_and_predicts(tmp_path, tiny_bert):
     assert output["word_attention"][4] == pytest.approx(sum(pieces[5:-2]))
     assert sum(output["word_attention"]) == pytest.approx(1.0 - pieces[0] - pieces[-1], abs=1e-5)
     predictor = Predictor.from_archive(
-        load_archive(str(tmp_path / "model.tar.gz")), "attnat_classifier", extra_args={"importance": "gradient"}
+        load_archive(str(tmp_path / "model.tar.gz")),
+        "attnat_classifier",
+        extra_args={"importance": "gradient"},
     )
     output = predictor.predict_json({"text": "A master class of cinematography."})
     assert len(output["importance"]) == len(output["tokens"])
@@ -60,14 +69,24 @@ def test_pretrained_vanilla_trains_and_predicts(tmp_path, tiny_bert):
 
 
 def test_merge_wordpieces():
-    words, values = merge_wordpieces(["[CLS]", "un", "##seen", "film", ".", "[SEP]"], [0.1, 0.2, 0.3, 0.1, 0.2, 0.1])
+    words, values = merge_wordpieces(
+        ["[CLS]", "un", "##seen", "film", ".", "[SEP]"], [0.1, 0.2, 0.3, 0.1, 0.2, 0.1]
+    )
     assert words == ["unseen", "film", "."] and values == pytest.approx([0.5, 0.1, 0.2])
-    words, values = merge_wordpieces(["<s>", "\u0120un", "seen", "\u0120film", "</s>"], [0.1, 0.2, 0.3, 0.3, 0.1])
+    words, values = merge_wordpieces(
+        ["<s>", "\u0120un", "seen", "\u0120film", "</s>"], [0.1, 0.2, 0.3, 0.3, 0.1]
+    )
     assert words == ["unseen", "film"] and values == pytest.approx([0.5, 0.3])
 
 
 PRETRAINED_TECHNIQUES = [
-    "attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat", "word_at", "word_vat",
+    "attention_rp",
+    "attention_at",
+    "attention_iat",
+    "attention_vat",
+    "attention_ivat",
+    "word_at",
+    "word_vat",
 ]
 
 
@@ -85,7 +104,9 @@ def test_every_technique_fine_tunes_the_tiny_pretrained_model(technique, tmp_pat
     if callback.get("unlabeled_data_path"):
         callback["unlabeled_data_path"] = str(FIXTURE_DATA / "unlabeled.jsonl")
         callback["unlabeled_batch_size"] = 8
-    before = PretrainedTransformerEncoder(str(tiny_bert)).layers[-1].attention.self.query.weight.clone()
+    before = (
+        PretrainedTransformerEncoder(str(tiny_bert)).layers[-1].attention.self.query.weight.clone()
+    )
     model = train_model(Params(params), str(tmp_path))
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics[f"training_{technique}_loss"] > 0
@@ -96,7 +117,9 @@ def test_every_technique_fine_tunes_the_tiny_pretrained_model(technique, tmp_pat
 
 def test_pretrained_pair_model_trains(tmp_path, tiny_bert):
     params = load_pretrained_config(
-        "snli_pretrained_transformer_attention_iat", tiny_bert, {**FIXTURE_PATHS["vitaminc"], **SMALL}
+        "snli_pretrained_transformer_attention_iat",
+        tiny_bert,
+        {**FIXTURE_PATHS["vitaminc"], **SMALL},
     )
     model = train_model(params, str(tmp_path))
     assert model.attention_encoder.self_attention_encoder.num_layers == 2

@@ -1,4 +1,5 @@
 """A tiny random BERT saved as a "pretrained" directory, and the pretrained configs loaded for it."""
+
 import json
 import shutil
 from pathlib import Path
