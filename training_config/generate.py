@@ -33,7 +33,6 @@ def main() -> None:
         f"{dataset}_{technique}": (dataset, technique)
         for dataset in names("datasets.libsonnet")
         for technique in names("techniques.libsonnet")
-        if technique != "vanilla"
     }
     configs.update(ALIASES)
     for name, (dataset, technique) in sorted(configs.items()):

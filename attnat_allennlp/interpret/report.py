@@ -503,6 +503,7 @@ def study_measures(
     batch_size: int = 32,
     robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
     seed: int = 0,
+    leave_one_out: bool = True,
 ) -> Dict[str, Optional[float]]:
     """
     The summary numbers of a model on labelled instances that a study needs, as one flat dict
@@ -512,12 +513,14 @@ def study_measures(
     sufficiency AOPC of the attention, gradient and random rankings, and the robust accuracy under
     worst-case perturbations of the attention scores and word embeddings (`robustness_eps` as in
     `attention_report`). Means over the instances (`None` where a measure is defined for none).
-    No permutation or adversarial-attention checks and no per-instance rows.
+    No permutation or adversarial-attention checks and no per-instance rows. Without
+    `leave_one_out` the leave-one-out agreement is `None` (it re-runs the model once per token,
+    which long texts make the most expensive measure by far).
     """
     model.eval()
     _reset_metrics(model)
     eps = _robustness_eps(robustness_eps)
-    collector = _MeasureCollector(True, True, eps, AOPC_FRACTIONS, seed)
+    collector = _MeasureCollector(leave_one_out, True, eps, AOPC_FRACTIONS, seed)
     labelled = False
     for _, tensors, _, _, rows in explained_chunks(model, instances, batch_size):
         collector.add(model, tensors, rows)
@@ -527,13 +530,14 @@ def study_measures(
         name: (float(metrics[name]) if name in metrics else None)
         for name in ("accuracy", "f1", "auc")
     }
-    gradient, loo = collector.agreement["gradient"], collector.agreement["leave_one_out"]
+    gradient = collector.agreement["gradient"]
+    loo = collector.agreement.get("leave_one_out")
     for measure in ("pearson", "kendall", "spearman"):
         result[f"gradient_{measure}"] = _mean(gradient.values[measure])
     result["gradient_kendall_significant"] = gradient.significant_share()
     result["gradient_topk_kendall"] = _mean(gradient.values["topk_kendall"])
-    result["loo_pearson"] = _mean(loo.values["pearson"])
-    result["loo_kendall"] = _mean(loo.values["kendall"])
+    result["loo_pearson"] = _mean(loo.values["pearson"]) if loo is not None else None
+    result["loo_kendall"] = _mean(loo.values["kendall"]) if loo is not None else None
     result["entropy"] = _mean(collector.entropy)
     result["entropy_normalised"] = _mean(collector.entropy_normalised)
     for ranking in RANKINGS:

@@ -160,7 +160,7 @@ def measure(
     instances = load_instances(
         archive.validation_dataset_reader, config["test_data_path"], options.get("max_instances")
     )
-    kwargs = {"seed": run.seed}
+    kwargs: Dict[str, Any] = {"seed": run.seed, "leave_one_out": options.get("leave_one_out", True)}
     if options.get("robustness_eps") is not None:
         kwargs["robustness_eps"] = options["robustness_eps"]
     start = time.time()

@@ -13,7 +13,9 @@ A study file is Jsonnet (or JSON):
   epochs: 4,                          // optional: trainer.num_epochs of every run
   overrides: {},                      // optional: dotted overrides of every run
   selection_seeds: 1,                 // how many of the seeds train the whole eps grid (first N)
-  measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null },
+  measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null,
+              leave_one_out: true },  // false: no leave-one-out agreement (long texts: it re-runs
+                                      // the model once per token)
 }
 ```
 
@@ -207,6 +209,17 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     epochs = raw.get("epochs")
     if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
         raise ConfigurationError(f"{where}: epochs must be a positive integer, got {epochs!r}")
+    measures = dict(raw.get("measures") or {})
+    unknown = sorted(set(measures) - {"robustness_eps", "max_instances", "leave_one_out"})
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: unknown measures options {unknown}; expected some of "
+            "['leave_one_out', 'max_instances', 'robustness_eps']"
+        )
+    if not isinstance(measures.get("leave_one_out", True), bool):
+        raise ConfigurationError(
+            f"{where}: measures.leave_one_out must be true or false, got {measures['leave_one_out']!r}"
+        )
     study = StudySpec(
         datasets=datasets,
         techniques=techniques,
@@ -215,7 +228,7 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         epochs=epochs,
         overrides=dict(raw.get("overrides") or {}),
         selection_seeds=selection_seeds,
-        measures=dict(raw.get("measures") or {}),
+        measures=measures,
         path=path,
     )
     for dataset in study.datasets:  # every config must exist before anything trains

@@ -271,6 +271,14 @@ def test_study_measures_of_a_classifier(learned):
     custom = study_measures(model, instances[:8], robustness_eps={"scores": [0, 2.5]}, seed=1)
     assert list(custom)[-2:] == ["robust_accuracy_scores_eps0", "robust_accuracy_scores_eps2.5"]
     assert custom["robust_accuracy_scores_eps0"] == pytest.approx(custom["accuracy"])
+    # Without leave-one-out (long texts): those two are None, the others unchanged.
+    quick = study_measures(
+        model, instances[:8], robustness_eps={"scores": [0, 2.5]}, seed=1, leave_one_out=False
+    )
+    assert quick["loo_pearson"] is None and quick["loo_kendall"] is None
+    assert {k: v for k, v in quick.items() if not k.startswith("loo_")} == pytest.approx(
+        {k: v for k, v in custom.items() if not k.startswith("loo_")}, nan_ok=True
+    )
     assert measure_description("robust_accuracy_scores_eps2.5").higher_is_better
     assert not measure_description("sufficiency_aopc_attention").higher_is_better
     json.dumps(custom)

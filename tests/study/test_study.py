@@ -80,6 +80,8 @@ class TestStudyFile:
                 "my_study.jsonnet: dataset tiny: no config training_config/rt_polarity_no_such",
             ),
             ({"selection_seeds": 3}, "selection_seeds"),
+            ({"measures": {"leave_one_out": "no"}}, "measures.leave_one_out must be true or false"),
+            ({"measures": {"loo": False}}, r"unknown measures options \['loo'\]"),
         ],
     )
     def test_bad_study_files_name_the_problem(self, change, message):
