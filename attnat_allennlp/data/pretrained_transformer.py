@@ -3,7 +3,8 @@ Wordpiece tokenization and indexing for the pretrained Transformers, in place of
 `pretrained_transformer` tokenizer and indexer, which fail with today's `transformers` (their
 special-token probe passes `add_special_tokens` twice: "add_special_tokens conflicts").
 """
-from typing import Any, Dict, List, Optional, Tuple
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -16,8 +17,8 @@ class PretrainedTransformerTokenizer(Tokenizer):
     """
     The (fast) tokenizer of a pretrained Transformer: wordpieces with the model's special tokens
     (`[CLS] ... [SEP]`, `<s> ... </s>`), each `Token` carrying its id (`text_id`), and its character
-    offsets in the text (`idx`, `idx_end`; `None` for special tokens), from which the interpretability
-    code groups wordpieces back into words (`word_spans`).
+    offsets in the text (`idx`, `idx_end`; `None` for special tokens). The predictor and the
+    interpretability code group wordpieces back into words with `wordpiece_words`.
 
     Registered as a `Tokenizer` with name "attnat_pretrained_transformer".
 
@@ -44,7 +45,9 @@ class PretrainedTransformerTokenizer(Tokenizer):
                 model_name, use_fast=True, **(tokenizer_kwargs or {})
             )
         except OSError as error:
-            raise ConfigurationError(f"cannot load the tokenizer of {model_name!r}: {error}") from error
+            raise ConfigurationError(
+                f"cannot load the tokenizer of {model_name!r}: {error}"
+            ) from error
         if not self._tokenizer.is_fast:
             raise ConfigurationError(f"{model_name} has no fast tokenizer (needed for the offsets)")
         limit = self._tokenizer.model_max_length
@@ -61,7 +64,9 @@ class PretrainedTransformerTokenizer(Tokenizer):
         )
         pieces = self._tokenizer.convert_ids_to_tokens(encoding["input_ids"])
         tokens = []
-        for piece, token_id, (start, end) in zip(pieces, encoding["input_ids"], encoding["offset_mapping"]):
+        for piece, token_id, (start, end) in zip(
+            pieces, encoding["input_ids"], encoding["offset_mapping"]
+        ):
             special = token_id in self._special_ids and start == end
             tokens.append(
                 Token(
@@ -139,7 +144,9 @@ class PretrainedTransformerIndexer(TokenIndexer):
         result = {}
         for key, values in tokens.items():
             length = padding_lengths[key]
-            padded = list(values[:length]) + [False if key == "mask" else 0] * max(0, length - len(values))
+            padded = list(values[:length]) + [False if key == "mask" else 0] * max(
+                0, length - len(values)
+            )
             result[key] = torch.tensor(padded, dtype=torch.bool if key == "mask" else torch.long)
         return result
 
@@ -156,32 +163,53 @@ def _is_special(piece: str) -> bool:
     return piece in _SPECIAL
 
 
-def merge_wordpieces(pieces: List[str], values: List[float]) -> Tuple[List[str], List[float]]:
+def _piece_text(piece: str, bpe: bool) -> str:
+    """The characters a wordpiece adds to its word (without `##`, `\u0120` or `\u2581`)."""
+    if bpe:
+        return piece.lstrip("".join(_WORD_START))
+    return piece[2:] if piece.startswith("##") else piece
+
+
+def wordpiece_words(pieces: List[str]) -> List[List[int]]:
     """
-    Words and per-word sums of `values` (attention, importance) from wordpiece strings: `##x`
-    continues the previous word (WordPiece); with a BPE or SentencePiece vocabulary (pieces that
-    start with `Ġ` or `▁`), a piece without that mark continues the previous word. Special tokens
-    (`[CLS]`, `<s>`, ...) belong to no word, so their values are dropped.
+    The words of a wordpiece sequence, each as the positions of its pieces: `##x` continues the
+    previous word (WordPiece); with a BPE or SentencePiece vocabulary (pieces that start with `Ġ`
+    or `▁`), a piece without that mark continues the previous word. Special tokens (`[CLS]`,
+    `<s>`, ...) belong to no word. The one grouping of this package: the predictor's
+    `word_attention` and `word_importance` and the word-level measures of `attnat_allennlp.interpret`
+    all use it.
     """
     bpe = any(piece.startswith(_WORD_START) for piece in pieces)
-    words: List[str] = []
-    sums: List[float] = []
+    words: List[List[int]] = []
     previous_special = True
-    for piece, value in zip(pieces, values):
+    for position, piece in enumerate(pieces):
         if _is_special(piece):
             previous_special = True
             continue
         if bpe:
             continues = not piece.startswith(_WORD_START) and not previous_special
-            text = piece.lstrip("".join(_WORD_START))
         else:
             continues = piece.startswith("##") and not previous_special
-            text = piece[2:] if piece.startswith("##") else piece
         if continues and words:
-            words[-1] += text
-            sums[-1] += value
+            words[-1].append(position)
         else:
-            words.append(text)
-            sums.append(value)
+            words.append([position])
         previous_special = False
-    return words, sums
+    return words
+
+
+def sum_by_word(values: Sequence[float], words: List[List[int]]) -> List[float]:
+    """Per word (`wordpiece_words`), the sum of `values` over its pieces."""
+    return [float(sum(values[position] for position in word)) for word in words]
+
+
+def merge_wordpieces(pieces: List[str], values: List[float]) -> Tuple[List[str], List[float]]:
+    """
+    Words and per-word sums of `values` (attention, importance) from wordpiece strings, grouped by
+    `wordpiece_words`: special tokens (`[CLS]`, `<s>`, ...) belong to no word, so their values are
+    dropped.
+    """
+    bpe = any(piece.startswith(_WORD_START) for piece in pieces)
+    words = wordpiece_words(pieces)
+    texts = ["".join(_piece_text(pieces[position], bpe) for position in word) for word in words]
+    return texts, sum_by_word(values, words)

@@ -15,6 +15,8 @@ and the sharpness of attention:
   log(length) (1 for uniform attention, 0 for one-hot; undefined for one token).
 
 Only the attended text is shortened (the premise of the pair model); the other text stays whole.
+For a wordpiece model the ranking may be over words (`words`): the top k words are removed or kept
+with all their pieces, and the special tokens (`[CLS]`, `[SEP]`) always stay.
 """
 
 import math
@@ -48,10 +50,14 @@ def faithfulness_for_tensors(
     scores: Dict[str, List[Sequence[float]]],
     fractions: Sequence[float] = AOPC_FRACTIONS,
     batch_size: int = 256,
+    words: Optional[List[List[List[int]]]] = None,
 ) -> Dict[str, Dict[str, numpy.ndarray]]:
     """
     Comprehensiveness and sufficiency of each ranking of `scores` (`{name: one score per real token
-    of each instance}`) for a padded tensor dict.
+    of each instance}`) for a padded tensor dict. With `words` (per instance, each word as the
+    positions of its wordpieces: `importance.word_pieces`), the scores are one per word, k counts
+    words, and a word goes (or stays) with all its pieces; the real positions of no word (special
+    tokens) always stay.
 
     # Returns
 
@@ -70,6 +76,21 @@ def faithfulness_for_tensors(
         lengths = real_lengths(state)
         seq_len = state.mask.size(1)
         features = tuple(a for a, text in model.token_feature_fields.items() if text == field)
+        if words is not None and len(words) != len(lengths):
+            raise ValueError(f"words cover {len(words)} instances; the batch has {len(lengths)}")
+        units = (
+            [[[t] for t in range(n)] for n in lengths]
+            if words is None
+            else [[list(word) for word in row] for row in words]
+        )
+        always = [
+            sorted(set(range(n)) - {t for word in row for t in word})
+            for row, n in zip(units, lengths)
+        ]
+
+        def positions(row: int, chosen: Sequence[int]) -> Tuple[int, ...]:
+            return tuple(sorted(always[row] + [t for u in chosen for t in units[row][u]]))
+
         variants: Dict[Tuple[int, Tuple[int, ...]], int] = {}
         where: Dict[str, Dict[str, numpy.ndarray]] = {}
         for name, by_instance in scores.items():
@@ -79,16 +100,18 @@ def faithfulness_for_tensors(
                 )
             comprehensiveness = numpy.zeros((len(lengths), len(fractions)), dtype=int)
             sufficiency = numpy.zeros_like(comprehensiveness)
-            for row, (values, n) in enumerate(zip(by_instance, lengths)):
+            for row, values in enumerate(by_instance):
+                n = len(units[row])
                 if len(values) != n:
                     raise ValueError(
-                        f"the {name} scores of instance {row} have {len(values)} values for {n} tokens"
+                        f"the {name} scores of instance {row} have {len(values)} values for {n} "
+                        + ("tokens" if words is None else "words")
                     )
                 order = ranking(values)
                 for column, fraction in enumerate(fractions):
                     k = tokens_for_fraction(fraction, n)
-                    removed = tuple(sorted(order[k:].tolist()))  # kept without the top k
-                    kept = tuple(sorted(order[:k].tolist()))  # only the top k
+                    removed = positions(row, order[k:].tolist())  # kept without the top k
+                    kept = positions(row, order[:k].tolist())  # only the top k
                     comprehensiveness[row, column] = variants.setdefault(
                         (row, removed), len(variants)
                     )

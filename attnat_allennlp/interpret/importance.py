@@ -22,6 +22,12 @@ Word importance per token of the attended text, the references that attention is
   probability when token t is dropped from the text (not normalised). For two classes it equals
   Jain & Wallace's total variation distance between the two output distributions. A text of one
   token has no leave-one-out importance (`None`).
+
+For a model over wordpieces (a pretrained Transformer), `words=True` gives both at the level of
+words, grouped as the predictor groups them (`wordpiece_words`: `##x` continues a word, special
+tokens belong to none): a word's gradient importance is the sum of its pieces' (special tokens
+dropped, so a row sums to 1 minus theirs), and its leave-one-out importance drops the whole word,
+all its pieces at once (the special tokens stay).
 """
 
 from dataclasses import replace
@@ -31,6 +37,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Instance
 
+from attnat_allennlp.data.pretrained_transformer import sum_by_word, wordpiece_words
 from attnat_allennlp.interpret.batching import (
     attended_field,
     build_state,
@@ -41,6 +48,25 @@ from attnat_allennlp.interpret.batching import (
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
 IMPORTANCE_METHODS = ("gradient", "gradient_through_attention", "leave_one_out")
+
+# The words of each instance of a batch as the positions of their wordpieces (`wordpiece_words`),
+# or `None` for models whose tokens are words.
+WordPieces = Optional[List[List[List[int]]]]
+
+
+def word_pieces(model: AttentionModel, instances: List[Instance]) -> WordPieces:
+    """
+    `None` unless the model reads wordpieces (`model.uses_wordpieces`); then, per instance, the
+    words of its attended text as the positions of their pieces, grouped as the predictor's
+    `word_attention` is (`wordpiece_words`).
+    """
+    if not model.uses_wordpieces:
+        return None
+    field = model.attended_field
+    return [
+        wordpiece_words([token.text for token in instance[field].tokens])  # type: ignore
+        for instance in instances
+    ]
 
 
 def predicted_probabilities(model: AttentionModel, state: AttentionState) -> torch.Tensor:
@@ -77,16 +103,22 @@ def gradient_importance(
     instances: List[Instance],
     batch_size: int = 32,
     detach_attention: bool = True,
+    words: bool = False,
 ) -> List[List[float]]:
     """
     Gradient importance of each instance's attended tokens (one list per instance), with the
-    attention detached (Jain & Wallace's) unless `detach_attention=False`.
+    attention detached (Jain & Wallace's) unless `detach_attention=False`; with `words`, of each
+    word of a wordpiece model (the sum of its pieces').
     """
     results: List[List[float]] = []
     for chunk in chunks(instances, batch_size):
         state = build_state(model, tensorize(model, chunk))
         importance = gradient_importance_for_state(model, state, detach_attention)
-        results.extend(row[:n].tolist() for row, n in zip(importance.cpu(), real_lengths(state)))
+        rows = [row[:n].tolist() for row, n in zip(importance.cpu(), real_lengths(state))]
+        groups = word_pieces(model, chunk) if words else None
+        if groups is not None:
+            rows = [sum_by_word(row, group) for row, group in zip(rows, groups)]
+        results.extend(rows)
     return results
 
 
@@ -139,13 +171,15 @@ def _select_rows(
 
 
 def leave_one_out_importance_for_tensors(
-    model: AttentionModel, tensors: Dict[str, Any], batch_size: int = 256
+    model: AttentionModel, tensors: Dict[str, Any], batch_size: int = 256, words: WordPieces = None
 ) -> List[Optional[List[float]]]:
     """
     Leave-one-out importance for a padded tensor dict. The texts without one token are built by
     dropping that position from every tensor of the attended field (positions on dimension 1, as
-    single-id and character indexers give; wordpiece offsets are not supported) and run
-    `batch_size` at a time.
+    single-id, character and this package's wordpiece indexers give; allennlp's mismatched
+    indexers' offsets are not supported) and run `batch_size` at a time. With `words` (one list of
+    word pieces per instance, `word_pieces`), each word is dropped instead, all its pieces at once,
+    and the result has one value per word (`None` for a text of fewer than two words).
     """
     with torch.no_grad():
         state = build_state(model, tensors)
@@ -157,16 +191,31 @@ def leave_one_out_importance_for_tensors(
         features = tuple(a for a, text in model.token_feature_fields.items() if text == field)
         lengths = real_lengths(state)
         seq_len = state.mask.size(1)
-        positions = torch.arange(seq_len, device=state.mask.device)
-        pairs = [(i, t) for i, n in enumerate(lengths) if n >= 2 for t in range(n)]
-        changes = torch.zeros(len(pairs), device=state.mask.device)
-        for start in range(0, len(pairs), batch_size):
-            chunk = torch.tensor(pairs[start : start + batch_size], device=state.mask.device)
-            rows, dropped = chunk[:, 0], chunk[:, 1]
-            keep = positions.unsqueeze(0).expand(len(chunk), -1)
-            keep = keep[keep != dropped.unsqueeze(1)].view(len(chunk), seq_len - 1)
+        units = (
+            [[[t] for t in range(n)] for n in lengths]
+            if words is None
+            else [list(group) for group in words]
+        )
+        if len(units) != len(lengths):
+            raise ValueError(f"words cover {len(units)} instances; the batch has {len(lengths)}")
+        # (row, the positions dropped) of every shorter text
+        dropped = [(i, unit) for i, row in enumerate(units) if len(row) >= 2 for unit in row]
+        changes = torch.zeros(len(dropped), device=state.mask.device)
+        for start in range(0, len(dropped), batch_size):
+            chunk = dropped[start : start + batch_size]
+            width = seq_len - min(len(unit) for _, unit in chunk)
+            keep = torch.full((len(chunk), width), seq_len, dtype=torch.long)
+            for j, (_, unit) in enumerate(chunk):
+                gone = set(unit)
+                kept = [t for t in range(seq_len) if t not in gone]
+                keep[j, : len(kept)] = torch.tensor(kept, dtype=torch.long)
+            rows = torch.tensor([i for i, _ in chunk], device=state.mask.device)
             reduced = predicted_probabilities(
-                model, build_state(model, _select_rows(tensors, rows, field, keep, features))
+                model,
+                build_state(
+                    model,
+                    _select_rows(tensors, rows, field, keep.to(state.mask.device), features),
+                ),
             )
             row_predicted = predicted[rows].unsqueeze(1)
             changes[start : start + len(chunk)] = (
@@ -176,38 +225,48 @@ def leave_one_out_importance_for_tensors(
             )
     results: List[Optional[List[float]]] = []
     offset = 0
-    for n in lengths:
-        if n < 2:
+    for row in units:
+        if len(row) < 2:
             results.append(None)
             continue
-        results.append(changes[offset : offset + n].tolist())
-        offset += n
+        results.append(changes[offset : offset + len(row)].tolist())
+        offset += len(row)
     return results
 
 
 def leave_one_out_importance(
-    model: AttentionModel, instances: List[Instance], batch_size: int = 32
+    model: AttentionModel, instances: List[Instance], batch_size: int = 32, words: bool = False
 ) -> List[Optional[List[float]]]:
-    """Leave-one-out importance of each instance's attended tokens, `None` for one-token texts."""
+    """
+    Leave-one-out importance of each instance's attended tokens (with `words`, of each word of a
+    wordpiece model, dropped whole), `None` for one-token (one-word) texts.
+    """
     results: List[Optional[List[float]]] = []
     for chunk in chunks(instances, batch_size):
-        results.extend(leave_one_out_importance_for_tensors(model, tensorize(model, chunk)))
+        groups = word_pieces(model, chunk) if words else None
+        results.extend(
+            leave_one_out_importance_for_tensors(model, tensorize(model, chunk), words=groups)
+        )
     return results
 
 
 def token_importance(
-    model: AttentionModel, instances: List[Instance], method: str, batch_size: int = 32
+    model: AttentionModel,
+    instances: List[Instance],
+    method: str,
+    batch_size: int = 32,
+    words: bool = False,
 ) -> List[Optional[List[float]]]:
     """
     `gradient_importance` (`"gradient"`: attention detached, Jain & Wallace's;
     `"gradient_through_attention"`: not detached) or `leave_one_out_importance`, by name
-    (`IMPORTANCE_METHODS`).
+    (`IMPORTANCE_METHODS`); with `words`, per word of a wordpiece model.
     """
     if method in ("gradient", "gradient_through_attention"):
         detach = method == "gradient"
-        return gradient_importance(model, instances, batch_size, detach)  # type: ignore
+        return gradient_importance(model, instances, batch_size, detach, words)  # type: ignore
     if method == "leave_one_out":
-        return leave_one_out_importance(model, instances, batch_size)
+        return leave_one_out_importance(model, instances, batch_size, words)
     raise ConfigurationError(
         f"unknown importance {method!r}; expected one of {', '.join(IMPORTANCE_METHODS)}"
     )

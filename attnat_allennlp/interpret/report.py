@@ -17,6 +17,7 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.training.metrics import Metric
 
 from attnat_allennlp.data.dataset_readers.base import SkipExample
+from attnat_allennlp.data.pretrained_transformer import merge_wordpieces, sum_by_word
 from attnat_allennlp.interpret.agreement import AGREEMENT_MEASURES, AgreementAccumulator, summarize
 from attnat_allennlp.interpret.batching import (
     attended_field,
@@ -29,11 +30,13 @@ from attnat_allennlp.interpret.faithfulness import (
     AOPC_FRACTIONS,
     FAITHFULNESS_MEASURES,
     attention_entropies,
+    attention_entropy,
     faithfulness_for_tensors,
 )
 from attnat_allennlp.interpret.importance import (
     gradient_importance_for_state,
     leave_one_out_importance_for_tensors,
+    word_pieces,
 )
 from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
@@ -222,6 +225,13 @@ def explained_chunks(
     `entropy` and `entropy_normalised`. `attention` chooses what the rows call attention for a
     Transformer model (`transformer_attention.EXPLANATIONS`: `"pooling"`, the default, or
     `"first_token"`, `"rollout"`, `"rollout_first_token"`); the yielded weights stay the pooling's.
+
+    For a wordpiece model (a pretrained Transformer) the rows are over words: `tokens` are the
+    words, and `attention` and `gradient` the sums over each word's pieces (special tokens
+    dropped), grouped as the predictor's `word_attention` is (`merge_wordpieces`); the rows also
+    hold the `wordpieces` and, per word, the positions of its pieces (`word_pieces`), by which the
+    leave-one-out and faithfulness measures drop whole words. The entropy is that of the word
+    attention renormalised to sum 1.
     """
     detach = _check_gradient(gradient)
     model.eval()
@@ -241,20 +251,33 @@ def explained_chunks(
             weights if attention == "pooling" else explaining_attention(model, state, attention)
         )
         entropies = attention_entropies(explanation, lengths)
+        groups = word_pieces(model, chunk)
         rows = []
         for i, (instance, length) in enumerate(zip(chunk, lengths)):
+            tokens = [t.text for t in instance[field].tokens]  # type: ignore
             row_attention = explanation[i, :length].tolist()
+            row_gradient = importance[i, :length].tolist()
             entropy, normalised = entropies[i]
+            extra: Dict[str, Any] = {}
+            if groups is not None:
+                pieces = tokens
+                tokens, row_attention = merge_wordpieces(pieces, row_attention)
+                row_gradient = sum_by_word(row_gradient, groups[i])
+                entropy, normalised = (
+                    attention_entropy(row_attention) if row_attention else (0.0, None)
+                )
+                extra = {"wordpieces": pieces, "word_pieces": groups[i]}
             rows.append(
                 {
-                    "tokens": [t.text for t in instance[field].tokens],  # type: ignore
+                    "tokens": tokens,
                     "label": _label_of(instance),
                     "prediction": labels[int(probs[i].argmax())],
                     "probability": float(probs[i].max()),
                     "attention": row_attention,
-                    "gradient": importance[i, :length].tolist(),
+                    "gradient": row_gradient,
                     "entropy": entropy,
                     "entropy_normalised": normalised,
+                    **extra,
                 }
             )
         yield chunk, tensors, state, weights, rows
@@ -330,8 +353,9 @@ class _MeasureCollector:
         self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]
     ) -> None:
         """Adds a batch: its tensor dict and its rows from `explained_chunks` (updated in place)."""
+        words = [row["word_pieces"] for row in rows] if "word_pieces" in rows[0] else None
         if "leave_one_out" in self.names:
-            loo = leave_one_out_importance_for_tensors(model, tensors)
+            loo = leave_one_out_importance_for_tensors(model, tensors, words=words)
             for row, values in zip(rows, loo):
                 row["leave_one_out"] = values
         attentions = [row["attention"] for row in rows]
@@ -349,7 +373,7 @@ class _MeasureCollector:
                 "gradient": [row["gradient"] for row in rows],
                 "random": [self.random.random(len(row["attention"])) for row in rows],
             }
-            curves = faithfulness_for_tensors(model, tensors, scores, self.fractions)
+            curves = faithfulness_for_tensors(model, tensors, scores, self.fractions, words=words)
             for ranking, by_measure in curves.items():
                 for measure, values in by_measure.items():
                     self.curves[ranking][measure].extend(values)

@@ -91,7 +91,9 @@ class _AttentionPredictor(Predictor):
         summing to 1, with the attention weights detached as Jain & Wallace compute it),
         `"gradient_through_attention"` (the same, the gradient also flowing through attention) or
         `"leave_one_out"` (the change of the predicted class's probability when the token is
-        dropped; `null` for a one-token text). See `attnat_allennlp.interpret`.
+        dropped; `null` for a one-token text). See `attnat_allennlp.interpret`. Wordpiece models
+        also get `word_importance` beside `word_attention`: a word's pieces summed (gradient) or
+        the word dropped whole, all its pieces at once (leave-one-out).
         From the command line: `--predictor-args '{"importance": "gradient"}'`.
     attention_entropy : `bool`, optional (default = `False`)
         Adds `attention_entropy` (natural log) and `attention_entropy_normalised` (divided by
@@ -235,11 +237,19 @@ class _AttentionPredictor(Predictor):
         outputs = [self._finish(o) for o in super().predict_batch_instance(instances)]
         if self._importance is not None:
             importance = token_importance(self._model, instances, self._importance)
-            for output, values in zip(outputs, importance):
+            by_word: List[Optional[List[float]]] = [None] * len(instances)
+            if self._importance == "leave_one_out" and any("words" in o for o in outputs):
+                # wordpiece models: each word dropped whole, all its pieces at once
+                by_word = token_importance(self._model, instances, self._importance, words=True)
+            for output, values, word_values in zip(outputs, importance, by_word):
                 output["importance"] = values
                 if "words" in output and values is not None:
                     # wordpiece models: each word's pieces summed, as its attention is
-                    output["word_importance"] = merge_wordpieces(output["tokens"], values)[1]
+                    output["word_importance"] = (
+                        word_values
+                        if self._importance == "leave_one_out"
+                        else merge_wordpieces(output["tokens"], values)[1]
+                    )
         if self._attention_entropy:
             for output in outputs:
                 entropy, normalised = attention_entropy(output["attention"])
