@@ -31,6 +31,9 @@ class JainWallaceTokenizer(SpacyTokenizer):
         do for IMDB, have their own `max_tokens`.)
     split_on_spaces : `bool`, optional (default = `False`)
         Split only on spaces, for text that is already tokenized.
+    start_tokens : `Optional[List[str]]`, optional (default = `None`)
+        Tokens put before every text as they are (not lower-cased, no offsets, after `max_length`),
+        e.g. `["[CLS]"]` for a from-scratch Transformer that classifies from its first token.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class JainWallaceTokenizer(SpacyTokenizer):
         digit_token: Optional[str] = "qqq",
         max_length: Optional[int] = None,
         split_on_spaces: bool = False,
+        start_tokens: Optional[List[str]] = None,
     ) -> None:
         # Splitting on spaces is done here, not by allennlp's `split_on_spaces`: that one replaces
         # the tokenizer of the spaCy model that allennlp caches for every SpacyTokenizer of the
@@ -49,6 +53,7 @@ class JainWallaceTokenizer(SpacyTokenizer):
         self._lowercase = lowercase
         self._digit_token = digit_token
         self._max_length = max_length
+        self._first_tokens = list(start_tokens or [])
 
     def _normalise(self, tokens: List[Token]) -> List[Token]:
         normalised = []
@@ -63,7 +68,7 @@ class JainWallaceTokenizer(SpacyTokenizer):
             normalised.append(Token(text, idx=token.idx, idx_end=token.idx_end))
         if self._max_length is not None:
             normalised = normalised[: self._max_length]
-        return normalised
+        return [Token(text) for text in self._first_tokens] + normalised
 
     @staticmethod
     def _whitespace_tokens(text: str) -> List[Token]:
@@ -102,4 +107,5 @@ class JainWallaceTokenizer(SpacyTokenizer):
             "digit_token": self._digit_token,
             "max_length": self._max_length,
             "split_on_spaces": self._split_on_spaces,
+            **({"start_tokens": self._first_tokens} if self._first_tokens else {}),
         }

@@ -62,10 +62,11 @@ def _add_attention_argument(subparser: argparse.ArgumentParser) -> None:
     subparser.add_argument(
         "--attention",
         choices=EXPLANATIONS,
-        default="pooling",
+        default=None,
         help="the attention that explains a prediction: the pooling attention (the default) or, "
-        "for a Transformer model, the last layer's attention from the first token, or attention "
-        "rollout from the pooling weights or from the first token",
+        "for a Transformer model, the last layer's attention from the first token (the default "
+        "of a model that pools its first token), or attention rollout from the pooling weights "
+        "or from the first token",
     )
 
 

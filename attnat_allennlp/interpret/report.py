@@ -54,7 +54,11 @@ from attnat_allennlp.interpret.robustness import (
     ROBUSTNESS_TARGETS,
     robust_correct_for_tensors,
 )
-from attnat_allennlp.interpret.transformer_attention import explaining_attention
+from attnat_allennlp.interpret.transformer_attention import (
+    explaining_attention,
+    has_pooling_attention,
+    resolve_explanation,
+)
 from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
@@ -212,7 +216,7 @@ def explained_chunks(
     instances: List[Instance],
     batch_size: int = 32,
     gradient: str = "gradient",
-    attention: str = "pooling",
+    attention: Optional[str] = None,
 ) -> Iterator[
     Tuple[List[Instance], Dict[str, Any], AttentionState, torch.Tensor, List[Dict[str, Any]]]
 ]:
@@ -223,8 +227,9 @@ def explained_chunks(
     `probability`, per token the `attention` and the `gradient` importance (`gradient`: attention
     detached, Jain & Wallace's; `"gradient_through_attention"`: not detached), and the attention's
     `entropy` and `entropy_normalised`. `attention` chooses what the rows call attention for a
-    Transformer model (`transformer_attention.EXPLANATIONS`: `"pooling"`, the default, or
-    `"first_token"`, `"rollout"`, `"rollout_first_token"`); the yielded weights stay the pooling's.
+    Transformer model (`transformer_attention.EXPLANATIONS`: `"pooling"`, or `"first_token"`,
+    `"rollout"`, `"rollout_first_token"`; `None`, the default: `"pooling"`, or `"first_token"` for a
+    model that pools its first token); the yielded weights stay the pooling's.
 
     For a wordpiece model (a pretrained Transformer) the rows are over words: `tokens` are the
     words, and `attention` and `gradient` the sums over each word's pieces (special tokens
@@ -234,6 +239,7 @@ def explained_chunks(
     attention renormalised to sum 1.
     """
     detach = _check_gradient(gradient)
+    attention = resolve_explanation(model, attention)
     model.eval()
     labels = model.vocab.get_index_to_token_vocabulary(model.label_namespace)
     for chunk in chunks(instances, batch_size):
@@ -288,7 +294,7 @@ def explain_instances(
     instances: List[Instance],
     batch_size: int = 32,
     gradient: str = "gradient",
-    attention: str = "pooling",
+    attention: Optional[str] = None,
 ) -> List[Dict[str, Any]]:
     """The rows of `explained_chunks` for all instances (what `attention-heatmap` draws)."""
     return [
@@ -379,8 +385,11 @@ class _MeasureCollector:
                     self.curves[ranking][measure].extend(values)
                     for row, curve in zip(rows, values):
                         row[f"{measure}_aopc_{ranking}"] = float(curve.mean())
-        if "label" in tensors and any(self.robustness_eps.values()):
-            correct = robust_correct_for_tensors(model, tensors, self.robustness_eps)
+        eps = self.robustness_eps
+        if not has_pooling_attention(model):  # first-token pooling: no attention scores
+            eps = {target: values for target, values in eps.items() if target != "scores"}
+        if "label" in tensors and any(eps.values()):
+            correct = robust_correct_for_tensors(model, tensors, eps)
             for target, by_eps in correct.items():
                 for eps, flags in by_eps.items():
                     self.robust[target][eps].extend(flags.tolist())
@@ -424,7 +433,7 @@ def attention_report(
     faithfulness: bool = True,
     fractions: Sequence[float] = AOPC_FRACTIONS,
     robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
-    attention: str = "pooling",
+    attention: Optional[str] = None,
 ) -> Dict[str, Any]:
     """
     The report of a model on instances (with their token indexers applied).
@@ -440,11 +449,13 @@ def attention_report(
     robustness_eps : `Optional[Dict[str, Sequence[float]]]`, optional (default = `None`)
         The eps of the robust accuracy per target (`"scores"`, `"embeddings"`); `None`: scores 1, 5,
         10 and embeddings 1, 5; a target left out (or `{}`) is not measured. Needs labels.
-    attention : `str`, optional (default = `"pooling"`)
-        The attention that explains a prediction, for a Transformer model also `"first_token"`,
-        `"rollout"` or `"rollout_first_token"` (`transformer_attention`): what the agreement,
-        sharpness and faithfulness measures rank. The permutation and adversarial checks always
-        perturb the pooling attention.
+    attention : `Optional[str]`, optional (default = `None`)
+        The attention that explains a prediction: `"pooling"`, for a Transformer model also
+        `"first_token"`, `"rollout"` or `"rollout_first_token"` (`transformer_attention`): what the
+        agreement, sharpness and faithfulness measures rank. `None`: `"pooling"`, or
+        `"first_token"` for a model that pools its first token. The permutation and adversarial
+        checks always perturb the pooling attention; a model without one skips them (their
+        distributions have `n` 0, the rows `None`), and its robust accuracy has no `scores` target.
 
     # Returns
 
@@ -458,6 +469,8 @@ def attention_report(
     instance: tokens, label, prediction, attention, the importances, the measures and the check
     results).
     """
+    attention = resolve_explanation(model, attention)
+    pooled = has_pooling_attention(model)
     model.eval()
     _reset_metrics(model)
     generator = torch.Generator().manual_seed(seed)
@@ -471,6 +484,11 @@ def attention_report(
         model, instances, batch_size, gradient, attention
     ):
         collector.add(model, tensors, chunk_rows)
+        if not pooled:
+            for row in chunk_rows:
+                row["permutation_median_tvd"] = row["adversarial_max_jsd"] = None
+            rows.extend(chunk_rows)
+            continue
         permutation = permutation_output_change(
             model, state, weights, num_permutations, generator=generator
         )
@@ -528,6 +546,7 @@ def study_measures(
     robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
     seed: int = 0,
     leave_one_out: bool = True,
+    attention: Optional[str] = None,
 ) -> Dict[str, Optional[float]]:
     """
     The summary numbers of a model on labelled instances that a study needs, as one flat dict
@@ -539,14 +558,21 @@ def study_measures(
     `attention_report`). Means over the instances (`None` where a measure is defined for none).
     No permutation or adversarial-attention checks and no per-instance rows. Without
     `leave_one_out` the leave-one-out agreement is `None` (it re-runs the model once per token,
-    which long texts make the most expensive measure by far).
+    which long texts make the most expensive measure by far). `attention`: the attention that
+    explains a prediction (as in `attention_report`; `None`: the pooling attention, or the first
+    token's for a model that pools its first token), what the agreement, entropy and attention
+    ranking measures read. A model without pooling attention has `None` robust accuracies of the
+    `scores` target.
     """
+    attention = resolve_explanation(model, attention)
     model.eval()
     _reset_metrics(model)
     eps = _robustness_eps(robustness_eps)
     collector = _MeasureCollector(leave_one_out, True, eps, AOPC_FRACTIONS, seed)
     labelled = False
-    for _, tensors, _, _, rows in explained_chunks(model, instances, batch_size):
+    for _, tensors, _, _, rows in explained_chunks(
+        model, instances, batch_size, attention=attention
+    ):
         collector.add(model, tensors, rows)
         labelled = labelled or "label" in tensors
     metrics = model.get_metrics(reset=True) if labelled else {}

@@ -50,8 +50,12 @@ def robust_correct_for_tensors(
     with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
         state = model.rerun_from_embeddings(replace(clean, embeddings=embeddings, label=label), {})
         loss = model.task_loss(model.logits_from_scores(state)[0], state)
-        targets = [state.scores] + list(embeddings.values())
-        gradients = torch.autograd.grad(loss, targets)
+        # first-token pooling has no attention scores (constant zeros): no gradient to take
+        scored = state.scores.requires_grad
+        targets = ([state.scores] if scored else []) + list(embeddings.values())
+        gradients = list(torch.autograd.grad(loss, targets))
+        if not scored:
+            gradients.insert(0, torch.zeros_like(state.scores))
     state = _detached(state)
     gradients = [g.detach() for g in gradients]
     targets = {

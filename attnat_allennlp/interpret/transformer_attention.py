@@ -11,15 +11,23 @@ The attention that explains a prediction of a Transformer model, beside the pool
   `a^T R` (with `"rollout_first_token"` the first token's row of `R` instead).
 
 Every explanation is `(batch, seq_len)`, 0 on padding, summing to 1 over the real tokens.
+
+A model that pools its first token (`pooling: "first_token"` of `attnat_attention`) has no pooling
+attention: its default explanation is `"first_token"` (`default_explanation`), `"pooling"` is an
+error, and `"rollout"` equals `"rollout_first_token"` (its pooling weights are 1 on the first token).
 """
 
-from typing import List
+from typing import List, Optional
 
 import torch
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.modules.transformer import SelfAttentionState, attention_probabilities
+from attnat_allennlp.modules.transformer import (  # noqa: F401 (first_token_attention: re-exported)
+    SelfAttentionState,
+    attention_probabilities,
+    first_token_attention,
+)
 
 EXPLANATIONS = ("pooling", "first_token", "rollout", "rollout_first_token")
 
@@ -27,11 +35,6 @@ EXPLANATIONS = ("pooling", "first_token", "rollout", "rollout_first_token")
 def layer_attention(state: SelfAttentionState) -> List[torch.Tensor]:
     """Each layer's attention probabilities `(batch, heads, seq_len, seq_len)`, 0 on padding."""
     return [attention_probabilities(scores, state.mask) for scores in state.scores]
-
-
-def first_token_attention(state: SelfAttentionState) -> torch.Tensor:
-    """The last layer's attention from the first token, averaged over the heads `(batch, seq_len)`."""
-    return layer_attention(state)[-1][:, :, 0, :].mean(1)
 
 
 def attention_rollout(state: SelfAttentionState, residual: float = 0.5) -> torch.Tensor:
@@ -51,14 +54,43 @@ def attention_rollout(state: SelfAttentionState, residual: float = 0.5) -> torch
     return rollout * both
 
 
-def explaining_attention(
-    model: AttentionModel, state: AttentionState, kind: str = "pooling"
-) -> torch.Tensor:
-    """The explanation `kind` (one of `EXPLANATIONS`) of the model's predictions for a state."""
+def has_pooling_attention(model: AttentionModel) -> bool:
+    """Whether the model pools with attention (rather than taking its first token's state)."""
+    return model.attention_encoder.has_pooling_attention
+
+
+def default_explanation(model: AttentionModel) -> str:
+    """`"pooling"` for a model with pooling attention, else `"first_token"`."""
+    return "pooling" if has_pooling_attention(model) else "first_token"
+
+
+def resolve_explanation(model: AttentionModel, kind: Optional[str]) -> str:
+    """
+    `kind` checked against the model (`None`: `default_explanation`): one of `EXPLANATIONS`, and
+    not `"pooling"` for a model without pooling attention.
+    """
+    if kind is None:
+        return default_explanation(model)
     if kind not in EXPLANATIONS:
         raise ConfigurationError(
             f"attention explanation must be one of {EXPLANATIONS}, got {kind!r}"
         )
+    if kind == "pooling" and not has_pooling_attention(model):
+        raise ConfigurationError(
+            'this model pools its first token (pooling: "first_token"), so it has no pooling '
+            'attention to explain its predictions: use "first_token" (its default) or "rollout"'
+        )
+    return kind
+
+
+def explaining_attention(
+    model: AttentionModel, state: AttentionState, kind: Optional[str] = "pooling"
+) -> torch.Tensor:
+    """
+    The explanation `kind` (one of `EXPLANATIONS`; `None`: the model's default,
+    `default_explanation`) of the model's predictions for a state.
+    """
+    kind = resolve_explanation(model, kind)
     with torch.no_grad():
         weights = model.logits_from_scores(state)[1]
         if kind == "pooling":

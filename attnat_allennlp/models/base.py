@@ -11,7 +11,7 @@ from allennlp.training.metrics import Metric
 
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
-from attnat_allennlp.modules.transformer import SelfAttentionState
+from attnat_allennlp.modules.transformer import SelfAttentionState, first_token_attention
 from attnat_allennlp.modules.transformer_pretrained import PretrainedWordEmbeddings
 
 # A large finite negative logit for answers outside the candidates: finite so that KL terms and
@@ -276,6 +276,10 @@ class AttentionModel(Model):
         metadata: Optional[List[Dict[str, Any]]],
     ) -> Dict[str, torch.Tensor]:
         logits, weights = self.logits_from_scores(state)
+        if not self.attention_encoder.has_pooling_attention and state.self_attention is not None:
+            # first-token pooling: the attention of the output is the first token's (last layer,
+            # mean over heads), what explains the prediction
+            weights = first_token_attention(state.self_attention).detach()
         probs = torch.nn.functional.softmax(logits, dim=-1)
         output_dict: Dict[str, Any] = {
             "logits": logits,

@@ -8,6 +8,9 @@ from allennlp.nn import util
 
 from attnat_allennlp.modules.transformer import SelfAttentionEncoder, SelfAttentionState
 
+# What `AttentionSeq2VecEncoder` pools with.
+POOLINGS = ("attention", "first_token")
+
 
 @Seq2VecEncoder.register("attnat_attention")
 class AttentionSeq2VecEncoder(Seq2VecEncoder):
@@ -37,6 +40,14 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
     query_dim : `Optional[int]`, optional (default = `None`)
         The size of a query vector (the final state of the question or hypothesis in the pair models).
         When given, `forward` and `score` require a `query`.
+    pooling : `str`, optional (default = `"attention"`)
+        `"attention"`: the attention pooling above. `"first_token"`: the state of the first token
+        (`[CLS]`) is the pooled vector, as BERT classifies, with no attention parameters and no
+        pooling attention (the weights are 1 on the first token; the scores are 0 and cannot be
+        perturbed, so a perturbation needs `target: "self_attention"` or `"embeddings"`). Needs a
+        Transformer `encoder` (`attnat_transformer`, `attnat_pretrained_transformer`), whose
+        last layer's attention from the first token then explains a prediction, and no
+        `query_dim`.
     """
 
     def __init__(
@@ -45,14 +56,30 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
         scorer: str = "additive",
         attention_dim: int = 128,
         query_dim: Optional[int] = None,
+        pooling: str = "attention",
     ) -> None:
         super().__init__()
         if scorer not in ("additive", "dot"):
             raise ConfigurationError(f"scorer must be 'additive' or 'dot', got {scorer!r}")
+        if pooling not in POOLINGS:
+            raise ConfigurationError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self._encoder = encoder
         self._scorer = scorer
         self._query_dim = query_dim
+        self._pooling = pooling
         dim = encoder.get_output_dim()
+        if pooling == "first_token":
+            if not isinstance(encoder, SelfAttentionEncoder):
+                raise ConfigurationError(
+                    'pooling: "first_token" needs a Transformer encoder (attnat_transformer or '
+                    f"attnat_pretrained_transformer), got {type(encoder).__name__}"
+                )
+            if query_dim is not None:
+                raise ConfigurationError(
+                    'pooling: "first_token" takes no query: the first token\'s state is pooled '
+                    f"as it is (got query_dim={query_dim})"
+                )
+            return
         if scorer == "additive":
             self._attention_hidden = torch.nn.Linear(dim, attention_dim)
             self._attention_vector = torch.nn.Linear(attention_dim, 1, bias=False)
@@ -74,6 +101,16 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
     @property
     def query_dim(self) -> Optional[int]:
         return self._query_dim
+
+    @property
+    def pooling(self) -> str:
+        """`"attention"` or `"first_token"`."""
+        return self._pooling
+
+    @property
+    def has_pooling_attention(self) -> bool:
+        """Whether the pooled vector comes from attention weights over the tokens (scores to perturb)."""
+        return self._pooling == "attention"
 
     def encode(self, embedded: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
         """The Seq2Seq encoder states `(batch, seq_len, encoder_dim)`."""
@@ -98,7 +135,9 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
         mask: torch.BoolTensor,
         query: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
-        """The pre-softmax attention scores `(batch, seq_len)`, 0 on padding."""
+        """The pre-softmax attention scores `(batch, seq_len)`, 0 on padding (all 0 for first-token pooling)."""
+        if not self.has_pooling_attention:
+            return states.new_zeros(states.shape[:2])
         if (query is None) != (self._attention_query is None):
             raise ConfigurationError(
                 "this attention encoder was built with query_dim="
@@ -117,8 +156,8 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
             scores = scores / math.sqrt(states.size(-1))
         return scores.masked_fill(~mask, 0.0)
 
-    @staticmethod
     def pool(
+        self,
         states: torch.Tensor,
         scores: torch.Tensor,
         mask: torch.BoolTensor,
@@ -130,7 +169,18 @@ class AttentionSeq2VecEncoder(Seq2VecEncoder):
         Padding gets exactly zero weight whatever the perturbation holds there. With
         `detach_attention` the weights are constants for autograd (no gradient flows through the
         attention path, only through `states`), as in Jain & Wallace's gradient importance.
+        First-token pooling returns weights 1 on the first (real) token and its state, and has no
+        scores to perturb.
         """
+        if not self.has_pooling_attention:
+            if score_perturbation is not None:
+                raise ConfigurationError(
+                    'this encoder pools its first token (pooling: "first_token"): there are no '
+                    "attention scores to perturb"
+                )
+            weights = torch.zeros_like(scores)
+            weights[:, 0] = mask[:, 0].to(weights.dtype)
+            return weights, states[:, 0] * weights[:, :1]
         if score_perturbation is not None:
             scores = scores + score_perturbation
         weights = util.masked_softmax(scores, mask, memory_efficient=True)

@@ -83,6 +83,15 @@ def attention_probabilities(
     return probabilities.masked_fill(~both, 0.0)
 
 
+def first_token_attention(state: SelfAttentionState) -> torch.Tensor:
+    """
+    The last layer's attention from the first token to every token, averaged over the heads,
+    `(batch, seq_len)`: 0 on padding, summing to 1 over the real tokens. What explains a
+    prediction of a model that pools its first token (`[CLS]`).
+    """
+    return attention_probabilities(state.scores[-1], state.mask)[:, :, 0, :].mean(1)
+
+
 class SelfAttentionEncoder(Seq2SeqEncoder):
     """
     A Transformer encoder split into the steps that a perturbation of its self-attention needs:

@@ -199,6 +199,16 @@ class AdversarialTrainingCallback(TrainerCallback):
             raise ConfigurationError(
                 f"adversarial_training needs an attnat model (AttentionModel), got {type(model).__name__}"
             )
+        if not model.attention_encoder.has_pooling_attention:
+            for index, perturbation in enumerate(self.perturbations):
+                if perturbation.target == "scores":
+                    raise ConfigurationError(
+                        f"trainer.callbacks[adversarial_training].perturbations[{index}].target is "
+                        f"'scores' ({type(perturbation).registered_name()}'s default), but the "
+                        'model pools its first token (pooling: "first_token"), so it has no '
+                        "pooling attention whose scores could be perturbed: set target: "
+                        '"self_attention" (with layers, e.g. [-1])'
+                    )
         model.extra_metrics.update(self._metrics)
         if self.unlabeled_data_path is not None and self.unlabeled_stream is None:
             reader = self._unlabeled_reader or DatasetReader.by_name("attnat_unlabeled_text")()

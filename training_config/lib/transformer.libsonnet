@@ -42,10 +42,34 @@ local pretrained_tokenizer(model_name) = { type: 'attnat_pretrained_transformer'
 local pretrained_indexers = { tokens: { type: 'attnat_pretrained_transformer' } };
 local pretrained_encoder(model_name) = { type: 'attnat_pretrained_transformer', model_name: model_name };
 
+// First-token pooling (issue 10): the classifier takes the first token's state instead of the
+// attention pooling; the explanation is the last layer's attention from that token. From scratch,
+// a `[CLS]` token is put before every text (the pretrained tokenizers add their own).
+local first_token(config) = config + {
+  model+: { seq2vec_encoder+: { pooling: 'first_token' } },
+};
+
 {
   datasets: lib.datasets,
   techniques: techniques,
   scratch: scratch,
+
+  // `experiment` (from scratch) with first-token pooling over a `[CLS]` token (classification).
+  experiment_cls(d, t, s=scratch):: first_token($.experiment(d, t, s)) + {
+    dataset_reader+: { tokenizer+: { start_tokens: ['[CLS]'] } },
+    trainer+: {
+      callbacks: [
+        c + (if std.objectHas(c, 'unlabeled_dataset_reader') then {
+               unlabeled_dataset_reader+: { tokenizer+: { start_tokens: ['[CLS]'] } },
+             } else {})
+        for c in super.callbacks
+      ],
+    },
+  },
+
+  // `pretrained` with first-token pooling over the model's own `[CLS]` (classification).
+  pretrained_cls(d, t, model_name='bert-base-uncased', epochs=3, batch_size=16, hidden_size=768)::
+    first_token($.pretrained(d, t, model_name, epochs, batch_size, hidden_size)),
 
   // The from-scratch Transformer (`s` adjusts its knobs: `tlib.scratch + { num_layers: 4 }`).
   experiment(d, t, s=scratch):: lib.experiment(d, t) + {
