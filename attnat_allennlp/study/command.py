@@ -12,8 +12,9 @@ import sys
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
 from attnat_allennlp.study.scheduler import StudyError, run_study
-from attnat_allennlp.study.spec import read_study
+from attnat_allennlp.study.spec import check_attention, read_study
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,14 @@ class AttentionStudyCommand(Subcommand):
             action="store_true",
             help="measure every recorded run whose archive is here again (after a change of the measures)",
         )
+        subparser.add_argument(
+            "--attention",
+            choices=EXPLANATIONS,
+            default=None,
+            help="the attention that explains a prediction in the measures (overrides the study "
+            "file's measures.attention; default: the pooling attention, or the first token's for "
+            "a model that pools its first token)",
+        )
         subparser.add_argument("--no-progress", action="store_true", help="no progress bar")
         subparser.set_defaults(func=study_from_args)
         return subparser
@@ -73,6 +82,9 @@ def study_from_args(args: argparse.Namespace) -> None:
             f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}"
         )
     study = read_study(args.study_file, json.loads(args.overrides) if args.overrides else None)
+    if getattr(args, "attention", None) is not None:
+        check_attention(args.attention, "--attention")
+        study.measures["attention"] = args.attention
     if getattr(args, "techniques", None):
         unknown = sorted(set(args.techniques) - set(study.techniques))
         if unknown:

@@ -151,7 +151,11 @@ def training_row(run: RunSpec, config: Dict[str, Any], metrics: Dict[str, Any]) 
 def measure(
     serialization_dir: str, config: Dict[str, Any], run: RunSpec, options: Dict[str, Any]
 ) -> Dict[str, Any]:
-    """The study's measures of a trained run on its test set (`study_measures`)."""
+    """
+    The study's measures of a trained run on its test set (`study_measures`), with the study's
+    `measures` options: `max_instances`, `leave_one_out`, `robustness_eps` and `attention` (the
+    attention that explains a prediction; `None`: the model's default).
+    """
     from allennlp.models.archival import load_archive
 
     from attnat_allennlp.interpret.report import load_instances, study_measures
@@ -160,7 +164,11 @@ def measure(
     instances = load_instances(
         archive.validation_dataset_reader, config["test_data_path"], options.get("max_instances")
     )
-    kwargs: Dict[str, Any] = {"seed": run.seed, "leave_one_out": options.get("leave_one_out", True)}
+    kwargs: Dict[str, Any] = {
+        "seed": run.seed,
+        "leave_one_out": options.get("leave_one_out", True),
+        "attention": options.get("attention"),
+    }
     if options.get("robustness_eps") is not None:
         kwargs["robustness_eps"] = options["robustness_eps"]
     start = time.time()

@@ -14,8 +14,11 @@ A study file is Jsonnet (or JSON):
   overrides: {},                      // optional: dotted overrides of every run
   selection_seeds: 1,                 // how many of the seeds train the whole eps grid (first N)
   measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null,
-              leave_one_out: true },  // false: no leave-one-out agreement (long texts: it re-runs
+              leave_one_out: true,    // false: no leave-one-out agreement (long texts: it re-runs
                                       // the model once per token)
+              attention: null },      // the attention that explains a prediction: 'pooling',
+                                      // 'first_token', 'rollout' or 'rollout_first_token'; null:
+                                      // pooling, or first_token for a first-token-pooling model
 }
 ```
 
@@ -147,6 +150,17 @@ def _number_list(value: Any, where: str) -> List[float]:
     return result
 
 
+def check_attention(attention: Any, where: str) -> None:
+    """`attention` must be `None` or one of `transformer_attention.EXPLANATIONS`."""
+    from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
+
+    if attention is not None and attention not in EXPLANATIONS:
+        raise ConfigurationError(
+            f"{where} must be one of {', '.join(EXPLANATIONS)} (or null: the pooling attention, "
+            f"or the first token's for a first-token-pooling model), got {attention!r}"
+        )
+
+
 def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     """A `StudySpec` from the dict of a study file; errors name the file and the bad key."""
     where = path or "study"
@@ -210,12 +224,15 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
         raise ConfigurationError(f"{where}: epochs must be a positive integer, got {epochs!r}")
     measures = dict(raw.get("measures") or {})
-    unknown = sorted(set(measures) - {"robustness_eps", "max_instances", "leave_one_out"})
+    unknown = sorted(
+        set(measures) - {"robustness_eps", "max_instances", "leave_one_out", "attention"}
+    )
     if unknown:
         raise ConfigurationError(
             f"{where}: unknown measures options {unknown}; expected some of "
-            "['leave_one_out', 'max_instances', 'robustness_eps']"
+            "['attention', 'leave_one_out', 'max_instances', 'robustness_eps']"
         )
+    check_attention(measures.get("attention"), f"{where}: measures.attention")
     if not isinstance(measures.get("leave_one_out", True), bool):
         raise ConfigurationError(
             f"{where}: measures.leave_one_out must be true or false, got {measures['leave_one_out']!r}"
