@@ -52,11 +52,13 @@ demo: install
 
 # Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity
 # (the BiLSTM model, then the from-scratch Transformer's self-attention); the VAT family also with
-# an unlabeled stream (the plot snippets cut at 60 tokens, as the configs do).
+# an unlabeled stream (the plot snippets cut at 60 tokens, as the configs do); then the packed
+# BiLSTM against attnat_bilstm on long texts.
 bench: install
 	$(BIN)/python -m attnat_allennlp.bench --threads 1 --steps 40 --data-dir ../shared/data \
 		--unlabeled-max-tokens 60
 	$(BIN)/python -m attnat_allennlp.bench_transformer --threads 1 --steps 40
+	$(BIN)/python -m attnat_allennlp.bench_lstm --threads 1 --steps 3
 
 # Formatting and lint (ruff, configured in pyproject.toml; `ruff format .` and `ruff check --fix .`
 # repair most of what they report).

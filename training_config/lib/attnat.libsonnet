@@ -23,11 +23,10 @@ local embedder(d, normalize=false) = {
 };
 
 local bilstm(d) = {
-  type: 'lstm',
+  type: d.lstm,
   input_size: d.embedding_dim + (if d.exact_match then 1 else 0),
   hidden_size: d.hidden_size,
-  bidirectional: true,
-};
+} + (if d.lstm == 'lstm' then { bidirectional: true } else {});
 
 local attention(d, query_dim=null) = {
   type: 'attnat_attention',
