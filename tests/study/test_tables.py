@@ -1,0 +1,62 @@
+import csv
+
+from attnat_allennlp.study.results import write_runs
+from attnat_allennlp.study.tables import grid_table, summary_table
+
+SUMMARY_COLUMNS = (
+    "dataset,technique,eps,eps_choice,measure,n,mean,std,vanilla_mean,difference,pairs,p_value"
+)
+
+
+def _summary(path, rows):
+    with open(path / "summary.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SUMMARY_COLUMNS.split(","))
+        writer.writerows(rows)
+
+
+def test_summary_table_cells_and_missing_measures(tmp_path):
+    _summary(
+        tmp_path,
+        [
+            ["d", "vanilla", "", "-", "accuracy", 3, 0.82666, 0.0039, 0.82666, "", 0, ""],
+            ["d", "vanilla", "", "-", "loo_pearson", 3, "", "", "", "", 0, ""],
+            [
+                "d",
+                "attention_iat",
+                0.5,
+                "dev",
+                "accuracy",
+                3,
+                0.8151,
+                0.0021,
+                0.82666,
+                -0.0115,
+                3,
+                0.0712,
+            ],
+        ],
+    )
+    table = summary_table(str(tmp_path), ["accuracy", "loo_pearson"]).splitlines()
+    assert table[0] == "| technique | eps | seeds | accuracy | loo_pearson |"
+    assert table[2] == "| vanilla | - | 3 | 0.827 ± 0.004 | — |"
+    assert table[3] == "| attention_iat | 0.5 | 3 | 0.815 ± 0.002 (p=0.071) | — |"
+
+
+def test_grid_table_keeps_the_selection_seed_and_vanilla(tmp_path):
+    base = {"dataset": "d", "best_validation": 0.9, "accuracy": 0.8}
+    write_runs(
+        str(tmp_path / "runs.csv"),
+        [
+            {**base, "technique": "vanilla", "eps": None, "seed": 1, "phase": "seed"},
+            {**base, "technique": "vanilla", "eps": None, "seed": 2, "phase": "seed"},
+            {**base, "technique": "attention_at", "eps": 0.5, "seed": 1, "phase": "grid"},
+            {**base, "technique": "attention_at", "eps": 0.5, "seed": 2, "phase": "seed"},
+        ],
+    )
+    lines = grid_table(str(tmp_path)).splitlines()
+    assert sorted(line.split(" | ")[:2] for line in lines[2:]) == [
+        ["| attention_at", "0.5"],
+        ["| vanilla", "-"],
+    ]
+    assert lines[2].startswith("| attention_at | 0.5 | 0.900 | 0.800 | — |")
