@@ -55,6 +55,10 @@ FIXTURE_PATHS: Dict[str, Dict[str, str]] = {
     ),
     "cnn": _same(FIXTURE_DATA / "cnn" / "cnn" / "questions" / "training"),
     "rotten_tomatoes": _same(FIXTURE_DATA / "text_classification.jsonl"),
+    # Pang & Lee's full reviews as ../shared/data/movie-reviews has them: lower-cased, tokenized,
+    # paragraphs joined by newlines.
+    "movie_reviews": _same(FIXTURE_DATA / "movie_reviews.jsonl"),
+    "sst_300d": _same(FIXTURE_DATA / "sst" / "train.txt"),
 }
 
 

@@ -76,6 +76,19 @@ def test_papers_hyper_parameters():
     assert params["trainer"]["num_epochs"] == 8 and params["trainer"]["validation_metric"] == "+auc"
     assert params["vocabulary"]["min_count"]["tokens"] == 1
     assert load_config("imdb_vanilla").as_dict()["dataset_reader"]["max_tokens"] == 400
+    # the long reviews use the BiLSTM without packing (the same outputs, linear-time backward on CPU)
+    reviews = load_config("movie_reviews_vanilla").as_dict()
+    assert reviews["model"]["seq2vec_encoder"]["encoder"] == {
+        "type": "attnat_bilstm",
+        "input_size": 50,
+        "hidden_size": 128,
+    }
+    assert reviews["dataset_reader"]["max_tokens"] == 1000
+    normalized = load_config("sst_vanilla_normalized").as_dict()
+    assert normalized["model"]["text_field_embedder"]["token_embedders"]["tokens"]["type"] == (
+        "attnat_normalized_embedding"
+    )
+    assert [c["type"] for c in normalized["trainer"]["callbacks"]] == ["tensorboard"]
     babi = load_config("babi1_vanilla").as_dict()
     assert babi["trainer"]["num_epochs"] == 100
     assert babi["model"]["premise_encoder"]["encoder"]["hidden_size"] == 32

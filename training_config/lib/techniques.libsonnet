@@ -37,6 +37,9 @@ local technique(type, semi_supervised=false, normalize_embeddings=false) = {
 
 {
   vanilla: { normalize_embeddings:: false, callbacks(d):: [] },
+  // Vanilla on the word-level techniques' normalised embeddings, no perturbation: the control that
+  // separates what word AT/iAT/VAT owe to the normalisation from what they owe to the perturbation.
+  vanilla_normalized: { normalize_embeddings:: true, callbacks(d):: [] },
   attention_rp: technique('attention_rp'),
   attention_at: technique('attention_at'),
   attention_iat: technique('attention_iat'),
