@@ -11,6 +11,8 @@ local word_grid = [1, 5, 10];
     'vanilla',
     'attention_at', 'attention_iat', 'attention_rp', 'attention_vat', 'attention_ivat',
     'word_at', 'word_iat', 'word_vat',
+    // the control: vanilla on the word techniques' normalised embeddings
+    'vanilla_normalized',
   ],
   seeds: [1, 2, 3],
   eps: {
