@@ -12,17 +12,10 @@ import os
 from typing import Dict, List, Optional
 
 from attnat_allennlp.study.results import read_runs
+from attnat_allennlp.study.summary import BAR_MEASURES
 
-MEASURES = [
-    "accuracy",
-    "auc",
-    "gradient_pearson",
-    "gradient_kendall",
-    "comprehensiveness_aopc_attention",
-    "sufficiency_aopc_attention",
-    "entropy",
-    "robust_accuracy_scores_eps10",
-]
+# The summary plot's measures and the robust accuracy of the scores at eps 10.
+MEASURES = list(BAR_MEASURES) + ["robust_accuracy_scores_eps10"]
 GRID_MEASURES = [
     ("best_validation", "dev metric"),
     ("accuracy", "test acc."),
