@@ -1,11 +1,9 @@
-from typing import List, Optional, Union
-
-from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.base import AttentionTargetConstructor, Perturbation
 from attnat_allennlp.perturbations.gradient import AdversarialPerturbation
 
 
 @Perturbation.register("attention_at")
-class AttentionAdversarialPerturbation(AdversarialPerturbation):
+class AttentionAdversarialPerturbation(AttentionTargetConstructor, AdversarialPerturbation):
     """
     Attention AT (Kitada & Iyatomi 2021): g = grad_s l(s) for the pre-softmax attention scores s,
     r_AT = eps * g / ||g||_2 (the norm over the real tokens of one example),
@@ -28,13 +26,3 @@ class AttentionAdversarialPerturbation(AdversarialPerturbation):
         For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
         (`[-1]`: the last layer).
     """
-
-    def __init__(
-        self,
-        eps: float = 1.0,
-        weight: float = 1.0,
-        target: str = "scores",
-        layers: Optional[Union[str, List[int]]] = None,
-    ) -> None:
-        super().__init__(eps, weight)
-        self.choose_target(target, layers, ("scores", "self_attention"))

@@ -1,11 +1,14 @@
 import logging
-from typing import List, Optional, Union
 
 import torch
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations import self_attention as sa
-from attnat_allennlp.perturbations.base import Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import (
+    AttentionTargetConstructor,
+    Perturbation,
+    detach_fields,
+)
 from attnat_allennlp.perturbations.gradient import GradientPerturbation
 from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, normalize
 
@@ -13,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 @Perturbation.register("attention_iat")
-class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
+class AttentionInterpretableAdversarialPerturbation(
+    AttentionTargetConstructor, GradientPerturbation
+):
     """
     Attention iAT (Kitada & Iyatomi 2021): the perturbation of example i's attention scores is
     restricted to the directions towards the scores of the other examples of the batch,
@@ -46,16 +51,6 @@ class AttentionInterpretableAdversarialPerturbation(GradientPerturbation):
         For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
         (`[-1]`: the last layer).
     """
-
-    def __init__(
-        self,
-        eps: float = 1.0,
-        weight: float = 1.0,
-        target: str = "scores",
-        layers: Optional[Union[str, List[int]]] = None,
-    ) -> None:
-        super().__init__(eps, weight)
-        self.choose_target(target, layers, ("scores", "self_attention"))
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:
         if state.batch_size < 2:

@@ -5,7 +5,7 @@ import torch
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations import self_attention as sa
-from attnat_allennlp.perturbations.base import Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import ATTENTION_TARGETS, Perturbation, detach_fields
 from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, normalize
 from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
 
@@ -60,7 +60,7 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
         layers: Optional[Union[str, List[int]]] = None,
     ) -> None:
         super().__init__(eps, weight, xi, num_power_iterations)
-        self.choose_target(target, layers, ("scores", "self_attention"))
+        self.choose_target(target, layers, ATTENTION_TARGETS)
 
     def initial(self, model: AttentionModel, state: AttentionState) -> Tuple[Fields, Any]:
         batch_size = state.batch_size

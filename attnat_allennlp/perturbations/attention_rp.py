@@ -1,12 +1,17 @@
-from typing import List, Optional, Union
+from typing import Optional
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import (
+    AttentionTargetConstructor,
+    CleanPass,
+    Perturbation,
+    detach_fields,
+)
 from attnat_allennlp.perturbations.util import Fields
 
 
 @Perturbation.register("attention_rp")
-class AttentionRandomPerturbation(Perturbation):
+class AttentionRandomPerturbation(AttentionTargetConstructor, Perturbation):
     """
     Attention RP (Kitada & Iyatomi): a random perturbation of the pre-softmax attention scores,
     r = eps * n / ||n||_2 with n ~ N(0, I) on the real tokens; L = l(s) + lambda * l(s + r).
@@ -29,16 +34,6 @@ class AttentionRandomPerturbation(Perturbation):
         For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
         (`[-1]`: the last layer).
     """
-
-    def __init__(
-        self,
-        eps: float = 1.0,
-        weight: float = 1.0,
-        target: str = "scores",
-        layers: Optional[Union[str, List[int]]] = None,
-    ) -> None:
-        super().__init__(eps, weight)
-        self.choose_target(target, layers, ("scores", "self_attention"))
 
     def perturb(
         self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None

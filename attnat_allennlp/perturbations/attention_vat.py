@@ -1,6 +1,6 @@
 from typing import List, Optional, Union
 
-from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.base import ATTENTION_TARGETS, Perturbation
 from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
 
 
@@ -49,4 +49,4 @@ class AttentionVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
         layers: Optional[Union[str, List[int]]] = None,
     ) -> None:
         super().__init__(eps, weight, xi, num_power_iterations)
-        self.choose_target(target, layers, ("scores", "self_attention"))
+        self.choose_target(target, layers, ATTENTION_TARGETS)

@@ -271,3 +271,36 @@ class Perturbation(Registrable):
 
 def detach_fields(fields: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     return {name: value.detach() for name, value in fields.items()}
+
+
+# The targets of the attention-level techniques.
+ATTENTION_TARGETS: Tuple[str, ...] = ("scores", sa.SELF_ATTENTION)
+
+
+class AttentionTargetConstructor:
+    """
+    The constructor shared by the attention-level techniques whose only knobs are eps, the weight
+    and the target (Attention RP, AT, iAT): put it before their `Perturbation` base,
+    `class MyPerturbation(AttentionTargetConstructor, GradientPerturbation)`.
+
+    # Parameters
+
+    eps : `float`, optional (default = `1.0`)
+        The L2 norm of the perturbation per example.
+    weight : `float`, optional (default = `1.0`)
+        lambda, the weight of the extra loss.
+    target : `str`, optional (default = `"scores"`)
+        `"scores"` or `"self_attention"` (see the techniques' docstrings).
+    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+        For `"self_attention"`: `"all"` (the default) or layer indices.
+    """
+
+    def __init__(
+        self,
+        eps: float = 1.0,
+        weight: float = 1.0,
+        target: str = "scores",
+        layers: Optional[Union[str, List[int]]] = None,
+    ) -> None:
+        super().__init__(eps, weight)  # type: ignore[call-arg]
+        self.choose_target(target, layers, ATTENTION_TARGETS)  # type: ignore[attr-defined]
