@@ -188,7 +188,8 @@ def test_only_the_word_level_configs_normalise():
     evaluated = json.loads(_jsonnet.evaluate_snippet(str(CONFIGS / "all.jsonnet"), snippet))
     for config, params in evaluated.items():
         embedder = params["model"]["text_field_embedder"]["token_embedders"]["tokens"]
-        word_level = "_word_" in config
+        # the word-level techniques, and vanilla_normalized, their control without perturbation
+        word_level = "_word_" in config or config.endswith("_vanilla_normalized")
         assert (embedder["type"] == "attnat_normalized_embedding") == word_level, config
         assert (params["vocabulary"].get("type") == "attnat_counting") == word_level, config
 
