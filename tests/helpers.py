@@ -62,6 +62,18 @@ FIXTURE_PATHS: Dict[str, Dict[str, str]] = {
 }
 
 
+# Overrides that make the from-scratch Transformer configs tiny (no GloVe, dim 12, 2 heads).
+TINY_TRANSFORMER: Dict[str, Any] = {
+    "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
+    "model.text_field_embedder.token_embedders.tokens.embedding_dim": 12,
+    "model.seq2vec_encoder.encoder.input_dim": 12,
+    "model.seq2vec_encoder.encoder.hidden_dim": 8,
+    "model.seq2vec_encoder.encoder.feedforward_dim": 16,
+    "model.seq2vec_encoder.encoder.num_heads": 2,
+    "model.seq2vec_encoder.attention_dim": 8,
+}
+
+
 def fixture_overrides(dataset: str, **extra: Any) -> Dict[str, Any]:
     """Overrides that point a config of `dataset` at fixtures, without pretrained vectors."""
     overrides: Dict[str, Any] = dict(FIXTURE_PATHS[dataset])

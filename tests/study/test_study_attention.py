@@ -12,7 +12,7 @@ from attnat_allennlp.interpret.report import load_instances, study_measures
 from attnat_allennlp.study.command import study_from_args
 from attnat_allennlp.study.results import read_runs
 from attnat_allennlp.study.spec import parse_study
-from tests.helpers import FIXTURE_DATA
+from tests.helpers import FIXTURE_DATA, TINY_TRANSFORMER
 
 DATA = str(FIXTURE_DATA / "text_classification.jsonl")
 TINY_TRANSFORMER = {
@@ -22,13 +22,7 @@ TINY_TRANSFORMER = {
         "train_data_path": DATA,
         "validation_data_path": DATA,
         "test_data_path": DATA,
-        "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
-        "model.text_field_embedder.token_embedders.tokens.embedding_dim": 12,
-        "model.seq2vec_encoder.encoder.input_dim": 12,
-        "model.seq2vec_encoder.encoder.hidden_dim": 8,
-        "model.seq2vec_encoder.encoder.feedforward_dim": 16,
-        "model.seq2vec_encoder.encoder.num_heads": 2,
-        "model.seq2vec_encoder.attention_dim": 8,
+        **TINY_TRANSFORMER,
         "data_loader.batch_sampler.batch_size": 8,
     },
 }

@@ -12,18 +12,10 @@ from tiny_bert_fixture import load_pretrained_config
 
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder
-from helpers import FIXTURE_DATA, FIXTURE_PATHS, train_config
+from helpers import FIXTURE_DATA, FIXTURE_PATHS, TINY_TRANSFORMER, train_config
 
 SMALL = {"trainer.num_epochs": 1, "data_loader.batch_sampler.batch_size": 8}
-SCRATCH = {
-    "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
-    "model.text_field_embedder.token_embedders.tokens.embedding_dim": 12,
-    "model.seq2vec_encoder.encoder.input_dim": 12,
-    "model.seq2vec_encoder.encoder.hidden_dim": 8,
-    "model.seq2vec_encoder.encoder.feedforward_dim": 16,
-    "model.seq2vec_encoder.encoder.num_heads": 2,
-    "model.seq2vec_encoder.attention_dim": 8,
-}
+SCRATCH = TINY_TRANSFORMER
 
 
 def test_scratch_vanilla_trains_and_predicts(tmp_path):
