@@ -15,7 +15,7 @@ from attnat_allennlp.study.spec import parse_study
 from tests.helpers import FIXTURE_DATA, TINY_TRANSFORMER
 
 DATA = str(FIXTURE_DATA / "text_classification.jsonl")
-TINY_TRANSFORMER = {
+TINY_DATASET = {
     "name": "tiny_transformer",
     "config": "training_config/rt_polarity_transformer_vanilla.jsonnet",
     "overrides": {
@@ -30,7 +30,7 @@ TINY_TRANSFORMER = {
 
 def _study(**measures) -> dict:
     return {
-        "datasets": [TINY_TRANSFORMER],
+        "datasets": [TINY_DATASET],
         "techniques": ["vanilla"],
         "seeds": [1],
         "epochs": 1,

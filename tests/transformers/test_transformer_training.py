@@ -15,11 +15,10 @@ from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformer
 from helpers import FIXTURE_DATA, FIXTURE_PATHS, TINY_TRANSFORMER, train_config
 
 SMALL = {"trainer.num_epochs": 1, "data_loader.batch_sampler.batch_size": 8}
-SCRATCH = TINY_TRANSFORMER
 
 
 def test_scratch_vanilla_trains_and_predicts(tmp_path):
-    overrides = {**FIXTURE_PATHS["rt_polarity"], **SMALL, **SCRATCH}
+    overrides = {**FIXTURE_PATHS["rt_polarity"], **SMALL, **TINY_TRANSFORMER}
     model = train_config("rt_polarity_transformer_vanilla", tmp_path, overrides)
     assert model.attention_encoder.self_attention_encoder.num_layers == 2
     predictor = Predictor.from_archive(
