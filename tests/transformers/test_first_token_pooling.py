@@ -11,7 +11,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.models.archival import load_archive
 from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
 from allennlp.predictors import Predictor
-from test_transformer_training import SCRATCH, SMALL
+from test_transformer_training import SMALL
 from tiny_bert_fixture import load_pretrained_config
 
 from attnat_allennlp.interpret.batching import build_state, tensorize
@@ -22,7 +22,7 @@ from attnat_allennlp.interpret.transformer_attention import (
     first_token_attention,
 )
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
-from helpers import FIXTURE_PATHS, load_config
+from helpers import FIXTURE_PATHS, TINY_TRANSFORMER, load_config
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def scratch_cls(tmp_path_factory):
     directory = tmp_path_factory.mktemp("cls")
     params = load_config(
         "rt_polarity_transformer_cls_attention_at",
-        {**FIXTURE_PATHS["rt_polarity"], **SMALL, **SCRATCH},
+        {**FIXTURE_PATHS["rt_polarity"], **SMALL, **TINY_TRANSFORMER},
     )
     model = train_model(params, str(directory))
     return directory, model
@@ -83,7 +83,7 @@ def test_a_scores_perturbation_is_refused_naming_the_key(tmp_path):
         {
             **FIXTURE_PATHS["rt_polarity"],
             **SMALL,
-            **SCRATCH,
+            **TINY_TRANSFORMER,
             "trainer.callbacks": [
                 {"type": "adversarial_training", "perturbations": [{"type": "attention_at"}]}
             ],
