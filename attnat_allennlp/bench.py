@@ -2,7 +2,11 @@
 Times training steps (forward + backward, through the `adversarial_training` callback, + optimizer
 step) of every technique against vanilla on the same batches of rt-polarity, with Jain & Wallace's
 model (embedding 50, GloVe when present, BiLSTM 128 per direction, additive attention, batch 32,
-length-bucketed batches as the configs make them). Techniques are interleaved step by step so that
+length-bucketed batches as the configs make them). As in the configs, the word-level techniques
+run on Miyato et al.'s normalised embeddings (`attnat_normalized_embedding`, word frequencies from
+an `attnat_counting` vocabulary) and the others on a plain `Embedding`; every ratio is to plain
+vanilla, what a user's vanilla config costs, and the row `vanilla_normalized` (no perturbation)
+shows what the normalisation alone adds. Techniques are interleaved step by step so that
 machine load hits them alike. Prints a table and one JSON line: for each technique the median step
 time, the median over batches of its step time divided by vanilla's on the same batch, and its
 memory.
@@ -28,7 +32,6 @@ import time
 from typing import Dict, List, Optional
 
 import torch
-from allennlp.data import Vocabulary
 from allennlp.data.data_loaders import MultiProcessDataLoader
 from allennlp.data.samplers import BucketBatchSampler
 from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
@@ -37,14 +40,17 @@ from allennlp.modules.token_embedders import Embedding
 from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
+from attnat_allennlp.data.counting_vocabulary import CountingVocabulary
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
+from attnat_allennlp.modules.normalized_embedding import NormalizedEmbedding
 from attnat_allennlp.perturbations import Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 
 TECHNIQUES = [
+    "vanilla_normalized",
     "attention_rp",
     "attention_at",
     "attention_iat",
@@ -64,10 +70,19 @@ STREAM_FILES = {
 DEFAULT_DATA_DIR = os.path.join("..", "shared", "data")
 
 
-def build_model(vocab: Vocabulary, glove: str, seed: int) -> AttentionClassifier:
+# Rows that run on the normalised embeddings, as their configs do (`normalize_embeddings`).
+NORMALIZED = ("vanilla_normalized", "word_at", "word_iat", "word_vat")
+
+
+def build_model(
+    vocab: CountingVocabulary, glove: str, seed: int, normalize: bool = False
+) -> AttentionClassifier:
     torch.manual_seed(seed)
     pretrained = glove if os.path.exists(glove) else None
-    embedding = Embedding(embedding_dim=50, vocab=vocab, pretrained_file=pretrained, trainable=True)
+    embedding_class = NormalizedEmbedding if normalize else Embedding
+    embedding = embedding_class(
+        embedding_dim=50, vocab=vocab, pretrained_file=pretrained, trainable=True
+    )
     encoder = AttentionSeq2VecEncoder(
         LstmSeq2SeqEncoder(50, 128, bidirectional=True), attention_dim=128
     )
@@ -149,7 +164,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         cuda_device=device,
         quiet=True,
     )
-    vocab = Vocabulary.from_instances(loader.iter_instances())
+    vocab = CountingVocabulary.from_instances(loader.iter_instances())
     loader.index_with(vocab)
     batches = []
     for batch in loader:
@@ -161,13 +176,13 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     runs = {}
     setup: Dict[str, float] = {}
     for name in names:
-        model = build_model(vocab, glove, seed=0).to(device)
+        technique, _, stream = name.partition("+")
+        model = build_model(vocab, glove, seed=0, normalize=technique in NORMALIZED).to(device)
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
         trainer = TrainerStep(model)
         callback = None
-        if name != "vanilla":
-            technique, _, stream = name.partition("+")
+        if technique not in ("vanilla", "vanilla_normalized"):
             perturbation = Perturbation.by_name(technique)()
             unlabeled = {}
             if stream:

@@ -209,7 +209,11 @@ def merge_wordpieces(pieces: List[str], values: List[float]) -> Tuple[List[str],
     `wordpiece_words`: special tokens (`[CLS]`, `<s>`, ...) belong to no word, so their values are
     dropped.
     """
-    bpe = any(piece.startswith(_WORD_START) for piece in pieces)
     words = wordpiece_words(pieces)
-    texts = ["".join(_piece_text(pieces[position], bpe) for position in word) for word in words]
-    return texts, sum_by_word(values, words)
+    return word_texts(pieces, words), sum_by_word(values, words)
+
+
+def word_texts(pieces: List[str], words: List[List[int]]) -> List[str]:
+    """The text of each word (`wordpiece_words`), its pieces joined without their markers."""
+    bpe = any(piece.startswith(_WORD_START) for piece in pieces)
+    return ["".join(_piece_text(pieces[position], bpe) for position in word) for word in words]

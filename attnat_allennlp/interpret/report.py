@@ -17,7 +17,7 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.training.metrics import Metric
 
 from attnat_allennlp.data.dataset_readers.base import SkipExample
-from attnat_allennlp.data.pretrained_transformer import merge_wordpieces, sum_by_word
+from attnat_allennlp.data.pretrained_transformer import sum_by_word, word_texts
 from attnat_allennlp.interpret.agreement import AGREEMENT_MEASURES, AgreementAccumulator, summarize
 from attnat_allennlp.interpret.batching import (
     attended_field,
@@ -233,7 +233,7 @@ def explained_chunks(
 
     For a wordpiece model (a pretrained Transformer) the rows are over words: `tokens` are the
     words, and `attention` and `gradient` the sums over each word's pieces (special tokens
-    dropped), grouped as the predictor's `word_attention` is (`merge_wordpieces`); the rows also
+    dropped), grouped as the predictor's `word_attention` is (`wordpiece_words`); the rows also
     hold the `wordpieces` and, per word, the positions of its pieces (`word_pieces`), by which the
     leave-one-out and faithfulness measures drop whole words. The entropy is that of the word
     attention renormalised to sum 1.
@@ -267,7 +267,8 @@ def explained_chunks(
             extra: Dict[str, Any] = {}
             if groups is not None:
                 pieces = tokens
-                tokens, row_attention = merge_wordpieces(pieces, row_attention)
+                tokens = word_texts(pieces, groups[i])
+                row_attention = sum_by_word(row_attention, groups[i])
                 row_gradient = sum_by_word(row_gradient, groups[i])
                 entropy, normalised = (
                     attention_entropy(row_attention) if row_attention else (0.0, None)
@@ -385,11 +386,13 @@ class _MeasureCollector:
                     self.curves[ranking][measure].extend(values)
                     for row, curve in zip(rows, values):
                         row[f"{measure}_aopc_{ranking}"] = float(curve.mean())
-        eps = self.robustness_eps
+        robustness_eps = self.robustness_eps
         if not has_pooling_attention(model):  # first-token pooling: no attention scores
-            eps = {target: values for target, values in eps.items() if target != "scores"}
-        if "label" in tensors and any(eps.values()):
-            correct = robust_correct_for_tensors(model, tensors, eps)
+            robustness_eps = {
+                target: values for target, values in robustness_eps.items() if target != "scores"
+            }
+        if "label" in tensors and any(robustness_eps.values()):
+            correct = robust_correct_for_tensors(model, tensors, robustness_eps)
             for target, by_eps in correct.items():
                 for eps, flags in by_eps.items():
                     self.robust[target][eps].extend(flags.tolist())

@@ -10,7 +10,11 @@ from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 from tiny_bert_fixture import load_pretrained_config
 
-from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
+from attnat_allennlp.data.pretrained_transformer import (
+    merge_wordpieces,
+    word_texts,
+    wordpiece_words,
+)
 from attnat_allennlp.modules.transformer_pretrained import PretrainedTransformerEncoder
 from helpers import FIXTURE_DATA, FIXTURE_PATHS, TINY_TRANSFORMER, train_config
 
@@ -68,6 +72,15 @@ def test_merge_wordpieces():
         ["<s>", "\u0120un", "seen", "\u0120film", "</s>"], [0.1, 0.2, 0.3, 0.3, 0.1]
     )
     assert words == ["unseen", "film"] and values == pytest.approx([0.5, 0.3])
+
+
+def test_word_texts_joins_the_pieces_of_given_groups():
+    pieces = ["[CLS]", "un", "##seen", "film", ".", "[SEP]"]
+    assert wordpiece_words(pieces) == [[1, 2], [3], [4]]
+    assert word_texts(pieces, wordpiece_words(pieces)) == ["unseen", "film", "."]
+    # the groups are taken as given (the report passes the batch's groups), not recomputed
+    assert word_texts(pieces, [[1, 2, 3]]) == ["unseenfilm"]
+    assert word_texts(["<s>", "\u0120un", "seen", "</s>"], [[1, 2]]) == ["unseen"]
 
 
 PRETRAINED_TECHNIQUES = [
