@@ -145,6 +145,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         default=60,
         help="unlabeled texts are cut to this many tokens (the configs' unlabeled_max_tokens)",
     )
+    parser.add_argument(
+        "--plain-embeddings",
+        action="store_true",
+        help="run the word-level rows on a plain Embedding too (their configs with "
+        "normalize_embeddings: false)",
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args(argv)
     data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
@@ -173,11 +179,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             break
 
     names = ["vanilla"] + list(args.techniques) + list(args.streams)
+    normalized = ("vanilla_normalized",) if args.plain_embeddings else NORMALIZED
     runs = {}
     setup: Dict[str, float] = {}
     for name in names:
         technique, _, stream = name.partition("+")
-        model = build_model(vocab, glove, seed=0, normalize=technique in NORMALIZED).to(device)
+        model = build_model(vocab, glove, seed=0, normalize=technique in normalized).to(device)
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
         trainer = TrainerStep(model)
