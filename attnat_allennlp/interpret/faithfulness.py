@@ -14,7 +14,10 @@ and the sharpness of attention:
 - entropy of the attention distribution over the real tokens (natural log), also divided by
   log(length) (1 for uniform attention, 0 for one-hot; undefined for one token).
 
-Only the attended text is shortened (the premise of the pair model); the other text stays whole.
+Only the attended text is shortened (the premise of the pair model); the other text stays whole,
+but its exact-match flags are recomputed against the kept premise tokens, as the reader would
+compute them for the shortened premise (otherwise the hypothesis's flags would still show the
+removed words).
 For a wordpiece model the ranking may be over words (`words`): the top k words are removed or kept
 with all their pieces, and the special tokens (`[CLS]`, `[SEP]`) always stay.
 """
@@ -27,7 +30,11 @@ import torch
 from scipy import stats
 
 from attnat_allennlp.interpret.batching import attended_field, build_state, real_lengths
-from attnat_allennlp.interpret.importance import _select_rows, predicted_probabilities
+from attnat_allennlp.interpret.importance import (
+    _select_rows,
+    predicted_probabilities,
+    shortened_features,
+)
 from attnat_allennlp.models.base import AttentionModel
 
 AOPC_FRACTIONS = (0.01, 0.05, 0.1, 0.2, 0.5)
@@ -75,7 +82,7 @@ def faithfulness_for_tensors(
         clean = probs.gather(1, predicted.unsqueeze(1)).squeeze(1).cpu().numpy()
         lengths = real_lengths(state)
         seq_len = state.mask.size(1)
-        features = tuple(a for a, text in model.token_feature_fields.items() if text == field)
+        features, matched = shortened_features(model, field)
         if words is not None and len(words) != len(lengths):
             raise ValueError(f"words cover {len(words)} instances; the batch has {len(lengths)}")
         units = (
@@ -118,7 +125,7 @@ def faithfulness_for_tensors(
                     sufficiency[row, column] = variants.setdefault((row, kept), len(variants))
             where[name] = {"comprehensiveness": comprehensiveness, "sufficiency": sufficiency}
         reduced = _run_variants(
-            model, tensors, field, features, list(variants), seq_len, predicted, batch_size
+            model, tensors, field, features, matched, list(variants), seq_len, predicted, batch_size
         )
     return {
         name: {measure: clean[:, None] - reduced[index] for measure, index in by_measure.items()}
@@ -131,6 +138,7 @@ def _run_variants(
     tensors: Dict[str, Any],
     field: str,
     features: Tuple[str, ...],
+    matched: Dict[str, str],
     variants: List[Tuple[int, Tuple[int, ...]]],
     seq_len: int,
     predicted: torch.Tensor,
@@ -147,7 +155,7 @@ def _run_variants(
         for i, (_, kept) in enumerate(chunk):
             keep[i, : len(kept)] = torch.tensor(kept, dtype=torch.long)
         rows = torch.tensor([row for row, _ in chunk], device=device)
-        selected = _select_rows(tensors, rows, field, keep.to(device), features)
+        selected = _select_rows(tensors, rows, field, keep.to(device), features, matched)
         probs = predicted_probabilities(model, build_state(model, selected))
         values = probs.gather(1, predicted[rows].unsqueeze(1)).squeeze(1)
         result[by_length[start : start + batch_size]] = values.cpu().numpy()

@@ -19,7 +19,8 @@ Word importance per token of the attended text, the references that attention is
   (simple_gradient.py:52 and :67). Here the measure is computed for a whole batch in one backward
   pass (the examples of a batch do not interact), which a report over a test set needs.
 - leave-one-out: |y_hat(x) - y_hat(x without token t)|, the change of the predicted class's
-  probability when token t is dropped from the text (not normalised). For two classes it equals
+  probability when token t is dropped from the text (not normalised); for the pair model with
+  exact-match flags, the hypothesis's flags are recomputed without the dropped premise word. For two classes it equals
   Jain & Wallace's total variation distance between the two output distributions. A text of one
   token has no leave-one-out importance (`None`).
 
@@ -30,6 +31,7 @@ dropped, so a row sums to 1 minus theirs), and its leave-one-out importance drop
 all its pieces at once (the special tokens stay).
 """
 
+import logging
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -52,6 +54,8 @@ IMPORTANCE_METHODS = ("gradient", "gradient_through_attention", "leave_one_out")
 # The words of each instance of a batch as the positions of their wordpieces (`wordpiece_words`),
 # or `None` for models whose tokens are words.
 WordPieces = Optional[List[List[List[int]]]]
+
+logger = logging.getLogger(__name__)
 
 
 def word_pieces(model: AttentionModel, instances: List[Instance]) -> WordPieces:
@@ -131,20 +135,73 @@ def _pad_one(tensor: torch.Tensor) -> torch.Tensor:
     return torch.cat([tensor, tensor.new_zeros(tensor.shape[:1] + (1,) + tensor.shape[2:])], dim=1)
 
 
+def shortened_features(model: AttentionModel, field: str) -> Tuple[Tuple[str, ...], Dict[str, str]]:
+    """
+    The token features that change when the attended `field` is shortened: `(own, matched)`, the
+    features of `field` itself (shortened with it), and `{argument: its text}` for the features of
+    the other texts that are matched against `field` (the hypothesis's exact-match flags when the
+    premise is shortened), which are recomputed (`_select_rows`).
+    """
+    own = tuple(a for a, text in model.token_feature_fields.items() if text == field)
+    matched = {
+        argument: model.token_feature_fields[argument]
+        for argument, against in model.token_feature_matches.items()
+        if against == field and argument in model.token_feature_fields
+    }
+    return own, matched
+
+
+def _rematched_flags(
+    flags: torch.Tensor,
+    rows: torch.Tensor,
+    keep: torch.Tensor,
+    metadata: Optional[List[Dict[str, Any]]],
+    field: str,
+    text: str,
+    argument: str,
+) -> torch.Tensor:
+    """
+    The exact-match flags of `text` (`argument`, `(batch, len)`) of the instances `rows`, matched
+    against the tokens of `field` that `keep` keeps (1.0 where a token's lower-cased text occurs
+    among them, as the pair readers' `exact_match_field`), from the token texts of `metadata`
+    (`{field}_tokens`, `{text}_tokens`). Without those texts the flags stay as they are, with a
+    warning.
+    """
+    flags = flags[rows]
+    keys = (f"{field}_tokens", f"{text}_tokens")
+    if metadata is None or any(key not in metadata[0] for key in keys):
+        logger.warning_once(
+            f"{argument} cannot be recomputed without the token texts ({keys[0]} and {keys[1]} in "
+            f"the instances' metadata): when {field} is shortened it keeps the flags of the whole "
+            f"{field}"
+        )
+        return flags
+    fresh = torch.zeros_like(flags)
+    for i, (row, kept) in enumerate(zip(rows.tolist(), keep.tolist())):
+        tokens = metadata[row][keys[0]]
+        present = {tokens[position].lower() for position in kept if position < len(tokens)}
+        own = metadata[row][keys[1]][: flags.size(1)]
+        fresh[i, : len(own)] = torch.tensor([float(t.lower() in present) for t in own])
+    return fresh
+
+
 def _select_rows(
     tensors: Dict[str, Any],
     rows: torch.Tensor,
     field: str,
     keep: torch.Tensor,
     field_features: Tuple[str, ...] = (),
+    matched_features: Optional[Dict[str, str]] = None,
 ) -> Dict[str, Any]:
     """
     A tensor dict of the instances `rows` (one index per new row), where the attended `field` (and
     its token features, the tensors named in `field_features`) keeps only the positions `keep`
     `(num_rows, new_len)` of each row, in that order. A position equal to `seq_len` is padding
     (all zeros: the padding id, no features), so rows may keep different numbers of tokens: the
-    kept positions first, then `seq_len`. The token features of the other text stay as they are
-    (the exact-match flags of a hypothesis are not recomputed without the dropped premise word).
+    kept positions first, then `seq_len`. The features of the other texts that are matched against
+    `field` (`matched_features`, `{argument: its text}`: the hypothesis's exact-match flags) are
+    recomputed against the kept tokens, as the reader would compute them for the shortened text, so
+    that a dropped premise word no longer shows in the hypothesis's flags; the other features stay.
     """
     pad = bool((keep == _seq_len(tensors[field])).any())
     selected: Dict[str, Any] = {}
@@ -161,6 +218,17 @@ def _select_rows(
                         tensor = tensor.gather(1, index.expand((-1, -1) + tensor.shape[2:]))
                     selected[name][indexer][key] = tensor
         elif isinstance(value, torch.Tensor):
+            if matched_features and name in matched_features:
+                selected[name] = _rematched_flags(
+                    value,
+                    rows,
+                    keep,
+                    tensors.get("metadata"),
+                    field,
+                    matched_features[name],
+                    name,
+                )
+                continue
             value = value[rows]
             if name in field_features:
                 value = _pad_one(value) if pad else value
@@ -188,7 +256,7 @@ def leave_one_out_importance_for_tensors(
             raise ConfigurationError("leave-one-out importance does not support wordpiece offsets")
         probs = predicted_probabilities(model, state)
         predicted = probs.argmax(dim=-1)
-        features = tuple(a for a, text in model.token_feature_fields.items() if text == field)
+        features, matched = shortened_features(model, field)
         lengths = real_lengths(state)
         seq_len = state.mask.size(1)
         units = (
@@ -214,7 +282,9 @@ def leave_one_out_importance_for_tensors(
                 model,
                 build_state(
                     model,
-                    _select_rows(tensors, rows, field, keep.to(state.mask.device), features),
+                    _select_rows(
+                        tensors, rows, field, keep.to(state.mask.device), features, matched
+                    ),
                 ),
             )
             row_predicted = predicted[rows].unsqueeze(1)

@@ -81,6 +81,10 @@ class AttentionPairClassifier(AttentionModel):
                 "premise_exact_match": "premise",
                 "hypothesis_exact_match": "hypothesis",
             }
+            self.token_feature_matches = {
+                "premise_exact_match": "hypothesis",
+                "hypothesis_exact_match": "premise",
+            }
         input_dim = text_field_embedder.get_output_dim() + (1 if exact_match_features else 0)
         embedded = "text_field_embedder output dim" + (
             " + 1 exact-match flag" if exact_match_features else ""

@@ -157,6 +157,9 @@ class AttentionModel(Model):
 
     # Token features the model takes: `{forward argument: text field}` (see `AttentionState.features`).
     token_feature_fields: Dict[str, str] = {}
+    # Token features matched against another text: `{forward argument: the text field matched
+    # against}` (exact-match flags). Measures that shorten that text recompute them.
+    token_feature_matches: Dict[str, str] = {}
 
     def token_features(self, inputs: Dict[str, Any]) -> Dict[str, torch.Tensor]:
         """

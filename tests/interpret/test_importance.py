@@ -126,6 +126,7 @@ def test_pair_model_importance_is_over_the_premise(tmp_path, config):
     from allennlp.common import Params
     from allennlp.data.fields import TensorField
 
+    from attnat_allennlp.data.dataset_readers.base import exact_match_field
     from helpers import FIXTURE_DATA, REPO_ROOT
 
     params = Params.from_file(
@@ -152,11 +153,12 @@ def test_pair_model_importance_is_over_the_premise(tmp_path, config):
         predicted = int(numpy.argmax(full))
         shorter = Instance({"premise": TextField(premise[1:]), "hypothesis": TextField(hypothesis)})
         if "premise_exact_match" in instance.fields:
-            # Leave-one-out drops the premise word's flag; the hypothesis keeps its flags.
+            # Leave-one-out drops the premise word and its flag; the hypothesis's flags are those
+            # of the shorter premise, as the reader computes them.
             shorter.add_field(
                 "premise_exact_match", TensorField(instance["premise_exact_match"].tensor[1:])
             )
-            shorter.add_field("hypothesis_exact_match", instance["hypothesis_exact_match"])
+            shorter.add_field("hypothesis_exact_match", exact_match_field(hypothesis, premise[1:]))
         reader.apply_token_indexers(shorter)
         expected = abs(full[predicted] - model.forward_on_instance(shorter)["probs"][predicted])
         assert changes[0] == pytest.approx(expected, abs=1e-6)
@@ -206,3 +208,35 @@ def test_detached_gradient_is_jain_wallace_by_hand_and_differs_from_the_full_gra
         largest_difference = max(largest_difference, numpy.abs(numpy.subtract(values, full)).max())
     # The full gradient also flows through the (peaked) attention: a different importance.
     assert largest_difference > 0.05
+
+
+def test_shortening_the_premise_recomputes_the_hypothesis_flags(monkeypatch):
+    from attnat_allennlp.interpret import importance
+
+    premise, hypothesis = ["The", "cat", "sat", "cat"], ["A", "cat", "sat"]
+    tensors = {
+        "premise": {"tokens": {"tokens": torch.tensor([[2, 3, 4, 3]])}},
+        "hypothesis": {"tokens": {"tokens": torch.tensor([[5, 3, 4, 0]])}},  # padded to 4
+        "premise_exact_match": torch.tensor([[0.0, 1.0, 1.0, 1.0]]),
+        "hypothesis_exact_match": torch.tensor([[0.0, 1.0, 1.0, 0.0]]),
+        "metadata": [{"premise_tokens": premise, "hypothesis_tokens": hypothesis}],
+    }
+    own, matched = ("premise_exact_match",), {"hypothesis_exact_match": "hypothesis"}
+    # keep "The sat" (and a padding position): "cat" is gone from the premise, "sat" stays
+    keep = torch.tensor([[0, 2, 4], [0, 1, 2]])
+    rows = torch.tensor([0, 0])
+    selected = importance._select_rows(tensors, rows, "premise", keep, own, matched)
+    assert selected["premise"]["tokens"]["tokens"].tolist() == [[2, 4, 0], [2, 3, 4]]
+    assert selected["premise_exact_match"].tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 1.0]]
+    assert selected["hypothesis_exact_match"].tolist() == [
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 1.0, 1.0, 0.0],
+    ]
+    assert selected["hypothesis"]["tokens"]["tokens"].tolist() == [[5, 3, 4, 0]] * 2
+    # without the token texts the flags stay, with a warning
+    warned = []
+    monkeypatch.setattr(importance.logger, "warning_once", warned.append)
+    bare = {name: value for name, value in tensors.items() if name != "metadata"}
+    selected = importance._select_rows(bare, rows, "premise", keep, own, matched)
+    assert selected["hypothesis_exact_match"].tolist() == [[0.0, 1.0, 1.0, 0.0]] * 2
+    assert len(warned) == 1 and "hypothesis_exact_match cannot be recomputed" in warned[0]
