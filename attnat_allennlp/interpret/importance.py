@@ -19,10 +19,11 @@ Word importance per token of the attended text, the references that attention is
   (simple_gradient.py:52 and :67). Here the measure is computed for a whole batch in one backward
   pass (the examples of a batch do not interact), which a report over a test set needs.
 - leave-one-out: |y_hat(x) - y_hat(x without token t)|, the change of the predicted class's
-  probability when token t is dropped from the text (not normalised); for the pair model with
-  exact-match flags, the hypothesis's flags are recomputed without the dropped premise word. For two classes it equals
+  probability when token t is dropped from the text (not normalised). For two classes it equals
   Jain & Wallace's total variation distance between the two output distributions. A text of one
-  token has no leave-one-out importance (`None`).
+  token has no leave-one-out importance (`None`). For the pair model with exact-match flags, the
+  hypothesis's flags are recomputed without the dropped premise word, as the reader would compute
+  them for the shorter premise.
 
 For a model over wordpieces (a pretrained Transformer), `words=True` gives both at the level of
 words, grouped as the predictor groups them (`wordpiece_words`: `##x` continues a word, special
