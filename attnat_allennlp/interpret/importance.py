@@ -40,6 +40,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Instance
 
+from attnat_allennlp.data.dataset_readers.base import exact_match_flags
 from attnat_allennlp.data.pretrained_transformer import sum_by_word, wordpiece_words
 from attnat_allennlp.interpret.batching import (
     attended_field,
@@ -164,7 +165,7 @@ def _rematched_flags(
     """
     The exact-match flags of `text` (`argument`, `(batch, len)`) of the instances `rows`, matched
     against the tokens of `field` that `keep` keeps (1.0 where a token's lower-cased text occurs
-    among them, as the pair readers' `exact_match_field`), from the token texts of `metadata`
+    among them: the pair readers' `exact_match_flags`), from the token texts of `metadata`
     (`{field}_tokens`, `{text}_tokens`). Without those texts the flags stay as they are, with a
     warning.
     """
@@ -180,9 +181,9 @@ def _rematched_flags(
     fresh = torch.zeros_like(flags)
     for i, (row, kept) in enumerate(zip(rows.tolist(), keep.tolist())):
         tokens = metadata[row][keys[0]]
-        present = {tokens[position].lower() for position in kept if position < len(tokens)}
         own = metadata[row][keys[1]][: flags.size(1)]
-        fresh[i, : len(own)] = torch.tensor([float(t.lower() in present) for t in own])
+        remaining = (tokens[position] for position in kept if position < len(tokens))
+        fresh[i, : len(own)] = torch.tensor(exact_match_flags(own, remaining))
     return fresh
 
 

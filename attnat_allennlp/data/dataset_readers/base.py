@@ -522,9 +522,13 @@ class PairReader(AttentionDatasetReader):
         return Instance(fields)
 
 
+def exact_match_flags(texts: Iterable[str], other: Iterable[str]) -> List[float]:
+    """1.0 for each text whose lower-cased form occurs among the lower-cased `other`, else 0.0."""
+    words = {text.lower() for text in other}
+    return [float(text.lower() in words) for text in texts]
+
+
 def exact_match_field(tokens: List[Token], other: List[Token]) -> TensorField:
-    """1.0 for each token whose lower-cased text occurs in `other`, else 0.0 (padding 0)."""
-    words = {token.text.lower() for token in other}
-    return TensorField(
-        torch.tensor([float(token.text.lower() in words) for token in tokens]), padding_value=0.0
-    )
+    """`exact_match_flags` of the tokens' texts against `other`'s, as a field (padding 0)."""
+    flags = exact_match_flags((token.text for token in tokens), (token.text for token in other))
+    return TensorField(torch.tensor(flags), padding_value=0.0)
