@@ -1,24 +1,42 @@
 """
-Model archives from elsewhere are untrusted: allennlp 2.10.1's `load_archive` extracts a
-`model.tar.gz` with `tarfile.extractall` and no filter, so a member named `../../x` (or an absolute
-path, or a link pointing out) is written outside the temporary folder. Importing this package
-installs `check_archive` in front of that extraction (`allennlp.models.archival.extracted_archive`,
-which `load_archive` calls for every archive): `allennlp predict`, `evaluate`, and this package's
-`attention-report`, `-heatmap`, `-eps-sweep` and `attention-study` all load through it, so an unsafe
-archive is refused, with the member named, before anything is extracted.
+Model archives from elsewhere are untrusted. allennlp 2.10.1's `load_archive` extracts a
+`model.tar.gz` with `tarfile.extractall` and no filter, so a member named `../../x`, an absolute
+path, or a link pointing out (directly, or through a chain of links that earlier members create) is
+written outside the temporary folder.
+
+`install()` (called once by the plugin's `__init__`) replaces that extraction
+(`allennlp.models.archival.extracted_archive`, which `load_archive` calls for every archive:
+`allennlp predict`, `evaluate`, and this package's `attention-report`, `-heatmap`, `-eps-sweep`,
+`-compare` and `attention-study`) by one that first runs `check_archive` and then extracts with
+Python's `tarfile` "data" filter. The rule of `check_archive` is simple on purpose: a model archive
+holds regular files and folders only. A symbolic or hard link, a device, a FIFO, an absolute name or
+a `..` in a name is refused, with the member named, before anything is extracted. Judging where a
+link points from the text of its target is what let a chain of links through before (`a/b/up -> ..`,
+then `esc -> a/b/up/../..`): the operating system follows links, the text does not, so no link is
+accepted at all (`allennlp train` never writes one).
 """
 
 import contextlib
+import logging
 import os
+import shutil
 import tarfile
+import tempfile
 from pathlib import PurePosixPath
-from typing import Union
+from typing import Iterator, Union
 
 from allennlp.common.checks import ConfigurationError
 
+logger = logging.getLogger(__name__)
+
+# The allennlp releases whose `archival.extracted_archive(resolved_archive_file, cleanup=True)` this
+# module replaces (same signature, a context manager yielding the folder).
+_PATCHED_ALLENNLP = ("2.10.",)
+
 
 class UnsafeArchiveError(ConfigurationError):
-    """A model archive with a member that would be extracted outside its folder."""
+    """A model archive with a member that would be extracted outside its folder, or is not a plain
+    file or folder."""
 
 
 def _escapes(name: str) -> bool:
@@ -26,11 +44,35 @@ def _escapes(name: str) -> bool:
     return path.is_absolute() or ".." in path.parts or (len(name) > 1 and name[1] == ":")
 
 
+def _problem(member: tarfile.TarInfo) -> Union[str, None]:
+    if _escapes(member.name):
+        return "would be written outside the folder the archive is extracted to"
+    if member.issym() or member.islnk():
+        kind = "symbolic" if member.issym() else "hard"
+        return (
+            f"is a {kind} link to {member.linkname!r}; a model archive holds plain files and "
+            "folders only, and a link can lead outside the folder it is extracted to"
+        )
+    if member.isfifo():
+        return "is a FIFO (named pipe)"
+    if member.isdev():
+        return "is a device file"
+    if not (member.isfile() or member.isdir()):
+        return "is neither a plain file nor a folder"
+    return None
+
+
 def check_archive(archive_file: Union[str, os.PathLike]) -> None:
     """
-    Raises `UnsafeArchiveError` when a member of the tar archive `archive_file` would land outside
-    the folder it is extracted to: an absolute name, a `..` in the name, a symbolic or hard link
-    whose target is absolute or climbs out, or a device file. A folder (an unpacked archive) passes.
+    Raises `UnsafeArchiveError` unless every member of the tar archive `archive_file` is a plain
+    file or folder that lands inside the folder the archive is extracted to: an absolute name, a
+    `..` in a name, any symbolic or hard link (whatever its target), a device file or a FIFO is
+    refused. A folder (an unpacked archive) passes.
+
+    # Parameters
+
+    archive_file : `Union[str, os.PathLike]`
+        The `model.tar.gz` (any compression `tarfile` reads) or a folder.
     """
     if os.path.isdir(archive_file):
         return
@@ -42,18 +84,7 @@ def check_archive(archive_file: Union[str, os.PathLike]) -> None:
             f"{archive_file}: not a readable model archive ({error})"
         ) from None
     for member in members:
-        problem = None
-        if _escapes(member.name):
-            problem = "would be written outside the folder the archive is extracted to"
-        elif member.issym() or member.islnk():
-            target = member.linkname
-            base = PurePosixPath(member.name).parent if member.issym() else PurePosixPath()
-            if _escapes(target) and (
-                PurePosixPath(target).is_absolute() or _climbs_out(base / target)
-            ):
-                problem = f"is a link to {target!r}, outside the folder the archive is extracted to"
-        elif member.isdev():
-            problem = "is a device file"
+        problem = _problem(member)
         if problem:
             raise UnsafeArchiveError(
                 f"{archive_file}: refusing to load this model archive: its member {member.name!r} "
@@ -62,28 +93,54 @@ def check_archive(archive_file: Union[str, os.PathLike]) -> None:
             )
 
 
-def _climbs_out(path: PurePosixPath) -> bool:
-    depth = 0
-    for part in path.parts:
-        depth += -1 if part == ".." else (0 if part in (".", "") else 1)
-        if depth < 0:
-            return True
-    return False
+def extract_archive(archive_file: Union[str, os.PathLike], folder: Union[str, os.PathLike]) -> None:
+    """
+    Checks `archive_file` (`check_archive`), then extracts it into `folder` with `tarfile`'s "data"
+    filter (no absolute names, nothing outside `folder`, no links out, no device files, no
+    set-uid bits), so that a member the check missed is still refused by the standard library.
+    """
+    check_archive(archive_file)
+    with tarfile.open(archive_file, "r:*") as archive:
+        try:
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4 (PEP 706)
+                archive.extractall(folder, filter="data")
+            else:  # pragma: no cover - older 3.11 patch releases: the check above is the guard
+                archive.extractall(folder)
+        except tarfile.FilterError as error:
+            raise UnsafeArchiveError(
+                f"{archive_file}: refusing to load this model archive: {error}"
+            ) from None
+
+
+@contextlib.contextmanager
+def _checked_extracted_archive(resolved_archive_file, cleanup: bool = True) -> Iterator[str]:
+    # allennlp 2.10.1's `extracted_archive`, with `extract_archive` in place of a bare `extractall`.
+    tempdir = None
+    try:
+        tempdir = tempfile.mkdtemp()
+        logger.info(f"extracting archive file {resolved_archive_file} to temp dir {tempdir}")
+        extract_archive(resolved_archive_file, tempdir)
+        yield tempdir
+    finally:
+        if tempdir is not None and cleanup:
+            logger.info(f"removing temporary unarchived model dir at {tempdir}")
+            shutil.rmtree(tempdir, ignore_errors=True)
 
 
 def install() -> None:
-    """Puts `check_archive` in front of allennlp's archive extraction (once per process)."""
+    """Replaces allennlp's archive extraction by `_checked_extracted_archive` (once per process)."""
     from allennlp.models import archival
+    from allennlp.version import VERSION as version
 
-    original = archival.extracted_archive
-    if getattr(original, "_attnat_checked", False):
+    if getattr(archival.extracted_archive, "_attnat_checked", False):
         return
-
-    @contextlib.contextmanager
-    def checked_extracted_archive(resolved_archive_file, cleanup=True):
-        check_archive(resolved_archive_file)
-        with original(resolved_archive_file, cleanup=cleanup) as tempdir:
-            yield tempdir
-
-    checked_extracted_archive._attnat_checked = True  # type: ignore
-    archival.extracted_archive = checked_extracted_archive
+    if not version.startswith(_PATCHED_ALLENNLP):
+        logger.warning(
+            "attnat_allennlp replaces allennlp's archive extraction, written for allennlp %s; "
+            "this is allennlp %s: check that `allennlp.models.archival.extracted_archive` still "
+            "has the signature (resolved_archive_file, cleanup=True).",
+            " / ".join(v + "x" for v in _PATCHED_ALLENNLP),
+            version,
+        )
+    _checked_extracted_archive._attnat_checked = True  # type: ignore
+    archival.extracted_archive = _checked_extracted_archive
