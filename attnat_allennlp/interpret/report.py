@@ -38,6 +38,11 @@ from attnat_allennlp.interpret.importance import (
     leave_one_out_importance_for_tensors,
     word_pieces,
 )
+from attnat_allennlp.interpret.plausibility import (
+    PLAUSIBILITY_MEASURES,
+    PLAUSIBILITY_RANKINGS,
+    PlausibilityAccumulator,
+)
 from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
     permutation_output_change,
@@ -134,6 +139,24 @@ MEASURE_DESCRIPTIONS: Dict[str, MeasureDescription] = {
         for measure in FAITHFULNESS_MEASURES
     },
     **{
+        f"plausibility_{measure}_{ranking}": MeasureDescription(
+            {
+                "auprc": "mean AUPRC against the annotators' polar words (SST word labels)",
+                "f1": "mean token F1 of the top-k tokens (k = number of polar words) against the "
+                "annotators' polar words",
+                "spearman": "mean Spearman rho with the annotators' sentiment strength |label - 2|",
+            }[measure]
+            + {
+                "attention": ", tokens ranked by attention",
+                "gradient": ", tokens ranked by gradient importance (attention detached)",
+                "random": ", tokens in a random order (chance level)",
+            }[ranking],
+            True,
+        )
+        for ranking in PLAUSIBILITY_RANKINGS
+        for measure in PLAUSIBILITY_MEASURES
+    },
+    **{
         f"robust_accuracy_{target}_eps{eps:g}": _robust_description(target, f"{eps:g}")
         for target in ROBUSTNESS_TARGETS
         for eps in DEFAULT_ROBUSTNESS_EPS[target]
@@ -197,6 +220,13 @@ def _reset_metrics(model: AttentionModel) -> None:
 def _label_of(instance: Instance) -> Optional[str]:
     field = instance.fields.get("label")
     return None if field is None else str(field.label)  # type: ignore
+
+
+def _word_sentiment(instance: Instance, length: int) -> Optional[List[Optional[int]]]:
+    # The annotators' per-token labels that a reader kept (`attnat_sst` with `word_labels`).
+    metadata = instance.fields.get("metadata")
+    labels = None if metadata is None else metadata.metadata.get("word_sentiment")  # type: ignore
+    return None if labels is None else list(labels)[:length]
 
 
 GRADIENT_MEASURES = ("gradient", "gradient_through_attention")
@@ -265,6 +295,11 @@ def explained_chunks(
             row_gradient = importance[i, :length].tolist()
             entropy, normalised = entropies[i]
             extra: Dict[str, Any] = {}
+            sentiment = _word_sentiment(instance, length)
+            if sentiment is not None:
+                extra["word_sentiment"] = (
+                    sentiment if groups is None else [sentiment[word[0]] for word in groups[i]]
+                )
             if groups is not None:
                 pieces = tokens
                 tokens = word_texts(pieces, groups[i])
@@ -273,7 +308,7 @@ def explained_chunks(
                 entropy, normalised = (
                     attention_entropy(row_attention) if row_attention else (0.0, None)
                 )
-                extra = {"wordpieces": pieces, "word_pieces": groups[i]}
+                extra.update({"wordpieces": pieces, "word_pieces": groups[i]})
             rows.append(
                 {
                     "tokens": tokens,
@@ -355,6 +390,7 @@ class _MeasureCollector:
         }
         self.labelled = 0
         self.random = numpy.random.default_rng(seed)
+        self.plausibility = PlausibilityAccumulator(seed)
 
     def add(
         self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]
@@ -374,6 +410,7 @@ class _MeasureCollector:
         for row in rows:
             self.entropy.append(row["entropy"])
             self.entropy_normalised.append(row["entropy_normalised"])
+        self.plausibility.add_rows(rows)
         if self.faithfulness:
             scores = {
                 "attention": [row["attention"] for row in rows],
@@ -519,6 +556,8 @@ def attention_report(
     }
     if faithfulness:
         report["faithfulness"] = collector.faithfulness_summary()
+    if collector.plausibility.annotated:
+        report["plausibility"] = collector.plausibility.summary()
     if collector.labelled:
         report["robustness"] = collector.robust_accuracy()
     report.update(
@@ -599,6 +638,7 @@ def study_measures(
             result[f"{measure}_aopc_{ranking}"] = (
                 float(numpy.mean([curve.mean() for curve in curves])) if curves else None
             )
+    result.update(collector.plausibility.means())
     robust = collector.robust_accuracy()
     for target in ROBUSTNESS_TARGETS:
         for value in eps[target]:
@@ -714,6 +754,15 @@ def format_report(report: Dict[str, Any]) -> str:
                 lines.append(
                     _row(f"rationale {name} {measure}", rationales[name][measure], indent=2)
                 )
+    plausible = report.get("plausibility")
+    if plausible:
+        lines.append(
+            f"{'plausibility (annotators)':<28}{'AUPRC':>8}{'F1':>8}{'Spearm.':>8}"
+            f"   {plausible['annotated_sentences']} sentences"
+        )
+        for ranking in PLAUSIBILITY_RANKINGS:
+            means = [plausible[ranking][measure]["mean"] for measure in PLAUSIBILITY_MEASURES]
+            lines.append(f"  {ranking:<26}" + "".join(f"{_fmt(m):>8}" for m in means))
     sharpness = report.get("sharpness")
     if sharpness:
         lines.append(_row("attention entropy", sharpness["entropy"]))
