@@ -19,6 +19,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 from allennlp.models.archival import load_archive
 
+from attnat_allennlp.interpret.attributions import ATTRIBUTION_METHODS
 from attnat_allennlp.interpret.eps_sweep import random_eps, read_csv, run_sweep, write_csv
 from attnat_allennlp.interpret.heatmap import render_html
 from attnat_allennlp.interpret.plots import best_metric, plot_eps_sweep, plot_report_histograms
@@ -118,6 +119,14 @@ class AttentionReportCommand(Subcommand):
             "it; the default) or 'gradient_through_attention'",
         )
         subparser.add_argument(
+            "--attributions",
+            nargs="*",
+            choices=ATTRIBUTION_METHODS,
+            default=list(ATTRIBUTION_METHODS),
+            help="standard attributions (Captum) computed beside attention: agreement, AOPC and "
+            "plausibility of each (default: all; none: skip them)",
+        )
+        subparser.add_argument(
             "--no-faithfulness",
             action="store_true",
             help="skip ERASER's comprehensiveness and sufficiency",
@@ -161,6 +170,7 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         gradient=args.gradient,
         faithfulness=not args.no_faithfulness,
         attention=args.attention,
+        attributions=tuple(args.attributions),
         robustness_eps={
             "scores": args.robustness_eps_scores,
             "embeddings": args.robustness_eps_embeddings,

@@ -32,7 +32,8 @@ from attnat_allennlp.interpret.rationales import rationale_scores
 
 PLAUSIBILITY_MEASURES = ("auprc", "f1", "spearman")
 
-# The rankings whose plausibility the report and the study measure (`random` is the chance level).
+# The rankings whose plausibility the report and the study always measure (`random` is the chance
+# level); the standard attributions (`attributions.ATTRIBUTION_METHODS`) are added when computed.
 PLAUSIBILITY_RANKINGS = ("attention", "gradient", "random")
 
 NEUTRAL = 2
@@ -81,12 +82,14 @@ class PlausibilityAccumulator:
 
     seed : `int`, optional (default = `0`)
         The seed of the `random` ranking (its own generator, apart from the faithfulness measures').
+    extra_rankings : `Sequence[str]`, optional (default = `()`)
+        Further rankings, read from the rows under their names (the standard attributions).
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, extra_rankings: Sequence[str] = ()) -> None:
+        self.rankings = tuple(PLAUSIBILITY_RANKINGS) + tuple(extra_rankings)
         self.values: Dict[str, Dict[str, List[float]]] = {
-            ranking: {measure: [] for measure in PLAUSIBILITY_MEASURES}
-            for ranking in PLAUSIBILITY_RANKINGS
+            ranking: {measure: [] for measure in PLAUSIBILITY_MEASURES} for ranking in self.rankings
         }
         self.skipped: Counter = Counter()
         self.annotated = 0
@@ -106,6 +109,7 @@ class PlausibilityAccumulator:
                 "attention": row["attention"],
                 "gradient": row["gradient"],
                 "random": self._random.random(len(row["attention"])).tolist(),
+                **{name: row[name] for name in self.rankings[len(PLAUSIBILITY_RANKINGS) :]},
             }
             for ranking, scores in rankings.items():
                 result = plausibility(scores, labels)
@@ -119,9 +123,7 @@ class PlausibilityAccumulator:
     def means(self) -> Dict[str, Optional[float]]:
         """`plausibility_{measure}_{ranking}`: the mean over sentences (`None` where none had one)."""
         return {
-            f"plausibility_{measure}_{ranking}": (
-                float(numpy.mean(values)) if values else None
-            )
+            f"plausibility_{measure}_{ranking}": (float(numpy.mean(values)) if values else None)
             for ranking, by_measure in self.values.items()
             for measure, values in by_measure.items()
         }

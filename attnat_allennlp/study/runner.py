@@ -153,8 +153,9 @@ def measure(
 ) -> Dict[str, Any]:
     """
     The study's measures of a trained run on its test set (`study_measures`), with the study's
-    `measures` options: `max_instances`, `leave_one_out`, `robustness_eps` and `attention` (the
-    attention that explains a prediction; `None`: the model's default).
+    `measures` options: `max_instances`, `leave_one_out`, `robustness_eps`, `attention` (the
+    attention that explains a prediction; `None`: the model's default) and `attributions` (the
+    standard attributions; default all).
     """
     from allennlp.models.archival import load_archive
 
@@ -171,6 +172,8 @@ def measure(
     }
     if options.get("robustness_eps") is not None:
         kwargs["robustness_eps"] = options["robustness_eps"]
+    if options.get("attributions") is not None:
+        kwargs["attributions"] = tuple(options["attributions"])
     start = time.time()
     measures = study_measures(archive.model, instances, **kwargs)
     return {**measures, "measure_seconds": round(time.time() - start, 1)}

@@ -16,6 +16,9 @@ A study file is Jsonnet (or JSON):
   measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null,
               leave_one_out: true,    // false: no leave-one-out agreement (long texts: it re-runs
                                       // the model once per token)
+              attributions: ['integrated_gradients', 'input_x_gradient', 'occlusion'],
+                                      // the standard attributions (Captum) beside attention; []:
+                                      // none (integrated gradients: ~20 backward passes a batch)
               attention: null },      // the attention that explains a prediction: 'pooling',
                                       // 'first_token', 'rollout' or 'rollout_first_token'; null:
                                       // pooling, or first_token for a first-token-pooling model
@@ -35,6 +38,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.interpret.attributions import check_attributions
 from attnat_allennlp.interpret.eps_sweep import technique_config
 
 
@@ -225,13 +229,21 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(f"{where}: epochs must be a positive integer, got {epochs!r}")
     measures = dict(raw.get("measures") or {})
     unknown = sorted(
-        set(measures) - {"robustness_eps", "max_instances", "leave_one_out", "attention"}
+        set(measures)
+        - {"robustness_eps", "max_instances", "leave_one_out", "attention", "attributions"}
     )
     if unknown:
         raise ConfigurationError(
             f"{where}: unknown measures options {unknown}; expected some of "
-            "['attention', 'leave_one_out', 'max_instances', 'robustness_eps']"
+            "['attention', 'attributions', 'leave_one_out', 'max_instances', 'robustness_eps']"
         )
+    if "attributions" in measures:
+        if not isinstance(measures["attributions"], list):
+            raise ConfigurationError(
+                f"{where}: measures.attributions must be a list of method names, got "
+                f"{measures['attributions']!r}"
+            )
+        check_attributions(measures["attributions"], f"{where}: measures.attributions")
     check_attention(measures.get("attention"), f"{where}: measures.attention")
     if not isinstance(measures.get("leave_one_out", True), bool):
         raise ConfigurationError(
