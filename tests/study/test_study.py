@@ -82,6 +82,11 @@ class TestStudyFile:
             ({"selection_seeds": 3}, "selection_seeds"),
             ({"measures": {"leave_one_out": "no"}}, "measures.leave_one_out must be true or false"),
             ({"measures": {"loo": False}}, r"unknown measures options \['loo'\]"),
+            (
+                {"measures": {"attributions": ["integrated_gradients", "lime"]}},
+                r"measures.attributions: unknown attribution method\(s\) \['lime'\]",
+            ),
+            ({"measures": {"attributions": "occlusion"}}, "measures.attributions must be a list"),
         ],
     )
     def test_bad_study_files_name_the_problem(self, change, message):
