@@ -444,11 +444,15 @@ def _eps_choice_lines(study: StudySpec, rows: List[Dict[str, Any]], dataset: str
             parts.append(text)
         lines.append(f"- {technique} ({metric}, n={study.selection_seeds}): " + "; ".join(parts))
     if lines:
-        lines = [
-            "Choice of eps (validation metric, mean ± standard error over the selection seeds; "
-            "within one standard error of the best mean ties, the smallest tied eps is chosen):",
-            "",
-        ] + lines + [""]
+        lines = (
+            [
+                "Choice of eps (validation metric, mean ± standard error over the selection seeds; "
+                "within one standard error of the best mean ties, the smallest tied eps is chosen):",
+                "",
+            ]
+            + lines
+            + [""]
+        )
     return lines
 
 
@@ -539,7 +543,9 @@ def format_markdown(
 
 def _matched_lines(study: StudySpec, matched: List[Dict[str, Any]], dataset: str) -> List[str]:
     """The techniques at equal eps: one table per primary measure, a column per eps."""
-    entries = {(e["technique"], e["eps"], e["measure"]): e for e in matched if e["dataset"] == dataset}
+    entries = {
+        (e["technique"], e["eps"], e["measure"]): e for e in matched if e["dataset"] == dataset
+    }
     if not entries:
         return []
     lines = [
@@ -553,9 +559,7 @@ def _matched_lines(study: StudySpec, matched: List[Dict[str, Any]], dataset: str
     for measure in measures:
         lines.append(f"{measure}:")
         lines.append("")
-        lines.append(
-            "| technique | " + " | ".join(f"eps {e:g}" for e in study.matched_eps) + " |"
-        )
+        lines.append("| technique | " + " | ".join(f"eps {e:g}" for e in study.matched_eps) + " |")
         lines.append("|---" * (len(study.matched_eps) + 1) + "|")
         for technique in study.matched():
             cells = [_cell(entries.get((technique, eps, measure))) for eps in study.matched_eps]
@@ -633,8 +637,12 @@ def _plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, pa
         entries = drawn(measure)
         names = [e["technique"] for e in entries]
         differences = [e["difference"] for e in entries]
-        low = [e["difference"] - e["ci_low"] if e.get("ci_low") is not None else 0.0 for e in entries]
-        high = [e["ci_high"] - e["difference"] if e.get("ci_high") is not None else 0.0 for e in entries]
+        low = [
+            e["difference"] - e["ci_low"] if e.get("ci_low") is not None else 0.0 for e in entries
+        ]
+        high = [
+            e["ci_high"] - e["difference"] if e.get("ci_high") is not None else 0.0 for e in entries
+        ]
         axis.bar(
             range(len(entries)),
             differences,
@@ -679,14 +687,16 @@ def _plot_eps(study: StudySpec, rows: List[Dict[str, Any]], dataset: str, path: 
     import matplotlib.pyplot as plt
 
     techniques = [t for t in study.techniques if len(study.grid(t)) > 1]
-    families = [f for f in ("attention-level", "word-level", "other") if any(_family(t) == f for t in techniques)]
+    families = [
+        f
+        for f in ("attention-level", "word-level", "other")
+        if any(_family(t) == f for t in techniques)
+    ]
     if not families:
         return
     seeds = set(study.seeds[: study.selection_seeds])
     panels = [("best_validation", "validation metric (selects eps)"), ("accuracy", "test accuracy")]
-    figure, axes = plt.subplots(
-        len(families), 2, figsize=(10, 3.8 * len(families)), squeeze=False
-    )
+    figure, axes = plt.subplots(len(families), 2, figsize=(10, 3.8 * len(families)), squeeze=False)
     drawn = False
     for row_axes, family in zip(axes, families):
         members = [t for t in techniques if _family(t) == family]

@@ -19,7 +19,11 @@ def test_the_released_iat_step_is_minus_r_at():
 
 
 def test_the_released_iat_on_self_attention_is_minus_r_at_too():
-    from tests.transformers.test_self_attention_perturbations import build, tiny_state, tiny_transformer
+    from tests.transformers.test_self_attention_perturbations import (
+        build,
+        tiny_state,
+        tiny_transformer,
+    )
 
     model = tiny_transformer()
     state = tiny_state(model)
