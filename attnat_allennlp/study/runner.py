@@ -4,7 +4,8 @@ Training and measuring the runs of a study, resumably.
 Each run lives in `<study dir>/runs/<dataset>/<technique>/eps_<eps>/seed_<seed>`. It is trained
 in-process with allennlp's `train_model`, its archive is measured on the test set
 (`attnat_allennlp.interpret.report.study_measures`), and its row (the training metrics and the
-measures) is written to `row.json` there and to the study's `runs.csv`. A run that `runs.csv`
+measures, and its provenance: `study.provenance`) is written to `row.json` there and to the study's
+`runs.csv`. A run that `runs.csv`
 already holds is not trained again, even when its folder is gone (a study committed with its CSV
 goes on elsewhere); a folder with a `metrics.json` but no row is only measured; a folder without
 `metrics.json` is an interrupted run and is trained again from scratch.

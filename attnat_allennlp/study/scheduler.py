@@ -4,7 +4,8 @@ The order of a study's runs and their execution in worker processes.
 The runs that need no choice (vanilla, every technique's eps grid at the selection seeds) come
 first, in study order; as soon as a technique's grid is complete, its eps is chosen on the
 validation set (`summary.choose_eps`) and its other seeds are queued ahead of later techniques, so
-that an interrupted study leaves whole techniques behind. With `jobs > 1` the runs go to worker
+that an interrupted study leaves whole techniques behind; the `matched_eps` runs come last in each
+technique, and a run asked for twice (a matched eps that the grid also trains) is trained once. With `jobs > 1` the runs go to worker
 processes (started once, by a fork server that has imported this package, each with `threads`
 torch threads); with one job they run in this process.
 """
