@@ -18,7 +18,7 @@ _TEST = [("a zyzzyva film", "positive"), ("dull quokka", "negative")]
 
 
 def _write(path: Path, rows) -> str:
-    path.write_text("".join(json.dumps({"text": t, "label": l}) + "\n" for t, l in rows))
+    path.write_text("".join(json.dumps({"text": text, "label": label}) + "\n" for text, label in rows))
     return str(path)
 
 
