@@ -22,7 +22,8 @@ class CountingVocabulary(Vocabulary):
     occurs in those instances, and saves these counts beside its files (`.token_counts.json`, so
     that model archives and `allennlp predict` round-trip them). The counts are those allennlp
     counts for `min_count`: over the datasets the vocabulary is built from
-    (`datasets_for_vocab_creation`, by default every dataset of the config).
+    (`datasets_for_vocab_creation`: allennlp's default is every dataset of the config; the configs of
+    `training_config/` build it from `["train"]` only).
 
     An id's count is the count of its token; the OOV id counts every occurrence of a token that did
     not make it into the vocabulary (below `min_count`, beyond `max_vocab_size`, not pretrained),

@@ -2,6 +2,7 @@ from attnat_allennlp.perturbations.attention_at import AttentionAdversarialPertu
 from attnat_allennlp.perturbations.attention_iat import (
     AttentionInterpretableAdversarialPerturbation,
 )
+from attnat_allennlp.perturbations.attention_iat_released import AttentionIATReleasedPerturbation
 from attnat_allennlp.perturbations.attention_ivat import (
     AttentionInterpretableVirtualAdversarialPerturbation,
 )

@@ -25,8 +25,9 @@ class AttentionStudyCommand(Subcommand):
     Trains every technique of a study file on its datasets with several seeds, chooses each
     technique's eps on the validation set, measures the test set (prediction, agreement of
     attention with gradient and leave-one-out importance, ERASER faithfulness, entropy,
-    robustness) and summarises mean +- std over seeds with a seed-paired test against vanilla.
-    Resumable: the runs already in `OUT_DIR/runs.csv` are not trained again.
+    robustness) and summarises mean +- std over seeds with the seed-paired difference from vanilla,
+    its 95% interval and p (Holm-adjusted for the study's primary measures; docs/study.md, "The
+    protocol"). Resumable: the runs already in `OUT_DIR/runs.csv` are not trained again.
 
     Registered as a `Subcommand` with name "attention-study".
     """
@@ -61,7 +62,8 @@ class AttentionStudyCommand(Subcommand):
         subparser.add_argument(
             "--remeasure",
             action="store_true",
-            help="measure every recorded run whose archive is here again (after a change of the measures)",
+            help="measure every recorded run whose archive is here again (after a change of the measures); "
+            "runs.csv keeps the training commit and records the measuring one",
         )
         subparser.add_argument(
             "--attention",

@@ -7,6 +7,15 @@ from typing import Any, Dict, List, Optional, Tuple
 from attnat_allennlp.study.spec import RunSpec, StudySpec
 
 KEY_COLUMNS = ("dataset", "technique", "eps", "seed", "phase")
+# Columns read back as text even when they look like numbers (a commit hash of digits and one e).
+TEXT_COLUMNS = {
+    "commit",
+    "measure_commit",
+    "config_hash",
+    "torch_version",
+    "allennlp_version",
+    "transformers_version",
+}
 
 
 def run_key(run: RunSpec) -> Tuple:
@@ -21,6 +30,8 @@ def row_key(row: Dict[str, Any]) -> Tuple:
 def _value(column: str, text: str) -> Any:
     if text == "":
         return None
+    if column in TEXT_COLUMNS:
+        return text
     if column == "seed":
         return int(float(text))
     if text in ("True", "False"):

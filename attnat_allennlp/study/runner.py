@@ -4,7 +4,8 @@ Training and measuring the runs of a study, resumably.
 Each run lives in `<study dir>/runs/<dataset>/<technique>/eps_<eps>/seed_<seed>`. It is trained
 in-process with allennlp's `train_model`, its archive is measured on the test set
 (`attnat_allennlp.interpret.report.study_measures`), and its row (the training metrics and the
-measures) is written to `row.json` there and to the study's `runs.csv`. A run that `runs.csv`
+measures, and its provenance: `study.provenance`) is written to `row.json` there and to the study's
+`runs.csv`. A run that `runs.csv`
 already holds is not trained again, even when its folder is gone (a study committed with its CSV
 goes on elsewhere); a folder with a `metrics.json` but no row is only measured; a folder without
 `metrics.json` is an interrupted run and is trained again from scratch.
@@ -24,12 +25,13 @@ from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.interpret.eps_sweep import has_perturbation, set_eps
+from attnat_allennlp.study import provenance
 from attnat_allennlp.study.spec import DatasetSpec, RunSpec, StudySpec
 
 logger = logging.getLogger(__name__)
 
 # The files of a finished run that are kept (the rest, e.g. checkpoints and logs, is removed).
-_KEEP = {"model.tar.gz", "metrics.json", "config.json", "row.json", "out.log"}
+_KEEP = {"model.tar.gz", "metrics.json", "config.json", "row.json", "out.log", "provenance.json"}
 
 
 def run_dir(study_dir: str, run: RunSpec) -> str:
@@ -101,6 +103,8 @@ def run_config(
         config["model"].pop("positive_label")
     if study.epochs is not None:
         config["trainer"]["num_epochs"] = study.epochs
+    if study.patience is not None:  # early stopping on the validation metric
+        config["trainer"]["patience"] = study.patience
     if run.eps is not None:
         if not has_perturbation(config):
             raise ConfigurationError(
@@ -142,6 +146,8 @@ def training_row(run: RunSpec, config: Dict[str, Any], metrics: Dict[str, Any]) 
         "best_validation": metrics.get(f"best_validation_{name}"),
         "best_epoch": metrics.get("best_epoch"),
         "epochs": config["trainer"].get("num_epochs"),
+        # the epochs that ran: fewer than `epochs` when early stopping ended the run
+        "epochs_trained": metrics["epoch"] + 1 if isinstance(metrics.get("epoch"), int) else None,
         "training_seconds": _seconds(metrics.get("training_duration")),
     }
     row.update({k: v for k, v in sorted(metrics.items()) if k.startswith("test_")})
@@ -179,6 +185,20 @@ def measure(
     return {**measures, "measure_seconds": round(time.time() - start, 1)}
 
 
+def _trained_by(directory: str, previous: Dict[str, Any]) -> Dict[str, Any]:
+    """
+    The training provenance of a trained run: its `provenance.json`, else what its earlier row
+    recorded, else empty (trained before provenance was recorded: `commit` stays empty).
+    """
+    path = os.path.join(directory, "provenance.json")
+    if os.path.isfile(path):
+        with open(path) as handle:
+            recorded = json.load(handle)
+    else:
+        recorded = previous
+    return {k: recorded.get(k) for k in provenance.TRAINING_COLUMNS}
+
+
 def execute(
     study_dir: str,
     study: StudySpec,
@@ -199,9 +219,10 @@ def execute(
         torch.set_num_threads(threads)
     directory = run_dir(study_dir, run)
     row_path = os.path.join(directory, "row.json")
+    previous: Dict[str, Any] = {}
     if os.path.isfile(row_path):
         with open(row_path) as handle:
-            row = json.load(handle)
+            previous = row = json.load(handle)
         if row.get("measured") and not remeasure:
             return row
     dataset = study.dataset(run.dataset)
@@ -213,14 +234,19 @@ def execute(
             shutil.rmtree(directory)
         from allennlp.commands.train import train_model
 
+        trained_by = provenance.training_provenance(config)
         train_model(Params(copy.deepcopy(config)), directory)
         for name in os.listdir(directory):
             if name not in _KEEP:
                 path = os.path.join(directory, name)
                 shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        with open(os.path.join(directory, "provenance.json"), "w") as handle:
+            json.dump(trained_by, handle, indent=1)
     with open(metrics_path) as handle:
         metrics = json.load(handle)
     row = training_row(run, config, metrics)
+    row.update(_trained_by(directory, previous))
+    row.update(provenance.measuring_provenance())
     try:
         row.update(measure(directory, config, run, study.measures))
         row["measured"] = True

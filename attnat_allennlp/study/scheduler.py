@@ -4,7 +4,8 @@ The order of a study's runs and their execution in worker processes.
 The runs that need no choice (vanilla, every technique's eps grid at the selection seeds) come
 first, in study order; as soon as a technique's grid is complete, its eps is chosen on the
 validation set (`summary.choose_eps`) and its other seeds are queued ahead of later techniques, so
-that an interrupted study leaves whole techniques behind. With `jobs > 1` the runs go to worker
+that an interrupted study leaves whole techniques behind; the `matched_eps` runs come last in each
+technique, and a run asked for twice (a matched eps that the grid also trains) is trained once. With `jobs > 1` the runs go to worker
 processes (started once, by a fork server that has imported this package, each with `threads`
 torch threads); with one job they run in this process.
 """
@@ -42,7 +43,7 @@ def _priority(study: StudySpec, run: RunSpec) -> Tuple:
     return (
         datasets.index(run.dataset),
         study.techniques.index(run.technique),
-        0 if run.phase == "grid" else 1,
+        {"grid": 0, "seed": 1}.get(run.phase, 2),
         run.seed,
         -1.0 if run.eps is None else run.eps,
     )
@@ -104,7 +105,7 @@ def run_study(
                 config, labels, config["train_data_path"]
             )
 
-    queued: List[RunSpec] = list(study.first_runs())
+    queued: List[RunSpec] = list(study.first_runs()) + study.matched_runs()
     expanded: set = set()
     failures: List[Tuple[RunSpec, str]] = []
 
@@ -119,10 +120,13 @@ def run_study(
                     queued.extend(study.seed_runs(dataset.name, technique, chosen))
 
     def pending() -> List[RunSpec]:
-        return sorted(
-            (r for r in queued if run_key(r) not in results and r not in running.values()),
-            key=lambda r: _priority(study, r),
-        )
+        # a run asked for twice (a matched eps that is also the chosen one) is trained once
+        busy = {run_key(r) for r in running.values()}
+        unique: Dict[Tuple, RunSpec] = {}
+        for run in sorted(queued, key=lambda r: _priority(study, r)):
+            if run_key(run) not in results and run_key(run) not in busy:
+                unique.setdefault(run_key(run), run)
+        return list(unique.values())
 
     def record(run: RunSpec, row: Dict[str, Any]) -> None:
         results[run_key(run)] = row
@@ -159,7 +163,7 @@ def run_study(
                 except Exception as error:  # keep going: one failed run must not stop the study
                     logger.exception("run %s failed", run.key)
                     failures.append((run, repr(error)))
-                    queued.remove(run)
+                    queued[:] = [r for r in queued if run_key(r) != run_key(run)]
                     running.clear()
                     continue
                 running.clear()
@@ -191,7 +195,7 @@ def run_study(
                 except Exception as error:
                     logger.error("run %s failed: %r", run.key, error)
                     failures.append((run, repr(error)))
-                    queued.remove(run)
+                    queued[:] = [r for r in queued if run_key(r) != run_key(run)]
                     continue
                 _finish(run, row, record, bar)
             expand()

@@ -7,12 +7,20 @@ A study file is Jsonnet (or JSON):
 {
   datasets: ['sst'],                  // or [{name: 'sst', config: 'my/sst_vanilla.jsonnet', overrides: {...}}]
   techniques: ['vanilla', 'attention_at', 'attention_iat'],
-  seeds: [1, 2, 3],
+  seeds: [1, 2, 3, 4, 5],             // the default
   eps: { attention_at: [0.5, 1, 2], attention_iat: [0.5, 1, 2] },   // grids; a technique without
                                       // one keeps its config's eps
-  epochs: 4,                          // optional: trainer.num_epochs of every run
+  epochs: 4,                          // optional: trainer.num_epochs of every run (with
+                                      // patience: the cap)
+  patience: 3,                        // optional: early stopping on the validation metric
   overrides: {},                      // optional: dotted overrides of every run
-  selection_seeds: 1,                 // how many of the seeds train the whole eps grid (first N)
+  selection_seeds: 3,                 // how many of the seeds train the whole eps grid (first N;
+                                      // default 3, or every seed when there are fewer)
+  primary: ['accuracy', 'comprehensiveness_aopc_attention'],   // the measures whose p-values are
+                                      // Holm-adjusted (the default); the others are exploratory
+  matched_eps: [1, 5],                // optional: also train these techniques at these eps
+  matched_techniques: ['attention_rp', 'attention_at', 'attention_iat'],   // (default: the
+                                      // attention-level techniques of the study)
   measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null,
               leave_one_out: true,    // false: no leave-one-out agreement (long texts: it re-runs
                                       // the model once per token)
@@ -54,12 +62,29 @@ class DatasetSpec:
         return technique_config(self.config, technique)
 
 
+# The defaults of the protocol (docs/study.md): 5 seeds, eps chosen at 3 of them, and the measures
+# whose p-values are corrected for multiple comparisons.
+DEFAULT_SEEDS = [1, 2, 3, 4, 5]
+DEFAULT_SELECTION_SEEDS = 3
+DEFAULT_PRIMARY = ["accuracy", "comprehensiveness_aopc_attention"]
+# The techniques a study trains at `matched_eps` unless `matched_techniques` names them: the
+# attention-level ones, whose eps are norms of the same perturbed scores.
+MATCHED_TECHNIQUES = [
+    "attention_rp",
+    "attention_at",
+    "attention_iat",
+    "attention_iat_released",
+    "attention_vat",
+    "attention_ivat",
+]
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """
     One training run of a study. `eps` is `None` for vanilla and for a technique trained at its
-    config's eps; `phase` is `"grid"` for the runs that choose eps on the validation set and
-    `"seed"` for the other seeds at the chosen eps.
+    config's eps; `phase` is `"grid"` for the runs that choose eps on the validation set,
+    `"seed"` for the other seeds at the chosen eps and `"matched"` for the runs at `matched_eps`.
     """
 
     dataset: str
@@ -87,6 +112,10 @@ class StudySpec:
     selection_seeds: int = 1
     measures: Dict[str, Any] = field(default_factory=dict)
     path: Optional[str] = None
+    primary: List[str] = field(default_factory=lambda: list(DEFAULT_PRIMARY))
+    matched_eps: List[float] = field(default_factory=list)
+    matched_techniques: List[str] = field(default_factory=list)
+    patience: Optional[int] = None
 
     def dataset(self, name: str) -> DatasetSpec:
         for dataset in self.datasets:
@@ -123,7 +152,28 @@ class StudySpec:
         """The runs at the chosen eps of the seeds that did not train the grid."""
         return [RunSpec(dataset, technique, eps, s) for s in self.seeds[self.selection_seeds :]]
 
+    def matched(self) -> List[str]:
+        """The techniques trained at `matched_eps` (none without `matched_eps`)."""
+        if not self.matched_eps:
+            return []
+        names = self.matched_techniques or MATCHED_TECHNIQUES
+        return [t for t in self.techniques if t in names]
+
+    def matched_runs(self) -> List[RunSpec]:
+        """
+        Every seed of the `matched` techniques at every `matched_eps` (phase `"matched"`); a run
+        that the grid or the chosen eps also asks for is the same run, trained once.
+        """
+        return [
+            RunSpec(dataset.name, technique, eps, s, phase="matched")
+            for dataset in self.datasets
+            for technique in self.matched()
+            for eps in self.matched_eps
+            for s in self.seeds
+        ]
+
     def num_runs(self) -> int:
+        """How many runs the study trains (runs the chosen eps shares with `matched_eps` count twice)."""
         total = 0
         for _ in self.datasets:
             for technique in self.techniques:
@@ -134,6 +184,8 @@ class StudySpec:
                     total += len(grid) * self.selection_seeds + len(
                         self.seeds[self.selection_seeds :]
                     )
+        keys = {(r.dataset, r.technique, r.eps, r.seed) for r in self.first_runs()}
+        total += len({(r.dataset, r.technique, r.eps, r.seed) for r in self.matched_runs()} - keys)
         return total
 
 
@@ -177,12 +229,17 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         "overrides",
         "selection_seeds",
         "measures",
+        "primary",
+        "matched_eps",
+        "matched_techniques",
+        "patience",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigurationError(
             f"{where}: unknown keys {unknown}; expected some of {sorted(known)}"
         )
+    raw = {"seeds": list(DEFAULT_SEEDS), **raw}
     for key in ("datasets", "techniques", "seeds"):
         if not raw.get(key):
             raise ConfigurationError(f"{where}: '{key}' is missing or empty")
@@ -219,7 +276,7 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         if technique == "vanilla":
             raise ConfigurationError(f"{where}: vanilla has no eps")
     grids = {t: _number_list(v, f"{where}: eps.{t}") for t, v in eps.items()}
-    selection_seeds = int(raw.get("selection_seeds", 1))
+    selection_seeds = int(raw.get("selection_seeds", min(DEFAULT_SELECTION_SEEDS, len(seeds))))
     if not 1 <= selection_seeds <= len(seeds):
         raise ConfigurationError(
             f"{where}: selection_seeds must be between 1 and the number of seeds ({len(seeds)}), got {selection_seeds}"
@@ -227,6 +284,31 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     epochs = raw.get("epochs")
     if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
         raise ConfigurationError(f"{where}: epochs must be a positive integer, got {epochs!r}")
+    patience = raw.get("patience")
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
+    ):
+        raise ConfigurationError(f"{where}: patience must be a positive integer, got {patience!r}")
+    primary = raw.get("primary", DEFAULT_PRIMARY)
+    if (
+        not isinstance(primary, (list, tuple))
+        or not all(isinstance(m, str) for m in primary)
+        or len(set(primary)) != len(primary)
+    ):
+        raise ConfigurationError(
+            f"{where}: primary must be a list of distinct measure names, got {primary!r}"
+        )
+    matched_eps = _number_list(raw.get("matched_eps") or [], f"{where}: matched_eps")
+    matched_techniques = list(raw.get("matched_techniques") or [])
+    unknown = sorted(set(matched_techniques) - set(techniques))
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: matched_techniques {unknown} are not among the techniques {techniques}"
+        )
+    if "vanilla" in matched_techniques:
+        raise ConfigurationError(f"{where}: matched_techniques: vanilla has no eps")
+    if matched_techniques and not matched_eps:
+        raise ConfigurationError(f"{where}: matched_techniques without matched_eps")
     measures = dict(raw.get("measures") or {})
     unknown = sorted(
         set(measures)
@@ -259,6 +341,10 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         selection_seeds=selection_seeds,
         measures=measures,
         path=path,
+        primary=list(primary),
+        matched_eps=matched_eps,
+        matched_techniques=matched_techniques,
+        patience=patience,
     )
     for dataset in study.datasets:  # every config must exist before anything trains
         for technique in study.techniques:
@@ -288,6 +374,10 @@ def to_dict(study: StudySpec) -> Dict[str, Any]:
         "overrides": study.overrides,
         "selection_seeds": study.selection_seeds,
         "measures": study.measures,
+        "primary": study.primary,
+        "matched_eps": study.matched_eps,
+        "matched_techniques": study.matched_techniques,
+        "patience": study.patience,
     }
 
 

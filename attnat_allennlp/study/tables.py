@@ -1,6 +1,8 @@
 """
 The compact tables of docs/results.md, printed from what a study wrote: one row per technique
-from `summary.csv` (mean ± std over seeds, p of the paired t-test against vanilla), and the eps
+from `summary.csv` (mean ± std over seeds, p of the paired t-test against vanilla; where the summary
+has them, the paired difference with its 95% interval and the Holm-adjusted p of a primary
+measure), and the eps
 grid (the selection seed's runs, vanilla's same seed for reference) from `runs.csv`.
 
     python -m attnat_allennlp.study.tables docs/results/sst [--measures accuracy auc ...] [--grid]
@@ -53,7 +55,14 @@ def summary_table(directory: str, measures: List[str]) -> str:
             text = f"{float(entry['mean']):.3f}"
             if _number(entry["std"]) is not None:
                 text += f" ± {float(entry['std']):.3f}"
-            if _number(entry["p_value"]) is not None:
+            if _number(entry.get("ci_low")) is not None:  # summaries of the issue-17 protocol
+                text += (
+                    f"; Δ {float(entry['difference']):+.3f} "
+                    f"[{float(entry['ci_low']):+.3f}, {float(entry['ci_high']):+.3f}]"
+                )
+            if _number(entry.get("p_holm")) is not None:
+                text += f" (p_Holm={float(entry['p_holm']):.2g})"
+            elif _number(entry["p_value"]) is not None:
                 text += f" (p={float(entry['p_value']):.2g})"
             texts.append(text)
         eps = first["eps"] or "-"

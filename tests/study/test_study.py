@@ -38,6 +38,7 @@ def _study(**changes) -> dict:
         "seeds": [1, 2],
         "eps": {"attention_at": [0.5, 2.0]},
         "epochs": 1,
+        "selection_seeds": 1,  # the protocol's default is 3 (tests/study/test_protocol.py)
     }
     raw.update(changes)
     return raw

@@ -60,3 +60,35 @@ def test_grid_table_keeps_the_selection_seed_and_vanilla(tmp_path):
         ["| vanilla", "-"],
     ]
     assert lines[2].startswith("| attention_at | 0.5 | 0.900 | 0.800 | — |")
+
+
+def test_summary_table_shows_the_interval_and_holm_p_where_the_summary_has_them(tmp_path):
+    columns = SUMMARY_COLUMNS + ",ci_low,ci_high,p_holm"
+    with open(tmp_path / "summary.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns.split(","))
+        writer.writerow(
+            [
+                "d",
+                "at",
+                1,
+                "dev",
+                "accuracy",
+                5,
+                0.8,
+                0.01,
+                0.79,
+                0.01,
+                5,
+                0.02,
+                -0.002,
+                0.022,
+                0.08,
+            ]
+        )
+        writer.writerow(
+            ["d", "at", 1, "dev", "entropy", 5, 1.5, 0.1, 1.6, -0.1, 5, 0.03, -0.2, 0.0, ""]
+        )
+    (row,) = summary_table(str(tmp_path), ["accuracy", "entropy"]).splitlines()[2:]
+    assert "0.800 ± 0.010; Δ +0.010 [-0.002, +0.022] (p_Holm=0.08)" in row
+    assert "1.500 ± 0.100; Δ -0.100 [-0.200, +0.000] (p=0.03)" in row

@@ -73,7 +73,13 @@ local model(d, normalize=false) =
     validation_data_path: d.validation_data_path,
     test_data_path: d.test_data_path,
     evaluate_on_test: true,
-    // The normalised embeddings take their word frequencies from the vocabulary's counts.
+    // The vocabulary comes from the training data only (allennlp's default also reads the
+    // validation and test files): a word seen only in dev or test is OOV, as in Jain & Wallace's
+    // and Kitada & Iyatomi's code, and gets no pretrained vector. The unlabeled stream of VAT is
+    // indexed with this vocabulary and adds nothing to it.
+    datasets_for_vocab_creation: ['train'],
+    // The normalised embeddings take their word frequencies from the vocabulary's counts (so from
+    // the training data only, too).
     vocabulary: (if normalize then { type: 'attnat_counting' } else {})
                 + { min_count: { tokens: d.min_count } },
     model: model(d, normalize),

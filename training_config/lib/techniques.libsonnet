@@ -43,6 +43,9 @@ local technique(type, semi_supervised=false, normalize_embeddings=false) = {
   attention_rp: technique('attention_rp'),
   attention_at: technique('attention_at'),
   attention_iat: technique('attention_iat'),
+  // Kitada & Iyatomi's released code's iAT step (-r_AT), not the paper's definition: the
+  // released-code arm (attnat_allennlp/perturbations/attention_iat_released.py).
+  attention_iat_released: technique('attention_iat_released'),
   word_at: technique('word_at', normalize_embeddings=true),
   word_iat: technique('word_iat', normalize_embeddings=true),
   word_vat: technique('word_vat', semi_supervised=true, normalize_embeddings=true),

@@ -35,7 +35,7 @@ local input_dim(d) = d.embedding_dim + (if d.exact_match then 1 else 0);
 local self_attention = { target: 'self_attention', layers: [-1] };
 local techniques = lib.techniques + {
   [name]: lib.techniques[name] + { perturbation+: self_attention }
-  for name in ['attention_rp', 'attention_at', 'attention_iat', 'attention_vat', 'attention_ivat']
+  for name in ['attention_rp', 'attention_at', 'attention_iat', 'attention_iat_released', 'attention_vat', 'attention_ivat']
 };
 
 local pretrained_tokenizer(model_name) = { type: 'attnat_pretrained_transformer', model_name: model_name };
