@@ -111,6 +111,52 @@ def _minilm_optimizer(model: AttentionClassifier) -> torch.optim.Optimizer:
     )
 
 
+def markdown_table(summary: Dict) -> str:
+    """The Markdown table of a bench's JSON (`--output`): one row per technique@layers."""
+    results = summary["results"]
+    vanilla = results["vanilla"]["median_step_ms"]
+    lines = [
+        "| technique @ layers | median step (ms) | x vanilla | target | met | saved for backward (MB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in results.items():
+        target = row.get("target")
+        lines.append(
+            f"| {name.replace('@', ' @ ')} | {row['median_step_ms']:.1f} | "
+            f"{row['ratio_to_vanilla']:.3f} | {'' if target is None else f'<= {target:g}'} | "
+            f"{'' if target is None else ('yes' if row['met'] else '**no**')} | {row['memory_mb']:.1f} |"
+        )
+    model = summary.get("model_dir") or "the from-scratch Transformer"
+    caption = (
+        f"{model}, {summary['steps']} steps of batch {summary['batch_size']} from {summary['data']} "
+        f"(mean {summary['mean_tokens']} tokens a text), {summary['threads']} thread(s), torch "
+        f"{summary['torch']}; vanilla {vanilla:.1f} ms a step. `{summary['command']}`"
+    )
+    return "\n".join(lines + ["", caption])
+
+
+def render(json_path: str, into: str) -> None:
+    """
+    Writes the table of `json_path` into `into` between the lines `<!-- bench:NAME -->` and
+    `<!-- /bench:NAME -->` (NAME: the JSON file's stem), replacing what was there.
+    """
+    name = os.path.splitext(os.path.basename(json_path))[0]
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    with open(json_path, encoding="utf-8") as handle:
+        table = markdown_table(json.load(handle))
+    with open(into, encoding="utf-8") as handle:
+        text = handle.read()
+    if start not in text or end not in text:
+        raise SystemExit(
+            f"{into} has no lines {start} ... {end} to put the table of {json_path} between"
+        )
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    generated = f"<!-- generated from {json_path} by python -m attnat_allennlp.bench_transformer --render -->"
+    with open(into, "w", encoding="utf-8") as handle:
+        handle.write(f"{before}{start}\n{generated}\n\n{table}\n\n{end}{after}")
+
+
 def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
@@ -137,7 +183,18 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     )
     parser.add_argument("--seed", type=int, default=0, help="the order of the batches")
     parser.add_argument("--output", default=None, help="also write the JSON line to this file")
+    parser.add_argument(
+        "--render",
+        default=None,
+        metavar="JSON",
+        help="run nothing: put the table of this --output file into --into (between the lines "
+        "<!-- bench:NAME --> and <!-- /bench:NAME -->, NAME the file's stem)",
+    )
+    parser.add_argument("--into", default="README.md", help="the file --render writes into")
     args = parser.parse_args(argv)
+    if args.render:
+        render(args.render, args.into)
+        return {}
     minilm = args.model == "minilm"
     batch_size = args.batch_size or (16 if minilm else 32)
     if minilm:
