@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN ?= runs/demo
 
-.PHONY: install browser test test-all demo bench lint lock clean
+.PHONY: install browser test test-all demo bench bench-minilm lint lock clean
 
 $(BIN)/.installed: requirements/lock.txt setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ bench: install
 		--unlabeled-max-tokens 60
 	$(BIN)/python -m attnat_allennlp.bench_transformer --threads 1 --steps 40
 	$(BIN)/python -m attnat_allennlp.bench_lstm --threads 1 --steps 3
+
+# The Transformer bench on MiniLM (6 layers; data/minilm from `prepare-attnat-data minilm`) on SST
+# sentences, one thread; its table goes into the README's Transformers section (--render).
+MINILM_BENCH := docs/results/bench/transformer_minilm.json
+bench-minilm: install
+	test -d data/minilm || $(BIN)/allennlp prepare-attnat-data minilm
+	OMP_NUM_THREADS=1 $(BIN)/python -m attnat_allennlp.bench_transformer --model minilm --threads 1 \
+		--steps 40 --output $(MINILM_BENCH)
+	$(BIN)/python -m attnat_allennlp.bench_transformer --render $(MINILM_BENCH) --into README.md
 
 # Formatting and lint (ruff, configured in pyproject.toml; `ruff format .` and `ruff check --fix .`
 # repair most of what they report).
