@@ -33,7 +33,9 @@ def check_data_files(
     """
     Checks the data files of a training run before anything is trained, in one pass over each file
     that tokenizes nothing (readers of this package only; others are left alone): no file may be
-    empty, every line must be well-formed, and the labels of the other files (`other_paths`, e.g.
+    empty or have every example skipped (all texts empty, every label unseen with
+    `unseen_labels: "skip"`), every line must be well-formed, every file must have labels (a
+    misnamed label field is named), and the labels of the other files (`other_paths`, e.g.
     `{"validation": path, "test": path}`) must be labels of the training file. From then on both
     readers keep to the training labels (`AttentionDatasetReader.restrict_labels`), so a label
     outside them is an error naming file, line and the known labels, or a counted skip
@@ -45,19 +47,23 @@ def check_data_files(
         train_data_path, str
     ):
         return {}
+    readers = {id(dataset_reader): dataset_reader, id(evaluation_reader): evaluation_reader}
+    for reader in readers.values():
+        if isinstance(reader, AttentionDatasetReader):
+            # The labels come from the training file, not from an earlier vocabulary (--recover).
+            reader.restrict_labels(None, "")
     labels = dataset_reader.labels_in(train_data_path)
+    if not labels:
+        raise ConfigurationError(dataset_reader.no_labels_message(train_data_path))
     logger.info(
         "%d labels in the training data %s: %s",
         len(labels),
         train_data_path,
         ", ".join(sorted(labels)),
     )
-    for reader in {
-        id(dataset_reader): dataset_reader,
-        id(evaluation_reader): evaluation_reader,
-    }.values():
+    for reader in readers.values():
         if isinstance(reader, AttentionDatasetReader):
-            reader.restrict_labels(labels, train_data_path)
+            reader.restrict_labels(labels, f"the training data {train_data_path}")
     if isinstance(evaluation_reader, AttentionDatasetReader):
         for path in (other_paths or {}).values():
             if isinstance(path, str):
