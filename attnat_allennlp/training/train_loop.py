@@ -1,5 +1,6 @@
 import logging
 import os
+import shutil
 import warnings
 from typing import Any, Dict, List, Optional
 
@@ -71,6 +72,33 @@ def check_data_files(
     return labels
 
 
+# What `allennlp train` writes in the serialization folder before the first batch.
+_BEFORE_TRAINING = {"config.json", "meta.json", "out.log", "vocabulary"}
+
+
+def remove_untrained(serialization_dir: str) -> None:
+    """
+    Empties a serialization folder that holds only what `allennlp train` writes before training
+    (`config.json`, `meta.json`, `out.log`, `vocabulary/`), so that the plain rerun after a
+    failed check is accepted (allennlp refuses a non-empty folder without `--recover`). A folder
+    with anything else (a checkpoint, weights, an archive, metrics) is left as it is.
+    """
+    try:
+        names = set(os.listdir(serialization_dir))
+    except OSError:
+        return
+    if not names or not names <= _BEFORE_TRAINING:
+        return
+    for name in names:
+        path = os.path.join(serialization_dir, name)
+        shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
+    logger.info(
+        "Nothing was trained: removed %s from %s, so that the same command can run again",
+        ", ".join(sorted(names)),
+        serialization_dir,
+    )
+
+
 @TrainModel.register("attnat", constructor="from_partial_objects")
 class AttnatTrainModel(TrainModel):
     """
@@ -79,7 +107,9 @@ class AttnatTrainModel(TrainModel):
     files, malformed lines, validation or test labels that the training data does not have), and a
     run that has trained never loses its model: when the evaluation on the test set fails, the
     archive (`model.tar.gz`) and `metrics.json` (the training metrics, with `test_error`) are
-    written anyway, and the error says what failed. Every config of `training_config/` selects it
+    written anyway, and the error says what failed. A run that fails before training (a data
+    check, a knob check) leaves its serialization folder empty (`remove_untrained`), so that the
+    same command runs again once the input is fixed. Every config of `training_config/` selects it
     with `"type": "attnat"`; the parameters are those of allennlp's default.
 
     Registered as a `TrainModel` with name "attnat".
@@ -134,29 +164,24 @@ class AttnatTrainModel(TrainModel):
         batch_weight_key: str = "",
         ddp_accelerator: Optional[DdpAccelerator] = None,
     ) -> "AttnatTrainModel":
+        arguments = {name: value for name, value in locals().items() if name != "cls"}
+        try:
+            return cls._checked_partial_objects(**arguments)
+        except Exception:
+            remove_untrained(serialization_dir)
+            raise
+
+    @classmethod
+    def _checked_partial_objects(cls, **arguments: Any) -> "AttnatTrainModel":
         check_data_files(
-            dataset_reader,
-            train_data_path,
-            validation_dataset_reader,
-            {"validation": validation_data_path, "test": test_data_path},
+            arguments["dataset_reader"],
+            arguments["train_data_path"],
+            arguments["validation_dataset_reader"],
+            {
+                "validation": arguments["validation_data_path"],
+                "test": arguments["test_data_path"],
+            },
         )
-        loop = super().from_partial_objects(  # type: ignore
-            serialization_dir=serialization_dir,
-            local_rank=local_rank,
-            dataset_reader=dataset_reader,
-            train_data_path=train_data_path,
-            model=model,
-            data_loader=data_loader,
-            trainer=trainer,
-            vocabulary=vocabulary,
-            datasets_for_vocab_creation=datasets_for_vocab_creation,
-            validation_dataset_reader=validation_dataset_reader,
-            validation_data_path=validation_data_path,
-            validation_data_loader=validation_data_loader,
-            test_data_path=test_data_path,
-            evaluate_on_test=evaluate_on_test,
-            batch_weight_key=batch_weight_key,
-            ddp_accelerator=ddp_accelerator,
-        )
-        loop.test_data_path = test_data_path
+        loop = super().from_partial_objects(**arguments)  # type: ignore
+        loop.test_data_path = arguments["test_data_path"]
         return loop
