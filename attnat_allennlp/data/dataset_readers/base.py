@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 from collections import Counter
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
@@ -81,8 +82,10 @@ class AttentionDatasetReader(DatasetReader):
     byte order mark is read, not rejected); labels that differ only in case or spaces are a
     warning naming both spellings; a text far longer than the texts before it (more than 20 times
     their mean, over 1,000 tokens) is a warning, once a file. Once `restrict_labels` has been called
-    (the `attnat` training loop calls it with the labels of the training file), a label outside
-    those is an error naming file, line and the known labels, or a counted skip (`unseen_labels`).
+    (the `attnat` training loop calls it with the labels of the training file; a reader loaded from
+    a model archive keeps to the model's labels), a label outside those is an error naming file,
+    line and the known labels, or a counted skip (`unseen_labels`). A file whose every example is
+    skipped is an error naming it and the reasons.
 
     # Parameters
 
@@ -145,6 +148,22 @@ class AttentionDatasetReader(DatasetReader):
         self._lengths = [0, 0]  # number of texts, sum of their lengths
         self._long_text_warned = False
         self._location = "input"
+        self._labels_of_model(self.serialization_dir)
+
+    def _labels_of_model(self, serialization_dir: Optional[str]) -> None:
+        """
+        A reader made from a model archive (allennlp's `load_archive` passes the extracted folder
+        as `serialization_dir`: `allennlp evaluate`, `attention-report`, ...) keeps to the labels
+        the model knows (`vocabulary/labels.txt`), as training keeps to the training labels, so
+        that a label the model does not know is an error naming file and line, not a `KeyError`
+        of the vocabulary. (Training lifts this before its own check; see `check_data_files`.)
+        """
+        path = os.path.join(serialization_dir or "", "vocabulary", "labels.txt")
+        if not serialization_dir or not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as handle:
+            labels = [line.rstrip("\n").replace("@@NEWLINE@@", "\n") for line in handle]
+        self.restrict_labels({label: "the model" for label in labels if label}, "the model")
 
     # ---- for subclasses -----------------------------------------------------------------------
     def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
