@@ -145,6 +145,9 @@ class AttentionDatasetReader(DatasetReader):
         self._known_labels_source = ""
         # Per-file statistics of `_read` (updated by `tokenize` and `map_label` as well).
         self._truncated = 0
+        # The length of the last text `tokenize` truncated (the predictors reset it per input and
+        # say in the output that the text was cut).
+        self.last_truncated_length: Optional[int] = None
         self._lengths = [0, 0]  # number of texts, sum of their lengths
         self._long_text_warned = False
         self._location = "input"
@@ -368,6 +371,7 @@ class AttentionDatasetReader(DatasetReader):
                 if self._long_texts == "skip":
                     raise SkipExample(f"texts longer than {self._max_tokens} tokens")
                 self._truncated += 1
+                self.last_truncated_length = len(tokens)
                 tokens = tokens[: self._max_tokens]
         return tokens
 
@@ -455,6 +459,14 @@ def local_path(file_path: str) -> str:
     return cached_path(file_path, extract_archive="!" in file_path)
 
 
+def not_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
+    """What is wrong with a line that does not decode as UTF-8: the byte and its column."""
+    return (
+        f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8 "
+        "(convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)"
+    )
+
+
 def decode_line(raw: bytes, location: str, first: bool = False) -> str:
     """
     A line of a UTF-8 file as text (a byte order mark on the first line is dropped); a byte that is
@@ -463,11 +475,7 @@ def decode_line(raw: bytes, location: str, first: bool = False) -> str:
     try:
         return raw.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as error:
-        raise DataFormatError(
-            location,
-            f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8 "
-            "(convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)",
-        ) from None
+        raise DataFormatError(location, not_utf8(raw, error)) from None
 
 
 def read_text(path: Any, location: str) -> str:
