@@ -196,7 +196,7 @@ class _AttentionPredictor(Predictor):
             )
         if self._truncated:
             logger.warning(
-                '%d texts were longer than the model\'s max_tokens (%s) and were predicted from '
+                "%d texts were longer than the model's max_tokens (%s) and were predicted from "
                 'their first tokens; their output lines have a "truncated" field',
                 self._truncated,
                 getattr(self._dataset_reader, "_max_tokens", None),

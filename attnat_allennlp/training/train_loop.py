@@ -1,7 +1,9 @@
 import logging
 import os
 import shutil
+import tarfile
 import warnings
+import zlib
 from typing import Any, Dict, List, Optional
 
 from allennlp.commands.train import TrainModel
@@ -9,14 +11,65 @@ from allennlp.common import Lazy
 from allennlp.common import util as common_util
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DataLoader, DatasetReader, Vocabulary
-from allennlp.models import Model
-from allennlp.models.archival import archive_model
+from allennlp.models import Model, archival
 from allennlp.nn.parallel import DdpAccelerator
 from allennlp.training import Trainer
 
 from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader
 
 logger = logging.getLogger(__name__)
+
+
+def archive_atomically(
+    serialization_dir: str,
+    weights: str = "best.th",
+    archive_path: Optional[str] = None,
+    include_in_archive: Optional[List[str]] = None,
+) -> str:
+    """
+    allennlp's `archive_model` (same parameters), written under a temporary name in the same
+    folder (`.model.tar.gz.partial`) and renamed when complete: a process killed while archiving
+    leaves no truncated `model.tar.gz` (the rename replaces an older archive at once). Importing
+    this package makes `allennlp train` archive this way (`install_atomic_archives`).
+    """
+    final = archive_path or os.path.join(serialization_dir, "model.tar.gz")
+    if os.path.isdir(final):
+        final = os.path.join(final, "model.tar.gz")
+    temporary = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.partial")
+    try:
+        archival.archive_model(serialization_dir, weights, temporary, include_in_archive)
+        os.replace(temporary, final)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return final
+
+
+archive_atomically._attnat_atomic = True  # type: ignore
+
+
+def install_atomic_archives() -> None:
+    """Makes `allennlp train` (`allennlp.commands.train`) archive with `archive_atomically`."""
+    from allennlp.commands import train
+
+    if not getattr(train.archive_model, "_attnat_atomic", False):
+        train.archive_model = archive_atomically
+
+
+def archive_problem(path: str) -> Optional[str]:
+    """
+    What is wrong with the model archive `path` (missing, not a readable tar file, without its
+    weights, config or vocabulary), or `None` when it reads. Reads the whole archive once.
+    """
+    if not os.path.isfile(path):
+        return "is missing"
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            names = {member.name for member in archive.getmembers()}
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        return f"does not read ({type(error).__name__}: {error})"
+    missing = [name for name in ("config.json", "weights.th", "vocabulary") if name not in names]
+    return f"lacks {', '.join(missing)}" if missing else None
 
 
 class TestEvaluationError(ConfigurationError):
@@ -136,7 +189,7 @@ class AttnatTrainModel(TrainModel):
             metrics_path = os.path.join(self.serialization_dir, "metrics.json")
             metrics["test_error"] = f"{type(error).__name__}: {error}"
             common_util.dump_metrics(metrics_path, metrics, log=True)
-            archive_model(self.serialization_dir)
+            archive_atomically(self.serialization_dir)
             raise TestEvaluationError(
                 f"the evaluation on the test set {self.test_data_path} failed after training "
                 f"({type(error).__name__}: {error}); the trained model is kept in "
@@ -185,3 +238,6 @@ class AttnatTrainModel(TrainModel):
         loop = super().from_partial_objects(**arguments)  # type: ignore
         loop.test_data_path = arguments["test_data_path"]
         return loop
+
+
+install_atomic_archives()

@@ -192,7 +192,9 @@ def test_a_file_whose_every_example_is_skipped_is_refused_by_name(dev, options, 
     with pytest.raises(ConfigurationError, match=problem):
         list(reader.read(bad(dev)))
     # As a training file too.
-    with pytest.raises(ConfigurationError, match=r"dev_empty_texts.jsonl: every example .* skipped"):
+    with pytest.raises(
+        ConfigurationError, match=r"dev_empty_texts.jsonl: every example .* skipped"
+    ):
         check_data_files(JsonlTextClassificationReader(), bad("dev_empty_texts.jsonl"))
 
 
@@ -205,7 +207,10 @@ def test_a_misnamed_label_field_is_named_with_the_fields_the_lines_have():
         check_data_files(JsonlTextClassificationReader(), bad("label_typo.jsonl"))
     with pytest.raises(ConfigurationError, match=problem):
         check_data_files(
-            JsonlTextClassificationReader(), bad("train.jsonl"), None, {"test": bad("label_typo.jsonl")}
+            JsonlTextClassificationReader(),
+            bad("train.jsonl"),
+            None,
+            {"test": bad("label_typo.jsonl")},
         )
     with pytest.raises(
         ConfigurationError,
