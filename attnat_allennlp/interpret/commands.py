@@ -34,6 +34,7 @@ from attnat_allennlp.interpret.report import (
 )
 from attnat_allennlp.interpret.robustness import DEFAULT_ROBUSTNESS_EPS
 from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
+from attnat_allennlp.perturbations.base import check_eps
 
 logger = logging.getLogger(__name__)
 
@@ -239,10 +240,25 @@ class EpsSweepCommand(Subcommand):
         return subparser
 
 
+def ordered_unique(values: List[float]) -> List[float]:
+    """`values` without repeats, in their order."""
+    return list(dict.fromkeys(values))
+
+
 def eps_sweep_from_args(args: argparse.Namespace) -> List[Dict[str, Any]]:
     if args.eps is not None:
-        eps_values = list(args.eps)
+        eps_values = [check_eps(eps, "--eps") for eps in args.eps]
+        unique = ordered_unique(eps_values)
+        if len(unique) < len(eps_values):
+            logger.warning(
+                "--eps %s: repeated values are trained once: %s",
+                " ".join(f"{eps:g}" for eps in eps_values),
+                " ".join(f"{eps:g}" for eps in unique),
+            )
+        eps_values = unique
     else:
+        for end in args.eps_range:
+            check_eps(end, "--eps-range")
         eps_values = random_eps(args.random_eps, *args.eps_range, seed=args.seed)
     try:
         overrides = json.loads(args.overrides) if args.overrides else {}

@@ -224,8 +224,17 @@ def distribution(values: Sequence[float]) -> Dict[str, Any]:
 def load_instances(
     reader: DatasetReader, data_path: str, max_instances: Optional[int] = None
 ) -> List[Instance]:
-    """The first `max_instances` instances of a data file, with the reader's token indexers."""
+    """
+    The first `max_instances` instances of a data file, with the reader's token indexers. A file
+    that gives none is an error (the readers of this package say why: every example skipped, the
+    wrong fields; a reader loaded from an archive keeps to the model's labels).
+    """
     instances = list(itertools.islice(reader.read(data_path), max_instances))
+    if not instances:
+        raise ConfigurationError(
+            f"{data_path}: no instance to measure or explain (read with "
+            f"{type(reader).__name__}{', --max-instances 0' if max_instances == 0 else ''})"
+        )
     for instance in instances:
         reader.apply_token_indexers(instance)
     return instances

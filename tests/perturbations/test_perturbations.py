@@ -331,3 +331,24 @@ def test_word_iat_remembers_neighbours_and_refreshes_them():
     )
     # Words never seen are not searched by the refresh.
     assert (perturbation._neighbours[torch.tensor([3, 4, 20])] == -1).all()
+
+
+@pytest.mark.parametrize(
+    "knobs,problem",
+    [
+        (
+            {"eps": float("nan")},
+            r"'attention_at': eps must be a finite number between 0 and 1e\+06",
+        ),
+        ({"eps": 1e30}, r"eps must be a finite number between 0 and 1e\+06 .*got 1e\+30"),
+        ({"eps": -1.0}, r"eps must be a finite number between 0"),
+        ({"eps": 1.0, "weight": -0.5}, r"'attention_at': weight .* must be a finite number >= 0"),
+        ({"eps": 1.0, "weight": float("inf")}, r"weight .* must be a finite number >= 0"),
+    ],
+)
+def test_non_finite_absurd_or_negative_knobs_are_refused(knobs, problem):
+    from allennlp.common import Params
+    from allennlp.common.checks import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=problem):
+        Perturbation.from_params(Params({"type": "attention_at", **knobs}))
