@@ -14,6 +14,7 @@ from allennlp.nn.parallel import DdpAccelerator
 from allennlp.training import Trainer
 
 from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader
+from attnat_allennlp.errors import MissingDataFile
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,26 @@ def check_data_files(
             if isinstance(path, str):
                 evaluation_reader.check_labels(path)
     return labels
+
+
+def check_vectors_files(model: Lazy[Model]) -> None:
+    """
+    Raises `MissingDataFile` for a `pretrained_file` of the model's parameters (its word vectors)
+    that is a local path and not there, before anything is read or built; allennlp's own error
+    comes after the data are read and gives no hint.
+    """
+    # `Lazy` keeps its parameters in `_params` (allennlp 2.10.1); without them, nothing is checked.
+    params = getattr(model, "_params", None)
+    stack = [params.as_dict(quiet=True) if hasattr(params, "as_dict") else None]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            path = value.get("pretrained_file")
+            if isinstance(path, str) and "://" not in path and not os.path.exists(path):
+                raise MissingDataFile(path, "word vectors file")
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 @TrainModel.register("attnat", constructor="from_partial_objects")
@@ -128,6 +149,7 @@ class AttnatTrainModel(TrainModel):
         batch_weight_key: str = "",
         ddp_accelerator: Optional[DdpAccelerator] = None,
     ) -> "AttnatTrainModel":
+        check_vectors_files(model)
         check_data_files(
             dataset_reader,
             train_data_path,
