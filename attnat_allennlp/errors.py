@@ -61,6 +61,34 @@ class MissingDataFile(FileNotFoundError):
         return str(self.args[0])
 
 
+class VectorsSizeError(ValueError):
+    """A word vectors file whose vectors are not of the size the config gives them."""
+
+    def __init__(self, file_path: str, found: int, configured: int) -> None:
+        super().__init__(
+            f"word vectors file {file_path} has {found}-dimensional vectors, but the config's "
+            f"embedding_dim is {configured}: set both with the dataset's vectors knob, "
+            f"lib.datasets.NAME + lib.vectors('{file_path}', {found}) (docs/configs.md)"
+        )
+        brief_exit(type(self))
+
+
+def vectors_size(file_path: str) -> Optional[int]:
+    """The size of the vectors of a local "word v1 ... vN" file (gzip or plain), from its first
+    line (a word2vec header "count size" is read as such); None when that cannot be told."""
+    import gzip
+
+    try:
+        opener = gzip.open if file_path.endswith(".gz") else open
+        with opener(file_path, "rt", encoding="utf-8", errors="replace") as handle:
+            fields = handle.readline().rstrip().split(" ")
+    except (OSError, EOFError):
+        return None
+    if len(fields) == 2 and fields[0].isdigit() and fields[1].isdigit():
+        return int(fields[1])
+    return len(fields) - 1 if len(fields) > 2 else None
+
+
 # ---------------------------------------------------------------------------------------------
 # The one place that changes how an `allennlp` command ends. allennlp 2.10.1's `allennlp` entry
 # point lets every exception reach the interpreter, which prints its whole traceback (20 frames

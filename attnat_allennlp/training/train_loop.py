@@ -14,7 +14,7 @@ from allennlp.nn.parallel import DdpAccelerator
 from allennlp.training import Trainer
 
 from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader
-from attnat_allennlp.errors import MissingDataFile
+from attnat_allennlp.errors import MissingDataFile, VectorsSizeError, vectors_size
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ def check_data_files(
 def check_vectors_files(model: Lazy[Model]) -> None:
     """
     Raises `MissingDataFile` for a `pretrained_file` of the model's parameters (its word vectors)
-    that is a local path and not there, before anything is read or built; allennlp's own error
-    comes after the data are read and gives no hint.
+    that is a local path and not there, and `VectorsSizeError` for one whose vectors are not of
+    the `embedding_dim` beside it, before anything is read or built; allennlp's own errors come
+    after the data are read and give no hint.
     """
     # `Lazy` keeps its parameters in `_params` (allennlp 2.10.1); without them, nothing is checked.
     params = getattr(model, "_params", None)
@@ -79,8 +80,12 @@ def check_vectors_files(model: Lazy[Model]) -> None:
         value = stack.pop()
         if isinstance(value, dict):
             path = value.get("pretrained_file")
-            if isinstance(path, str) and "://" not in path and not os.path.exists(path):
-                raise MissingDataFile(path, "word vectors file")
+            if isinstance(path, str) and "://" not in path and "!" not in path:
+                if not os.path.exists(path):
+                    raise MissingDataFile(path, "word vectors file")
+                size, configured = vectors_size(path), value.get("embedding_dim")
+                if size is not None and isinstance(configured, int) and size != configured:
+                    raise VectorsSizeError(path, size, configured)
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from attnat_allennlp.errors import MissingDataFile, prepare_command
+from attnat_allennlp.errors import MissingDataFile, VectorsSizeError, prepare_command
 from helpers import FIXTURE_DATA, REPO_ROOT, train_config
 
 
@@ -53,3 +53,16 @@ def test_the_command_line_prints_the_error_without_a_traceback(tmp_path):
     assert done.stderr.startswith(
         "error: data file data/snli/train.jsonl not found: run `allennlp prepare-attnat-data snli`"
     )
+
+
+def test_vectors_of_another_size_are_named_before_training(tmp_path, monkeypatch):
+    import gzip
+
+    vectors = tmp_path / "vectors.txt.gz"
+    with gzip.open(vectors, "wt") as handle:
+        handle.write("the 0.1 0.2 0.3\nfilm 0.3 0.2 0.1\n")
+    data = str(FIXTURE_DATA / "text_classification.jsonl")
+    overrides = {"train_data_path": data, "validation_data_path": data, "test_data_path": data}
+    overrides["model.text_field_embedder.token_embedders.tokens.pretrained_file"] = str(vectors)
+    with pytest.raises(VectorsSizeError, match=r"has 3-dimensional vectors, but .* is 50"):
+        train_config("rt_polarity_vanilla", tmp_path / "run", overrides)

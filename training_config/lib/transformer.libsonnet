@@ -52,6 +52,7 @@ local first_token(config) = config + {
 {
   datasets: lib.datasets,
   techniques: techniques,
+  vectors: lib.vectors,
   scratch: scratch,
 
   // `experiment` (from scratch) with first-token pooling over a `[CLS]` token (classification).
