@@ -15,6 +15,7 @@ from allennlp.training import Trainer
 
 from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader
 from attnat_allennlp.errors import MissingDataFile, VectorsSizeError, vectors_size
+from attnat_allennlp.training.console import quiet_console
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,13 @@ class AttnatTrainModel(TrainModel):
 
     Registered as a `TrainModel` with name "attnat".
     """
+
+    @classmethod
+    def from_params(cls, *args, **kwargs):  # type: ignore
+        # before the configuration is read (and listed): parameter listings and batch dumps go to
+        # out.log only (console.py)
+        quiet_console()
+        return super().from_params(*args, **kwargs)
 
     def __init__(self, *args, test_data_path: Any = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
