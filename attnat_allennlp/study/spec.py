@@ -320,7 +320,11 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(
             f"{where}: primary must be a list of distinct measure names, got {primary!r}"
         )
-    matched_eps = _number_list(raw.get("matched_eps") or [], f"{where}: matched_eps")
+    matched_eps = (
+        _number_list(raw["matched_eps"], f"{where}: matched_eps")
+        if raw.get("matched_eps") not in (None, [])
+        else []
+    )
     matched_techniques = list(raw.get("matched_techniques") or [])
     unknown = sorted(set(matched_techniques) - set(techniques))
     if unknown:
