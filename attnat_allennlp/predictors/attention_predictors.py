@@ -199,7 +199,7 @@ class _AttentionPredictor(Predictor):
                 "%d texts were longer than the model's max_tokens (%s) and were predicted from "
                 'their first tokens; their output lines have a "truncated" field',
                 self._truncated,
-                getattr(self._dataset_reader, "_max_tokens", None),
+                getattr(self._dataset_reader, "max_tokens", None),
             )
         self._lines_read = self._errors = self._truncated = 0
 
@@ -222,7 +222,7 @@ class _AttentionPredictor(Predictor):
         if length is None:
             return instance, None
         self._truncated += 1
-        return instance, {"tokens": length, "max_tokens": reader._max_tokens}  # type: ignore
+        return instance, {"tokens": length, "max_tokens": reader.max_tokens}  # type: ignore
 
     def predict_json(self, inputs: JsonDict) -> JsonDict:
         return self.predict_batch_json([inputs])[0]

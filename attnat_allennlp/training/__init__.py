@@ -1,3 +1,4 @@
 from attnat_allennlp.training.adversarial_training import AdversarialTrainingCallback
+from attnat_allennlp.training.checkpointer import AtomicCheckpointer
 from attnat_allennlp.training.train_loop import AttnatTrainModel, check_data_files
 from attnat_allennlp.training.trainer_step import TrainerStep

@@ -128,15 +128,16 @@ def check_data_files(
 
 
 # What `allennlp train` writes in the serialization folder before the first batch.
-_BEFORE_TRAINING = {"config.json", "meta.json", "out.log", "vocabulary"}
+_BEFORE_TRAINING = {"config.json", "meta.json", "out.log", "vocabulary", "log"}
 
 
 def remove_untrained(serialization_dir: str) -> None:
     """
     Empties a serialization folder that holds only what `allennlp train` writes before training
-    (`config.json`, `meta.json`, `out.log`, `vocabulary/`), so that the plain rerun after a
-    failed check is accepted (allennlp refuses a non-empty folder without `--recover`). A folder
-    with anything else (a checkpoint, weights, an archive, metrics) is left as it is.
+    (`config.json`, `meta.json`, `out.log`, `vocabulary/`, TensorBoard's `log/`), so that the
+    plain rerun after a failed check is accepted (allennlp refuses a non-empty folder without
+    `--recover`). A folder with anything else (a checkpoint, weights, an archive, metrics) is left
+    as it is.
     """
     try:
         names = set(os.listdir(serialization_dir))

@@ -179,3 +179,20 @@ def test_a_failing_test_evaluation_keeps_the_model_and_the_training_metrics(tmp_
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["test_error"] == "RuntimeError: the test set could not be evaluated"
     assert "best_validation_auc" in metrics and "training_loss" in metrics
+
+
+@pytest.mark.parametrize(
+    "knob,value,problem",
+    [
+        ("eps", 1e30, r"'attention_iat': eps must be a finite number between 0 and 1e\+06"),
+        ("weight", -1.0, r"'attention_iat': weight .* must be a finite number >= 0"),
+    ],
+)
+def test_an_absurd_eps_or_negative_weight_stops_before_training(tmp_path, knob, value, problem):
+    with pytest.raises(ConfigurationError, match=problem):
+        train_config(
+            "rt_polarity_attention_iat",
+            tmp_path / "run",
+            overrides(**{f"trainer.callbacks.1.perturbations.0.{knob}": value}),
+        )
+    assert list((tmp_path / "run").iterdir()) == []

@@ -109,7 +109,7 @@ local model(d, normalize=false) =
       optimizer: $.optimizer,
       num_epochs: d.num_epochs,
       validation_metric: d.validation_metric,
-      checkpointer: { keep_most_recent_by_count: 1 },
+      checkpointer: { type: 'attnat', keep_most_recent_by_count: 1 },
       callbacks: [{ type: 'tensorboard' }] + t.callbacks(d),
     },
   },

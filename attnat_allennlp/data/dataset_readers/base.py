@@ -169,6 +169,11 @@ class AttentionDatasetReader(DatasetReader):
             labels = [line.rstrip("\n").replace("@@NEWLINE@@", "\n") for line in handle]
         self.restrict_labels({label: "the model" for label in labels if label}, "the model")
 
+    @property
+    def max_tokens(self) -> Optional[int]:
+        """The most tokens of the attended text (`None`: no limit)."""
+        return self._max_tokens
+
     # ---- for subclasses -----------------------------------------------------------------------
     def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
         """
