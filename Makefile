@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN ?= runs/demo
 
-.PHONY: install browser test test-all demo bench lint lock clean
+.PHONY: install browser test test-all demo bench bench-minilm lint lock mutation clean
 
 $(BIN)/.installed: requirements/lock.txt setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,11 +60,35 @@ bench: install
 	$(BIN)/python -m attnat_allennlp.bench_transformer --threads 1 --steps 40
 	$(BIN)/python -m attnat_allennlp.bench_lstm --threads 1 --steps 3
 
+# The Transformer bench on MiniLM (6 layers; data/minilm from `prepare-attnat-data minilm`) on SST
+# sentences, one thread; its table goes into the README's Transformers section (--render).
+MINILM_BENCH := docs/results/bench/transformer_minilm.json
+bench-minilm: install
+	test -d data/minilm || $(BIN)/allennlp prepare-attnat-data minilm
+	OMP_NUM_THREADS=1 $(BIN)/python -m attnat_allennlp.bench_transformer --model minilm --threads 1 \
+		--steps 40 --output $(MINILM_BENCH)
+	$(BIN)/python -m attnat_allennlp.bench_transformer --render $(MINILM_BENCH) --into README.md
+
 # Formatting and lint (ruff, configured in pyproject.toml; `ruff format .` and `ruff check --fix .`
 # repair most of what they report).
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+
+# Mutation testing (not in CI: hours on 2 cores): mutmut, installed here only, changes the code of
+# perturbations/, interpret/ and models/ one mutant at a time and runs the fast tests of those
+# packages ([tool.mutmut] in pyproject.toml); docs/mutation.txt gets the survival rate per package
+# and the surviving mutants (`.venv/bin/mutmut show NAME` prints one). `make mutation
+# MUTATE=perturbations` mutates one package; MUTATION_JOBS sets the worker processes. Run it before
+# a release and after changing a technique.
+MUTATE ?= perturbations interpret models
+MUTATION_JOBS ?= 1
+mutation: install
+	$(BIN)/uv pip install -q --python $(BIN)/python mutmut==3.8.1 -c requirements/lock.txt
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) \
+		$(foreach p,$(MUTATE),"attnat_allennlp.$(p).*")
+	$(BIN)/python tests/mutation_report.py > docs/mutation.txt
+	cat docs/mutation.txt
 
 # Re-resolve the locked set after editing requirements/requirements.in or overrides.txt.
 lock:
@@ -72,4 +96,4 @@ lock:
 		--python-version 3.11 -o requirements/lock.txt
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs mutants

@@ -11,6 +11,7 @@ from attnat_allennlp import (
     commands,
     data,
     interpret,
+    jsonnet_library,
     models,
     modules,
     perturbations,
@@ -22,3 +23,5 @@ from attnat_allennlp.version import VERSION as __version__  # noqa: F401
 
 # Refuse model archives whose members would be extracted outside their folder (archive_safety.py).
 archive_safety.install()
+# `import 'attnat.libsonnet'` from a config in any folder (jsonnet_library.py; allennlp 2.10.1 only).
+jsonnet_library.install()

@@ -1,19 +1,32 @@
 """
-Times training steps of the attention techniques on the self-attention of the from-scratch
-Transformer (`training_config/rt_polarity_transformer_*`: GloVe 50d when present, 2 layers, 4 heads,
-dim 64, feed-forward 128, additive pooling attention, batch 32) against vanilla on the same batches
-of rt-polarity, perturbing the last layer (`layers: [-1]`, target 1.3 x vanilla) and all layers
-(`"all"`, target 2.1 x). Steps are interleaved as in `attnat_allennlp.bench`; prints a table and one
-JSON line (median step time, the median over batches of the ratio to vanilla's step on the same
-batch, tensors saved for backward).
+Times training steps of the attention techniques on a Transformer's self-attention against vanilla
+on the same batches, perturbing the last layer (`layers: [-1]`) and all layers (`"all"`):
 
-    python -m attnat_allennlp.bench_transformer [--steps 40] [--threads 1] [--techniques attention_at]
+- `--model scratch` (default): the from-scratch Transformer of `training_config/rt_polarity_transformer_*`
+  (GloVe 50d when present, 2 layers, 4 heads, dim 64, feed-forward 128, additive pooling attention,
+  Adam, batch 32) on rt-polarity; targets 1.3 x vanilla (last layer) and 2.1 x (all layers).
+- `--model minilm`: all-MiniLM-L6-v2 as the `<dataset>_minilm_*` configs fine-tune it (`--model-dir`,
+  default data/minilm from `allennlp prepare-attnat-data minilm`: 6 layers, 12 heads, hidden 384;
+  its wordpieces, additive pooling attention, AdamW, batch 16) on SST sentences (the PTB trees of
+  `--data-dir`/sst); targets (`TARGETS`): RP/AT/iAT on the last layer 1.25 x, VAT/iVAT on the last
+  layer 1.5 x, AT/iAT on all layers 2.1 x.
+
+Steps are interleaved as in `attnat_allennlp.bench` (every row on batch i before batch i + 1, the
+order reversed every other batch); prints a table and one JSON line (median step time, the median
+over batches of the ratio to vanilla's step on the same batch, the most MB of tensors saved for
+backward in a step), and with `--output` writes that JSON to a file.
+
+    python -m attnat_allennlp.bench_transformer [--model minilm] [--steps 40] [--threads 1] \
+        [--techniques attention_at] [--output docs/results/bench/transformer_minilm.json]
 """
 
 import argparse
+import copy
 import json
 import os
+import random
 import statistics
+import sys
 import time
 from typing import Dict, List, Optional
 
@@ -24,18 +37,45 @@ from allennlp.data.data_loaders import MultiProcessDataLoader
 from allennlp.data.samplers import BucketBatchSampler
 from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.modules.token_embedders import Embedding
+from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
 from attnat_allennlp.bench import DEFAULT_DATA_DIR, SavedBytes
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
+from attnat_allennlp.data.dataset_readers.sst import SstReader
+from attnat_allennlp.data.pretrained_transformer import (
+    MINILM_FOLDER,
+    PretrainedTransformerIndexer,
+    PretrainedTransformerTokenizer,
+)
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.transformer import TransformerEncoder
+from attnat_allennlp.modules.transformer_pretrained import (
+    PretrainedTransformerEncoder,
+    PretrainedWordEmbeddings,
+)
 from attnat_allennlp.perturbations import Perturbation
 from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
 
 TECHNIQUES = ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat"]
 LAYERS = {"last": [-1], "all": "all"}
+MODELS = ("scratch", "minilm")
+# The most a row may cost, in multiples of vanilla's step, by model; rows not named have no target.
+TARGETS: Dict[str, Dict[str, float]] = {
+    "scratch": {
+        f"{t}@{layers}": 1.3 if layers == "last" else 2.1 for t in TECHNIQUES for layers in LAYERS
+    },
+    "minilm": {
+        "attention_rp@last": 1.25,
+        "attention_at@last": 1.25,
+        "attention_iat@last": 1.25,
+        "attention_vat@last": 1.5,
+        "attention_ivat@last": 1.5,
+        "attention_at@all": 2.1,
+        "attention_iat@all": 2.1,
+    },
+}
 
 
 def build_model(vocab: Vocabulary, glove: str, seed: int) -> AttentionClassifier:
@@ -49,25 +89,138 @@ def build_model(vocab: Vocabulary, glove: str, seed: int) -> AttentionClassifier
     return AttentionClassifier(vocab, BasicTextFieldEmbedder({"tokens": embedding}), encoder)
 
 
+def build_minilm(vocab: Vocabulary, model_dir: str, seed: int) -> AttentionClassifier:
+    """The model of the `<dataset>_minilm_*` configs: the pretrained layers, additive pooling (128)."""
+    torch.manual_seed(seed)
+    embedder = BasicTextFieldEmbedder({"tokens": PretrainedWordEmbeddings(model_dir)})
+    encoder = AttentionSeq2VecEncoder(PretrainedTransformerEncoder(model_dir), attention_dim=128)
+    return AttentionClassifier(vocab, embedder, encoder)
+
+
+def _minilm_optimizer(model: AttentionClassifier) -> torch.optim.Optimizer:
+    """The configs' AdamW: 2e-5 (weight decay 0.01) for the pretrained weights, 1e-3 for the rest."""
+    new = [
+        p for n, p in model.named_parameters() if "_attention_" in n or "_classification_layer" in n
+    ]
+    ids = {id(p) for p in new}
+    pretrained = [p for p in model.parameters() if id(p) not in ids]
+    return torch.optim.AdamW(
+        [{"params": pretrained}, {"params": new, "lr": 1e-3, "weight_decay": 0.0}],
+        lr=2e-5,
+        weight_decay=0.01,
+    )
+
+
+def markdown_table(summary: Dict) -> str:
+    """The Markdown table of a bench's JSON (`--output`): one row per technique@layers."""
+    results = summary["results"]
+    vanilla = results["vanilla"]["median_step_ms"]
+    lines = [
+        "| technique @ layers | median step (ms) | x vanilla | target | met | saved for backward (MB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in results.items():
+        target = row.get("target")
+        lines.append(
+            f"| {name.replace('@', ' @ ')} | {row['median_step_ms']:.1f} | "
+            f"{row['ratio_to_vanilla']:.3f} | {'' if target is None else f'<= {target:g}'} | "
+            f"{'' if target is None else ('yes' if row['met'] else '**no**')} | {row['memory_mb']:.1f} |"
+        )
+    model = summary.get("model_dir") or "the from-scratch Transformer"
+    caption = (
+        f"{model}, {summary['steps']} steps of batch {summary['batch_size']} from {summary['data']} "
+        f"(mean {summary['mean_tokens']} tokens a text), {summary['threads']} thread(s), torch "
+        f"{summary['torch']}; vanilla {vanilla:.1f} ms a step. `{summary['command']}`"
+    )
+    return "\n".join(lines + ["", caption])
+
+
+def render(json_path: str, into: str) -> None:
+    """
+    Writes the table of `json_path` into `into` between the lines `<!-- bench:NAME -->` and
+    `<!-- /bench:NAME -->` (NAME: the JSON file's stem), replacing what was there.
+    """
+    name = os.path.splitext(os.path.basename(json_path))[0]
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    with open(json_path, encoding="utf-8") as handle:
+        table = markdown_table(json.load(handle))
+    with open(into, encoding="utf-8") as handle:
+        text = handle.read()
+    if start not in text or end not in text:
+        raise SystemExit(
+            f"{into} has no lines {start} ... {end} to put the table of {json_path} between"
+        )
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    generated = f"<!-- generated from {json_path} by python -m attnat_allennlp.bench_transformer --render -->"
+    with open(into, "w", encoding="utf-8") as handle:
+        handle.write(f"{before}{start}\n{generated}\n\n{table}\n\n{end}{after}")
+
+
 def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument("--model", choices=MODELS, default="scratch")
+    parser.add_argument(
+        "--model-dir",
+        default=MINILM_FOLDER,
+        help="--model minilm: the model folder (default: %(default)s, from `allennlp "
+        "prepare-attnat-data minilm`), or another BERT-family folder",
+    )
     parser.add_argument("--steps", type=int, default=20, help="timed steps per row")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="default: the configs' (32 scratch, 16 minilm)"
+    )
     parser.add_argument("--techniques", nargs="*", default=TECHNIQUES)
+    parser.add_argument(
+        "--rows",
+        nargs="*",
+        default=None,
+        help="technique@layers rows (layers: last, all); default: every technique on both for "
+        "scratch, the rows with a target for minilm",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the order of the batches")
+    parser.add_argument("--output", default=None, help="also write the JSON line to this file")
+    parser.add_argument(
+        "--render",
+        default=None,
+        metavar="JSON",
+        help="run nothing: put the table of this --output file into --into (between the lines "
+        "<!-- bench:NAME --> and <!-- /bench:NAME -->, NAME the file's stem)",
+    )
+    parser.add_argument("--into", default="README.md", help="the file --render writes into")
     args = parser.parse_args(argv)
-    data = os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
+    if args.render:
+        render(args.render, args.into)
+        return {}
+    minilm = args.model == "minilm"
+    batch_size = args.batch_size or (16 if minilm else 32)
+    if minilm:
+        data = os.path.join(args.data_dir, "sst", "train.txt")
+        if not os.path.isdir(args.model_dir):
+            parser.error(
+                f"no model folder at {args.model_dir}: run `allennlp prepare-attnat-data minilm` "
+                "or give --model-dir"
+            )
+        reader = SstReader(
+            tokenizer=PretrainedTransformerTokenizer(args.model_dir),
+            token_indexers={"tokens": PretrainedTransformerIndexer()},
+        )
+    else:
+        data = os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
+        reader = JsonlTextClassificationReader()
     glove = os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
     if not os.path.exists(data):
         parser.error(f"no labeled data at {data}: give --data-dir (the folder of ../shared/data)")
     torch.set_num_threads(args.threads)
+    random.seed(args.seed)
 
     loader = MultiProcessDataLoader(
-        JsonlTextClassificationReader(),
+        reader,
         data,
-        batch_sampler=BucketBatchSampler(args.batch_size),
+        batch_sampler=BucketBatchSampler(batch_size),
         quiet=True,
     )
     vocab = Vocabulary.from_instances(loader.iter_instances())
@@ -78,12 +231,30 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         if len(batches) == args.steps + args.warmup:
             break
 
-    names = ["vanilla"] + [f"{t}@{layers}" for t in args.techniques for layers in LAYERS]
+    targets = TARGETS[args.model]
+    rows = args.rows
+    if rows is None:
+        rows = [f"{t}@{layers}" for t in args.techniques for layers in LAYERS]
+        if minilm:
+            rows = [row for row in rows if row in targets]
+    for row in rows:
+        technique, _, layers = row.partition("@")
+        if technique not in TECHNIQUES or layers not in LAYERS:
+            parser.error(
+                f"--rows: {row!r} is not technique@layers ({', '.join(TECHNIQUES)}; last, all)"
+            )
+    names = ["vanilla"] + rows
+    # one pretrained model loaded, copied for every row (the same weights and pooling layer)
+    template = build_minilm(vocab, args.model_dir, seed=0) if minilm else None
     runs = {}
     for name in names:
-        model = build_model(vocab, glove, seed=0)
+        model = copy.deepcopy(template) if minilm else build_model(vocab, glove, seed=0)
         model.train()
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
+        optimizer = (
+            _minilm_optimizer(model)
+            if minilm
+            else torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
+        )
         callback = None
         if name != "vanilla":
             technique, _, layers = name.partition("@")
@@ -121,26 +292,45 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             "ratio_to_vanilla": round(statistics.median(t / v for t, v in zip(times, vanilla)), 3),
             "memory_mb": round(max(memory), 1),
         }
+        if name in targets:
+            results[name]["target"] = targets[name]
+            results[name]["met"] = results[name]["ratio_to_vanilla"] <= targets[name]
     print(
         f"{'Transformer: technique@layers':<30}{'median ms':>11}{'x vanilla':>11}{'target':>8}{'saved MB':>10}"
     )
     for name, row in results.items():
-        target = "" if name == "vanilla" else ("1.3" if name.endswith("@last") else "2.1")
+        target = str(row.get("target", ""))
         print(
             f"{name:<30}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{target:>8}"
             f"{row['memory_mb']:>10.1f}"
         )
-    print(
-        json.dumps(
-            {
-                "model": "transformer",
-                "threads": args.threads,
-                "steps": args.steps,
-                "batch_size": args.batch_size,
-                "results": results,
-            }
-        )
-    )
+    timed = [batch for batch in batches[args.warmup :]]
+    summary = {
+        "model": "transformer" if not minilm else "minilm",
+        "model_dir": args.model_dir if minilm else None,
+        "data": data,
+        "threads": args.threads,
+        "steps": args.steps,
+        "batch_size": batch_size,
+        # the mean real tokens (wordpieces with [CLS]/[SEP] for MiniLM) of a text in the timed batches
+        "mean_tokens": round(
+            statistics.mean(
+                float(mask.sum(-1).float().mean())
+                for mask in (get_text_field_mask(batch["tokens"]) for batch in timed)
+            ),
+            1,
+        ),
+        "torch": torch.__version__,
+        "command": "python -m attnat_allennlp.bench_transformer "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "results": results,
+    }
+    print(json.dumps(summary))
+    if args.output:
+        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=2)
+            handle.write("\n")
     return results
 
 

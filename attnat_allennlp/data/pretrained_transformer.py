@@ -4,12 +4,51 @@ Wordpiece tokenization and indexing for the pretrained Transformers, in place of
 special-token probe passes `add_special_tokens` twice: "add_special_tokens conflicts").
 """
 
+import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Token, TokenIndexer, Tokenizer, Vocabulary
 from allennlp.data.token_indexers.token_indexer import IndexedTokenList
+
+
+# Where `allennlp prepare-attnat-data minilm` writes all-MiniLM-L6-v2: the configs' default model.
+MINILM_FOLDER = "data/minilm"
+
+
+def model_name_hint(model_name: str) -> str:
+    """
+    What to do when `model_name` cannot be loaded and is no folder here: `data/minilm` is written
+    by `allennlp prepare-attnat-data minilm`, and the configs' top-level `model_name` names another
+    model (README, Transformers).
+    """
+    if os.path.isdir(model_name):
+        return ""
+    return (
+        f" There is no folder {model_name!r} under {os.getcwd()} (run from the repository root); "
+        f"`allennlp prepare-attnat-data minilm` writes {MINILM_FOLDER}, and a config's top-level "
+        "model_name names another local folder or, with internet, a Hugging Face model (README, "
+        "Transformers)."
+    )
+
+
+def check_model_folder(model_name: str, what: str = "model") -> None:
+    """
+    Fails at once, naming the knob, when `model_name` means a local folder that is not there
+    (`data/minilm`, an absolute or `./` path, or a path under an existing folder), instead of
+    letting `from_pretrained` ask the Hugging Face hub for it (minutes of retries offline).
+    """
+    if os.path.isdir(model_name):
+        return
+    first = model_name.split("/")[0]
+    local = (
+        model_name == MINILM_FOLDER
+        or model_name.startswith(("/", ".", "~"))
+        or ("/" in model_name and os.path.isdir(first))
+    )
+    if local:
+        raise ConfigurationError(f"cannot load the {what} of {model_name!r}." + model_name_hint(model_name))
 
 
 @Tokenizer.register("attnat_pretrained_transformer")
@@ -40,6 +79,7 @@ class PretrainedTransformerTokenizer(Tokenizer):
     ) -> None:
         from transformers import AutoTokenizer
 
+        check_model_folder(model_name, "tokenizer")
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(
                 model_name, use_fast=True, **(tokenizer_kwargs or {})
@@ -47,6 +87,7 @@ class PretrainedTransformerTokenizer(Tokenizer):
         except OSError as error:
             raise ConfigurationError(
                 f"cannot load the tokenizer of {model_name!r}: {error}"
+                + model_name_hint(model_name)
             ) from error
         if not self._tokenizer.is_fast:
             raise ConfigurationError(f"{model_name} has no fast tokenizer (needed for the offsets)")

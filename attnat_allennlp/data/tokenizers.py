@@ -5,6 +5,9 @@ from allennlp.data.tokenizers import SpacyTokenizer, Token, Tokenizer
 
 _DIGIT = re.compile(r"\d")
 _NON_SPACE = re.compile(r"\S+")
+# A bracket between two letters (`election)and`, `said(quietly`): spaCy's English rules split a
+# bracket off only at a word's edge, so text with a missing space kept such tokens whole.
+_INNER_BRACKET = re.compile(r"(?<=[^\W\d_])[()\[\]{}](?=[^\W\d_])")
 
 
 @Tokenizer.register("jain_wallace")
@@ -12,6 +15,9 @@ class JainWallaceTokenizer(SpacyTokenizer):
     """
     The preprocessing of Jain & Wallace ("Attention is not Explanation", 2019): spaCy tokenization,
     lower-casing, and every token that contains a digit replaced by `"qqq"`.
+
+    A bracket between two letters is split off as well (`election)and` -> `election ) and`), which
+    spaCy's rules leave whole.
 
     The default spaCy pipeline is `"blank:en"`, spaCy's rule-based English tokenizer, which needs no
     model download and therefore works offline. Any installed pipeline name works too.
@@ -55,6 +61,26 @@ class JainWallaceTokenizer(SpacyTokenizer):
         self._max_length = max_length
         self._first_tokens = list(start_tokens or [])
 
+    @staticmethod
+    def _split_inner_brackets(tokens: List[Token]) -> List[Token]:
+        split: List[Token] = []
+        for token in tokens:
+            text, start = token.text, token.idx
+            if start is None or not _INNER_BRACKET.search(text):
+                split.append(token)
+                continue
+            begin = 0
+            for match in _INNER_BRACKET.finditer(text):
+                for piece, at in (
+                    (text[begin : match.start()], begin),
+                    (match.group(), match.start()),
+                ):
+                    if piece:
+                        split.append(Token(piece, idx=start + at, idx_end=start + at + len(piece)))
+                begin = match.end()
+            split.append(Token(text[begin:], idx=start + begin, idx_end=start + len(text)))
+        return split
+
     def _normalise(self, tokens: List[Token]) -> List[Token]:
         normalised = []
         for token in tokens:
@@ -92,12 +118,15 @@ class JainWallaceTokenizer(SpacyTokenizer):
     def tokenize(self, text: str) -> List[Token]:
         if self._split_on_spaces:
             return self._normalise(self._whitespace_tokens(text))
-        return self._normalise(super().tokenize(text))
+        return self._normalise(self._split_inner_brackets(super().tokenize(text)))
 
     def batch_tokenize(self, texts: List[str]) -> List[List[Token]]:
         if self._split_on_spaces:
             return [self.tokenize(text) for text in texts]
-        return [self._normalise(tokens) for tokens in super().batch_tokenize(texts)]
+        return [
+            self._normalise(self._split_inner_brackets(tokens))
+            for tokens in super().batch_tokenize(texts)
+        ]
 
     def _to_params(self):
         return {

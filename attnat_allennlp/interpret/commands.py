@@ -19,6 +19,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 from allennlp.models.archival import load_archive
 
+from attnat_allennlp.interpret.attributions import ATTRIBUTION_METHODS
 from attnat_allennlp.interpret.eps_sweep import random_eps, read_csv, run_sweep, write_csv
 from attnat_allennlp.interpret.heatmap import render_html
 from attnat_allennlp.interpret.plots import best_metric, plot_eps_sweep, plot_report_histograms
@@ -33,6 +34,7 @@ from attnat_allennlp.interpret.report import (
 )
 from attnat_allennlp.interpret.robustness import DEFAULT_ROBUSTNESS_EPS
 from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
+from attnat_allennlp.perturbations.base import check_eps
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,14 @@ class AttentionReportCommand(Subcommand):
             "it; the default) or 'gradient_through_attention'",
         )
         subparser.add_argument(
+            "--attributions",
+            nargs="*",
+            choices=ATTRIBUTION_METHODS,
+            default=list(ATTRIBUTION_METHODS),
+            help="standard attributions (Captum) computed beside attention: agreement, AOPC and "
+            "plausibility of each (default: all; none: skip them)",
+        )
+        subparser.add_argument(
             "--no-faithfulness",
             action="store_true",
             help="skip ERASER's comprehensiveness and sufficiency",
@@ -161,6 +171,7 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         gradient=args.gradient,
         faithfulness=not args.no_faithfulness,
         attention=args.attention,
+        attributions=tuple(args.attributions),
         robustness_eps={
             "scores": args.robustness_eps_scores,
             "embeddings": args.robustness_eps_embeddings,
@@ -229,10 +240,25 @@ class EpsSweepCommand(Subcommand):
         return subparser
 
 
+def ordered_unique(values: List[float]) -> List[float]:
+    """`values` without repeats, in their order."""
+    return list(dict.fromkeys(values))
+
+
 def eps_sweep_from_args(args: argparse.Namespace) -> List[Dict[str, Any]]:
     if args.eps is not None:
-        eps_values = list(args.eps)
+        eps_values = [check_eps(eps, "--eps") for eps in args.eps]
+        unique = ordered_unique(eps_values)
+        if len(unique) < len(eps_values):
+            logger.warning(
+                "--eps %s: repeated values are trained once: %s",
+                " ".join(f"{eps:g}" for eps in eps_values),
+                " ".join(f"{eps:g}" for eps in unique),
+            )
+        eps_values = unique
     else:
+        for end in args.eps_range:
+            check_eps(end, "--eps-range")
         eps_values = random_eps(args.random_eps, *args.eps_range, seed=args.seed)
     try:
         overrides = json.loads(args.overrides) if args.overrides else {}

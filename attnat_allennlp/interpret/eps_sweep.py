@@ -20,10 +20,11 @@ from typing import Any, Dict, List, Optional, Sequence
 from allennlp.commands.train import train_model
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
-from allennlp.models.archival import CONFIG_NAME, archive_model, load_archive
+from allennlp.models.archival import CONFIG_NAME, load_archive
 
 from attnat_allennlp.interpret.agreement import AgreementAccumulator
 from attnat_allennlp.interpret.report import explain_instances, load_instances
+from attnat_allennlp.training.train_loop import archive_atomically, archive_problem
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def _test_agreement(serialization_dir: str, test_path: str, max_instances: Optio
 
 def train_or_resume(config: Dict[str, Any], run_dir: str, name: str = "") -> None:
     """
-    Trains `config` in `run_dir` unless that run is complete (`metrics.json` and `model.tar.gz`).
+    Trains `config` in `run_dir` unless that run is complete (`metrics.json` and a `model.tar.gz`
+    that reads; one that does not is removed and written again from `best.th`).
     A run that was interrupted (its `config.json` is there) is resumed from its last checkpoint,
     as `allennlp train --recover` does (a run killed before its first checkpoint starts over in the
     same folder; one killed after training, only archives or evaluates). A folder that cannot be
@@ -104,10 +106,14 @@ def train_or_resume(config: Dict[str, Any], run_dir: str, name: str = "") -> Non
     metrics_path = os.path.join(run_dir, "metrics.json")
     archive_path = os.path.join(run_dir, "model.tar.gz")
     if os.path.isfile(metrics_path) and os.path.isfile(archive_path):
-        return
+        problem = archive_problem(archive_path)
+        if problem is None:
+            return
+        logger.warning("The archive %s of the run %s %s: removed it", archive_path, name, problem)
+        os.remove(archive_path)
     if os.path.isfile(metrics_path) and os.path.isfile(os.path.join(run_dir, "best.th")):
         logger.info("Archiving the trained run %s in %s", name, run_dir)
-        archive_model(run_dir)
+        archive_atomically(run_dir)
         return
     if os.path.isdir(run_dir) and os.listdir(run_dir):
         if os.path.isfile(os.path.join(run_dir, CONFIG_NAME)):

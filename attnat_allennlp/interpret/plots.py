@@ -4,10 +4,10 @@ per-instance measures of a report, and the score against eps of a sweep.
 """
 
 import math
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: it costs every start 2-4 s
+    from matplotlib.figure import Figure
 
 # (report row key, panel title) of the histograms, drawn when the report has them.
 _HISTOGRAMS = (
@@ -20,7 +20,15 @@ _HISTOGRAMS = (
 )
 
 
-def _save(figure: Figure, path: str) -> None:
+def _figure(**kwargs: Any) -> "Figure":
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def _save(figure: "Figure", path: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
@@ -37,7 +45,7 @@ def plot_report_histograms(report: Dict[str, Any], path: str) -> List[str]:
     if not panels:
         raise ValueError("the report has no per-instance values to draw")
     columns = 2
-    figure = Figure(figsize=(5 * columns, 3 * math.ceil(len(panels) / columns)))
+    figure = _figure(figsize=(5 * columns, 3 * math.ceil(len(panels) / columns)))
     for number, (key, title, values) in enumerate(panels, start=1):
         axes = figure.add_subplot(math.ceil(len(panels) / columns), columns, number)
         axes.hist(values, bins=20, color="#2563eb" if "jsd" not in key else "#dc2626")
@@ -54,7 +62,7 @@ def plot_eps_sweep(rows: List[Dict[str, Any]], metric: str, path: str) -> None:
     `metric` against eps, one line per technique; a technique without eps (vanilla) is drawn as a
     horizontal dashed line. `rows` are the rows of a sweep CSV (eps may be `None`).
     """
-    figure = Figure(figsize=(6, 4))
+    figure = _figure(figsize=(6, 4))
     axes = figure.add_subplot(1, 1, 1)
     techniques = sorted({row["technique"] for row in rows})
     for technique in techniques:

@@ -19,6 +19,11 @@ from allennlp.training.metrics import Metric
 from attnat_allennlp.data.dataset_readers.base import SkipExample
 from attnat_allennlp.data.pretrained_transformer import sum_by_word, word_texts
 from attnat_allennlp.interpret.agreement import AGREEMENT_MEASURES, AgreementAccumulator, summarize
+from attnat_allennlp.interpret.attributions import (
+    ATTRIBUTION_METHODS,
+    attributions_for_tensors,
+    check_attributions,
+)
 from attnat_allennlp.interpret.batching import (
     attended_field,
     build_state,
@@ -42,6 +47,11 @@ from attnat_allennlp.interpret.jain_wallace import (
     adversarial_attention,
     permutation_output_change,
 )
+from attnat_allennlp.interpret.plausibility import (
+    PLAUSIBILITY_MEASURES,
+    PLAUSIBILITY_RANKINGS,
+    PlausibilityAccumulator,
+)
 from attnat_allennlp.interpret.rationales import (
     RationaleExample,
     align_tokens,
@@ -64,8 +74,15 @@ from attnat_allennlp.models.base import AttentionModel, AttentionState
 
 _QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
-# The token rankings whose faithfulness is measured.
+# The token rankings whose faithfulness is always measured; the standard attributions
+# (`ATTRIBUTION_METHODS`) are added to them when computed.
 RANKINGS = ("attention", "gradient", "random")
+
+_ATTRIBUTION_NAMES = {
+    "integrated_gradients": "integrated gradients (Captum, zero baseline)",
+    "input_x_gradient": "input x gradient (Captum)",
+    "occlusion": "occlusion of one token's embedding (Captum)",
+}
 
 
 class MeasureDescription(NamedTuple):
@@ -127,11 +144,38 @@ MEASURE_DESCRIPTIONS: Dict[str, MeasureDescription] = {
                 "attention": ", tokens ranked by attention",
                 "gradient": ", tokens ranked by gradient importance (attention detached)",
                 "random": ", tokens in a random order (the floor)",
+                **{m: f", tokens ranked by {name}" for m, name in _ATTRIBUTION_NAMES.items()},
             }[ranking],
             measure == "comprehensiveness",
         )
-        for ranking in RANKINGS
+        for ranking in RANKINGS + ATTRIBUTION_METHODS
         for measure in FAITHFULNESS_MEASURES
+    },
+    **{
+        f"{method}_{measure}": MeasureDescription(
+            f"mean {label} of attention with {_ATTRIBUTION_NAMES[method]}", True
+        )
+        for method in ATTRIBUTION_METHODS
+        for measure, label in (("pearson", "Pearson r"), ("kendall", "Kendall tau"))
+    },
+    **{
+        f"plausibility_{measure}_{ranking}": MeasureDescription(
+            {
+                "auprc": "mean AUPRC against the annotators' polar words (SST word labels)",
+                "f1": "mean token F1 of the top-k tokens (k = number of polar words) against the "
+                "annotators' polar words",
+                "spearman": "mean Spearman rho with the annotators' sentiment strength |label - 2|",
+            }[measure]
+            + {
+                "attention": ", tokens ranked by attention",
+                "gradient": ", tokens ranked by gradient importance (attention detached)",
+                "random": ", tokens in a random order (chance level)",
+                **{m: f", tokens ranked by {name}" for m, name in _ATTRIBUTION_NAMES.items()},
+            }[ranking],
+            True,
+        )
+        for ranking in PLAUSIBILITY_RANKINGS + ATTRIBUTION_METHODS
+        for measure in PLAUSIBILITY_MEASURES
     },
     **{
         f"robust_accuracy_{target}_eps{eps:g}": _robust_description(target, f"{eps:g}")
@@ -180,8 +224,17 @@ def distribution(values: Sequence[float]) -> Dict[str, Any]:
 def load_instances(
     reader: DatasetReader, data_path: str, max_instances: Optional[int] = None
 ) -> List[Instance]:
-    """The first `max_instances` instances of a data file, with the reader's token indexers."""
+    """
+    The first `max_instances` instances of a data file, with the reader's token indexers. A file
+    that gives none is an error (the readers of this package say why: every example skipped, the
+    wrong fields; a reader loaded from an archive keeps to the model's labels).
+    """
     instances = list(itertools.islice(reader.read(data_path), max_instances))
+    if not instances:
+        raise ConfigurationError(
+            f"{data_path}: no instance to measure or explain (read with "
+            f"{type(reader).__name__}{', --max-instances 0' if max_instances == 0 else ''})"
+        )
     for instance in instances:
         reader.apply_token_indexers(instance)
     return instances
@@ -197,6 +250,13 @@ def _reset_metrics(model: AttentionModel) -> None:
 def _label_of(instance: Instance) -> Optional[str]:
     field = instance.fields.get("label")
     return None if field is None else str(field.label)  # type: ignore
+
+
+def _word_sentiment(instance: Instance, length: int) -> Optional[List[Optional[int]]]:
+    # The annotators' per-token labels that a reader kept (`attnat_sst` with `word_labels`).
+    metadata = instance.fields.get("metadata")
+    labels = None if metadata is None else metadata.metadata.get("word_sentiment")  # type: ignore
+    return None if labels is None else list(labels)[:length]
 
 
 GRADIENT_MEASURES = ("gradient", "gradient_through_attention")
@@ -265,6 +325,11 @@ def explained_chunks(
             row_gradient = importance[i, :length].tolist()
             entropy, normalised = entropies[i]
             extra: Dict[str, Any] = {}
+            sentiment = _word_sentiment(instance, length)
+            if sentiment is not None:
+                extra["word_sentiment"] = (
+                    sentiment if groups is None else [sentiment[word[0]] for word in groups[i]]
+                )
             if groups is not None:
                 pieces = tokens
                 tokens = word_texts(pieces, groups[i])
@@ -273,7 +338,7 @@ def explained_chunks(
                 entropy, normalised = (
                     attention_entropy(row_attention) if row_attention else (0.0, None)
                 )
-                extra = {"wordpieces": pieces, "word_pieces": groups[i]}
+                extra.update({"wordpieces": pieces, "word_pieces": groups[i]})
             rows.append(
                 {
                     "tokens": tokens,
@@ -328,8 +393,9 @@ def _robustness_eps(robustness_eps: Optional[Dict[str, Sequence[float]]]) -> Dic
 class _MeasureCollector:
     """
     The per-instance measures of the report and the study, batch by batch: agreement of attention
-    with gradient (and leave-one-out) importance, entropy, faithfulness (attention, gradient, random
-    rankings) and robust accuracy.
+    with gradient (and leave-one-out) importance and the standard `attributions`, entropy,
+    faithfulness (attention, gradient, random and attribution rankings), plausibility and robust
+    accuracy.
     """
 
     def __init__(
@@ -339,15 +405,18 @@ class _MeasureCollector:
         robustness_eps: Dict[str, List[float]],
         fractions: Sequence[float],
         seed: int,
+        attributions: Sequence[str] = (),
     ) -> None:
-        self.names = ["gradient"] + (["leave_one_out"] if leave_one_out else [])
+        self.attributions = check_attributions(attributions)
+        self.rankings = RANKINGS + tuple(self.attributions)
+        self.names = ["gradient"] + (["leave_one_out"] if leave_one_out else []) + self.attributions
         self.agreement = {name: AgreementAccumulator() for name in self.names}
         self.entropy: List[float] = []
         self.entropy_normalised: List[Optional[float]] = []
         self.faithfulness = faithfulness
         self.fractions = tuple(fractions)
         self.curves: Dict[str, Dict[str, List[numpy.ndarray]]] = {
-            ranking: {measure: [] for measure in FAITHFULNESS_MEASURES} for ranking in RANKINGS
+            ranking: {measure: [] for measure in FAITHFULNESS_MEASURES} for ranking in self.rankings
         }
         self.robustness_eps = robustness_eps
         self.robust: Dict[str, Dict[float, List[bool]]] = {
@@ -355,6 +424,7 @@ class _MeasureCollector:
         }
         self.labelled = 0
         self.random = numpy.random.default_rng(seed)
+        self.plausibility = PlausibilityAccumulator(seed, self.attributions)
 
     def add(
         self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]
@@ -365,6 +435,11 @@ class _MeasureCollector:
             loo = leave_one_out_importance_for_tensors(model, tensors, words=words)
             for row, values in zip(rows, loo):
                 row["leave_one_out"] = values
+        for method, values in attributions_for_tensors(model, tensors, self.attributions).items():
+            for i, row in enumerate(rows):
+                length = len(row["wordpieces"]) if words is not None else len(row["attention"])
+                scores = values[i, :length].tolist()
+                row[method] = sum_by_word(scores, words[i]) if words is not None else scores
         attentions = [row["attention"] for row in rows]
         for name in self.names:
             results = self.agreement[name].add_batch(attentions, [row[name] for row in rows])
@@ -374,11 +449,13 @@ class _MeasureCollector:
         for row in rows:
             self.entropy.append(row["entropy"])
             self.entropy_normalised.append(row["entropy_normalised"])
+        self.plausibility.add_rows(rows)
         if self.faithfulness:
             scores = {
                 "attention": [row["attention"] for row in rows],
                 "gradient": [row["gradient"] for row in rows],
                 "random": [self.random.random(len(row["attention"])) for row in rows],
+                **{method: [row[method] for row in rows] for method in self.attributions},
             }
             curves = faithfulness_for_tensors(model, tensors, scores, self.fractions, words=words)
             for ranking, by_measure in curves.items():
@@ -437,6 +514,7 @@ def attention_report(
     fractions: Sequence[float] = AOPC_FRACTIONS,
     robustness_eps: Optional[Dict[str, Sequence[float]]] = None,
     attention: Optional[str] = None,
+    attributions: Sequence[str] = ATTRIBUTION_METHODS,
 ) -> Dict[str, Any]:
     """
     The report of a model on instances (with their token indexers applied).
@@ -459,6 +537,11 @@ def attention_report(
         `"first_token"` for a model that pools its first token. The permutation and adversarial
         checks always perturb the pooling attention; a model without one skips them (their
         distributions have `n` 0, the rows `None`), and its robust accuracy has no `scores` target.
+    attributions : `Sequence[str]`, optional (default = all of `ATTRIBUTION_METHODS`)
+        The standard attributions (Captum: `integrated_gradients`, `input_x_gradient`,
+        `occlusion`) computed beside attention: each is a reference of `agreement` (under its
+        name), a ranking of `faithfulness` and of `plausibility`, and a per-instance row.
+        Integrated gradients costs about 20 backward passes per batch: `()` leaves them out.
 
     # Returns
 
@@ -478,7 +561,7 @@ def attention_report(
     _reset_metrics(model)
     generator = torch.Generator().manual_seed(seed)
     collector = _MeasureCollector(
-        leave_one_out, faithfulness, _robustness_eps(robustness_eps), fractions, seed
+        leave_one_out, faithfulness, _robustness_eps(robustness_eps), fractions, seed, attributions
     )
     rows: List[Dict[str, Any]] = []
     permutation_tvds: List[float] = []
@@ -519,6 +602,8 @@ def attention_report(
     }
     if faithfulness:
         report["faithfulness"] = collector.faithfulness_summary()
+    if collector.plausibility.annotated:
+        report["plausibility"] = collector.plausibility.summary()
     if collector.labelled:
         report["robustness"] = collector.robust_accuracy()
     report.update(
@@ -550,6 +635,7 @@ def study_measures(
     seed: int = 0,
     leave_one_out: bool = True,
     attention: Optional[str] = None,
+    attributions: Sequence[str] = ATTRIBUTION_METHODS,
 ) -> Dict[str, Optional[float]]:
     """
     The summary numbers of a model on labelled instances that a study needs, as one flat dict
@@ -565,13 +651,14 @@ def study_measures(
     explains a prediction (as in `attention_report`; `None`: the pooling attention, or the first
     token's for a model that pools its first token), what the agreement, entropy and attention
     ranking measures read. A model without pooling attention has `None` robust accuracies of the
-    `scores` target.
+    `scores` target. `attributions`: the standard attributions computed (as in `attention_report`);
+    the measures of the others are `None`.
     """
     attention = resolve_explanation(model, attention)
     model.eval()
     _reset_metrics(model)
     eps = _robustness_eps(robustness_eps)
-    collector = _MeasureCollector(leave_one_out, True, eps, AOPC_FRACTIONS, seed)
+    collector = _MeasureCollector(leave_one_out, True, eps, AOPC_FRACTIONS, seed, attributions)
     labelled = False
     for _, tensors, _, _, rows in explained_chunks(
         model, instances, batch_size, attention=attention
@@ -593,12 +680,20 @@ def study_measures(
     result["loo_kendall"] = _mean(loo.values["kendall"]) if loo is not None else None
     result["entropy"] = _mean(collector.entropy)
     result["entropy_normalised"] = _mean(collector.entropy_normalised)
-    for ranking in RANKINGS:
+    for method in ATTRIBUTION_METHODS:
+        accumulator = collector.agreement.get(method)
+        for measure in ("pearson", "kendall"):
+            result[f"{method}_{measure}"] = (
+                _mean(accumulator.values[measure]) if accumulator is not None else None
+            )
+    for ranking in RANKINGS + ATTRIBUTION_METHODS:
         for measure in FAITHFULNESS_MEASURES:
-            curves = collector.curves[ranking][measure]
+            curves = collector.curves.get(ranking, {}).get(measure)
             result[f"{measure}_aopc_{ranking}"] = (
                 float(numpy.mean([curve.mean() for curve in curves])) if curves else None
             )
+    result.update({name: None for name in MEASURE_DESCRIPTIONS if name.startswith("plausibility_")})
+    result.update(collector.plausibility.means())
     robust = collector.robust_accuracy()
     for target in ROBUSTNESS_TARGETS:
         for value in eps[target]:
@@ -683,6 +778,14 @@ _MEASURE_LABELS = {
 }
 
 
+_SHORT_NAMES = {
+    "leave_one_out": "loo",
+    "integrated_gradients": "IG",
+    "input_x_gradient": "input x grad.",
+    "occlusion": "occlusion",
+}
+
+
 def _row(name: str, summary: Dict[str, Any], indent: int = 0) -> str:
     label = (" " * indent + name)[:27]
     return f"{label:<28}{_fmt(summary['mean']):>8}{_fmt(summary['std']):>8}{summary['n']:>6}"
@@ -699,7 +802,7 @@ def format_report(report: Dict[str, Any]) -> str:
         lines.append(f"{name:<28}{_fmt(value)}")
     lines.append(f"{'attention vs.':<28}{'mean':>8}{'std':>8}{'n':>6}")
     for name, summary in report["agreement"].items():
-        short = "loo" if name == "leave_one_out" else name
+        short = _SHORT_NAMES.get(name, name)
         for measure, label in _MEASURE_LABELS.items():
             if measure in summary:
                 lines.append(_row(f"{short} {label}", summary[measure], indent=2))
@@ -714,6 +817,17 @@ def format_report(report: Dict[str, Any]) -> str:
                 lines.append(
                     _row(f"rationale {name} {measure}", rationales[name][measure], indent=2)
                 )
+    plausible = report.get("plausibility")
+    if plausible:
+        lines.append(
+            f"{'plausibility (annotators)':<28}{'AUPRC':>8}{'F1':>8}{'Spearm.':>8}"
+            f"   {plausible['annotated_sentences']} sentences"
+        )
+        for ranking in PLAUSIBILITY_RANKINGS + ATTRIBUTION_METHODS:
+            if ranking in plausible:
+                means = [plausible[ranking][measure]["mean"] for measure in PLAUSIBILITY_MEASURES]
+                label = _SHORT_NAMES.get(ranking, ranking)
+                lines.append(f"  {label:<26}" + "".join(f"{_fmt(m):>8}" for m in means))
     sharpness = report.get("sharpness")
     if sharpness:
         lines.append(_row("attention entropy", sharpness["entropy"]))
@@ -721,10 +835,12 @@ def format_report(report: Dict[str, Any]) -> str:
     faithfulness = report.get("faithfulness")
     if faithfulness:
         lines.append(f"{'AOPC (ERASER), ranked by':<28}{'compr.':>8}{'suff.':>8}")
-        for ranking in RANKINGS:
+        for ranking in RANKINGS + ATTRIBUTION_METHODS:
+            if ranking not in faithfulness:
+                continue
             by_measure = faithfulness[ranking]
             lines.append(
-                f"  {ranking:<26}{_fmt(by_measure['comprehensiveness']['aopc']['mean']):>8}"
+                f"  {_SHORT_NAMES.get(ranking, ranking):<26}{_fmt(by_measure['comprehensiveness']['aopc']['mean']):>8}"
                 f"{_fmt(by_measure['sufficiency']['aopc']['mean']):>8}"
             )
     if report.get("robustness"):

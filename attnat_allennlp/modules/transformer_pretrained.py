@@ -13,6 +13,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules import Seq2SeqEncoder
 from allennlp.modules.token_embedders import TokenEmbedder
 
+from attnat_allennlp.data.pretrained_transformer import check_model_folder, model_name_hint
 from attnat_allennlp.modules.transformer import SelfAttentionEncoder, attention_probabilities
 
 # The model families whose layers this module knows how to run step by step.
@@ -23,12 +24,13 @@ _DISTILBERT = ("distilbert",)
 def _load(model_name: str):
     from transformers import AutoModel
 
+    check_model_folder(model_name)
     try:
         return AutoModel.from_pretrained(model_name, attn_implementation="eager")
     except OSError as error:
         raise ConfigurationError(
             f"cannot load the pretrained model {model_name!r} (a hub name or a local directory "
-            f"with config.json and weights): {error}"
+            f"with config.json and weights): {error}" + model_name_hint(model_name)
         ) from error
 
 

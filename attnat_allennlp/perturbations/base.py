@@ -1,5 +1,6 @@
+import math
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 from allennlp.common import Registrable
@@ -84,6 +85,29 @@ class CleanPass:
     parameters_hold_gradient: bool = False
 
 
+# The largest eps that makes sense: the L2 norm of one example's perturbation, against scores and
+# embeddings of norm ~1-100 (the papers use 0.5 to 30). Larger values overflow in training.
+MAX_EPS = 1e6
+
+
+def check_eps(eps: Any, where: str = "eps") -> float:
+    """
+    `eps` as a float, if it is a finite number between 0 and `MAX_EPS`; else a
+    `ConfigurationError` naming `where` (the knob) and the range.
+    """
+    if (
+        isinstance(eps, bool)
+        or not isinstance(eps, (int, float))
+        or not math.isfinite(eps)
+        or not 0 <= eps <= MAX_EPS
+    ):
+        raise ConfigurationError(
+            f"{where} must be a finite number between 0 and {MAX_EPS:g} (the L2 norm of one "
+            f"example's perturbation; the papers use 0.5 to 30), got {eps!r}"
+        )
+    return float(eps)
+
+
 class Perturbation(Registrable):
     """
     One training technique of Kitada & Iyatomi (or a baseline): builds a perturbation of the
@@ -108,9 +132,10 @@ class Perturbation(Registrable):
     # Parameters
 
     eps : `float`
-        The L2 norm of the perturbation of one example.
+        The L2 norm of the perturbation of one example: a finite number between 0 and `MAX_EPS`
+        (1e6), or a `ConfigurationError` before training.
     weight : `float`, optional (default = `1.0`)
-        lambda, the weight of the extra loss.
+        lambda, the weight of the extra loss: a finite number >= 0.
     """
 
     # True for techniques that need gold labels (RP, AT, iAT); the VAT family sets it to False
@@ -126,9 +151,18 @@ class Perturbation(Registrable):
     layers: Union[str, List[int]] = "all"
 
     def __init__(self, eps: float, weight: float = 1.0) -> None:
-        if eps < 0:
-            raise ValueError(f"eps must be non-negative, got {eps}")
-        self.eps = eps
+        name = f"the perturbation {type(self).registered_name()!r}"
+        self.eps = check_eps(eps, f"{name}: eps")
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, (int, float))
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ConfigurationError(
+                f"{name}: weight (lambda, the weight of the extra loss) must be a finite number "
+                f">= 0, got {weight!r}"
+            )
         self.weight = weight
 
     def choose_target(

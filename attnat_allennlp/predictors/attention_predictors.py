@@ -1,8 +1,7 @@
-import atexit
 import json
 import logging
 import sys
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 import numpy
 from allennlp.common.checks import ConfigurationError
@@ -12,7 +11,13 @@ from allennlp.data.fields import LabelField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
-from attnat_allennlp.data.dataset_readers.base import BadValue, DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.base import (
+    AttentionDatasetReader,
+    BadValue,
+    DataFormatError,
+    SkipExample,
+    not_utf8,
+)
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
 from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
@@ -24,23 +29,6 @@ logger = logging.getLogger(__name__)
 # Keys of the dicts `load_line` makes for lines it cannot use, and of the line number it counts.
 _LINE = "_attnat_line"
 _BAD_LINE = "_attnat_bad_line"
-
-
-# Inputs (lines read) and errors of all predictors of this process, reported when it ends.
-_TOTALS = {"lines": 0, "errors": 0}
-
-
-@atexit.register
-def _report_errors() -> None:
-    if _TOTALS["errors"]:
-        try:
-            sys.stderr.write(
-                f"WARNING - attnat predictors: {_TOTALS['errors']} of "
-                f"{max(_TOTALS['lines'], _TOTALS['errors'])} inputs could not be predicted; their "
-                'output lines have an "error" field\n'
-            )
-        except (OSError, ValueError):  # stderr already closed
-            pass
 
 
 def _string(json_dict: JsonDict, keys: List[str]) -> Optional[str]:
@@ -75,11 +63,15 @@ class _AttentionPredictor(Predictor):
     `tokens` and the `attention` weight of each token (summing to 1 over the tokens).
 
     Output line n answers input line n: an input that cannot be predicted (a blank line, invalid
-    JSON, a missing key, an empty or non-string text) gets `{"error": ..., "line": n, "input":
-    ...}` instead of stopping the run, each with a warning, and their number is logged when the
-    process ends. (`allennlp predict` itself drops blank lines before a predictor sees them; this
-    package lets them through to its own predictors, see `_pass_blank_lines`.) A predictor that
-    does not fit the archive's model is a one-line `ConfigurationError` naming both.
+    JSON, a missing key, an empty or non-string text, a line that is not UTF-8) gets `{"error":
+    ..., "line": n, "input": ...}` instead of stopping the run, each with a warning, and
+    `allennlp predict` logs their number when it has written the last line (`report_errors`). A
+    UTF-8 byte order mark is dropped. A text longer than the model's `max_tokens` is predicted
+    from its first `max_tokens` tokens, and its output says so: `"truncated": {"tokens": n,
+    "max_tokens": m}`. (`allennlp predict` itself drops blank lines and reads the file as text
+    before a predictor sees it; this package reads the lines itself for its own predictors, see
+    `_install_predict_hooks`.) A predictor that does not fit the archive's model is a one-line
+    `ConfigurationError` naming both.
 
     # Parameters
 
@@ -122,6 +114,7 @@ class _AttentionPredictor(Predictor):
         super().__init__(model, dataset_reader, frozen)
         self._lines_read = 0
         self._errors = 0
+        self._truncated = 0
         if importance is not None and importance not in IMPORTANCE_METHODS:
             raise ConfigurationError(
                 f"importance must be one of {', '.join(IMPORTANCE_METHODS)}, got {importance!r}"
@@ -144,13 +137,27 @@ class _AttentionPredictor(Predictor):
                 return name
         return type(self).__name__
 
+    def load_raw_line(self, raw: bytes) -> JsonDict:
+        """
+        `load_line` of a line as read from a file (bytes): a line that is not UTF-8 becomes a
+        marker that `predict_batch_json` answers with an `error` naming the byte and its column.
+        """
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self._lines_read += 1
+            return self._bad_line(not_utf8(raw, error), raw.decode("utf-8", errors="replace"))
+        return self.load_line(line)
+
     def load_line(self, line: str) -> JsonDict:
         """
         The JSON object (or the plain text) of a line; a line that is neither (blank, invalid
         JSON, not an object) becomes a marker that `predict_batch_json` answers with an `error`.
+        A UTF-8 byte order mark at the start of the line is dropped.
         """
         self._lines_read += 1
-        _TOTALS["lines"] += 1
+        if line.startswith("\ufeff"):
+            line = line[1:]
         stripped = line.strip()
         if not stripped:
             return self._bad_line("blank line", line)
@@ -175,17 +182,47 @@ class _AttentionPredictor(Predictor):
     def _plain_line_to_json(self, line: str) -> JsonDict:
         raise NotImplementedError
 
-    def _checked_instance(self, json_dict: JsonDict) -> Instance:
+    def report_errors(self) -> None:
+        """
+        Logs how many of the inputs read so far (`load_line`) could not be predicted, and how many
+        texts were truncated, and starts counting again; `allennlp predict` calls it when it has
+        written the last output line.
+        """
+        if self._errors:
+            logger.warning(
+                '%d of %d inputs could not be predicted; their output lines have an "error" field',
+                self._errors,
+                max(self._lines_read, self._errors),
+            )
+        if self._truncated:
+            logger.warning(
+                "%d texts were longer than the model's max_tokens (%s) and were predicted from "
+                'their first tokens; their output lines have a "truncated" field',
+                self._truncated,
+                getattr(self._dataset_reader, "_max_tokens", None),
+            )
+        self._lines_read = self._errors = self._truncated = 0
+
+    def _checked_instance(self, json_dict: JsonDict) -> Tuple[Instance, Optional[Dict[str, int]]]:
+        """The instance of an input and, for a text the reader truncated, its lengths."""
         if _BAD_LINE in json_dict:
             raise InputError(json_dict[_BAD_LINE])
+        reader = self._dataset_reader
+        if isinstance(reader, AttentionDatasetReader):
+            reader.last_truncated_length = None
         try:
-            return self._json_to_instance(json_dict)
+            instance = self._json_to_instance(json_dict)
         except SkipExample as skip:
             raise InputError(
                 "the text is empty" if skip.reason == "empty texts" else skip.reason
             ) from None
         except (BadValue, DataFormatError, ConfigurationError) as error:
             raise InputError(str(error)) from None
+        length = getattr(reader, "last_truncated_length", None)
+        if length is None:
+            return instance, None
+        self._truncated += 1
+        return instance, {"tokens": length, "max_tokens": reader._max_tokens}  # type: ignore
 
     def predict_json(self, inputs: JsonDict) -> JsonDict:
         return self.predict_batch_json([inputs])[0]
@@ -196,22 +233,27 @@ class _AttentionPredictor(Predictor):
         an `error` (and the `line`, when they came through `load_line`), in their place.
         """
         outputs: List[Optional[JsonDict]] = [None] * len(inputs)
-        positions, instances = [], []
+        positions, instances, truncations = [], [], []
         for position, json_dict in enumerate(inputs):
             line = json_dict.pop(_LINE, None)
             try:
-                instances.append(self._checked_instance(json_dict))
-                positions.append(position)
+                instance, truncated = self._checked_instance(json_dict)
             except InputError as error:
                 outputs[position] = self._error_output(json_dict, str(error), line)
+                continue
+            instances.append(instance)
+            positions.append(position)
+            truncations.append(truncated)
         if instances:
-            for position, output in zip(positions, self.predict_batch_instance(instances)):
+            predicted = self.predict_batch_instance(instances)
+            for position, output, truncated in zip(positions, predicted, truncations):
+                if truncated is not None:
+                    output["truncated"] = truncated
                 outputs[position] = output
         return outputs  # type: ignore
 
     def _error_output(self, json_dict: JsonDict, error: str, line: Optional[int]) -> JsonDict:
         self._errors += 1
-        _TOTALS["errors"] += 1
         shown = json_dict.get("input", {k: v for k, v in json_dict.items() if k != _BAD_LINE})
         where = f"input line {line}" if line is not None else "an input"
         logger.warning("%s: %s; its output is an error (%d so far)", where, error, self._errors)
@@ -338,33 +380,44 @@ class AttentionPairPredictor(_AttentionPredictor):
         return self._dataset_reader.text_to_instance(premise, hypothesis)
 
 
-def _pass_blank_lines() -> None:
+def _install_predict_hooks() -> None:
     """
-    `allennlp predict` drops blank input lines before a predictor sees them
-    (`_PredictManager._get_json_data`), so output line n would no longer answer input line n. For
-    this package's predictors, blank lines are passed on to `load_line`, which answers them with an
-    `error`; other predictors keep allennlp's behaviour.
+    For this package's predictors, `allennlp predict` (`_PredictManager`) reads the input lines as
+    bytes and hands every one to `load_raw_line`, so that a blank line (which allennlp drops) or
+    a line that is not UTF-8 (which stops allennlp's text reading with a `UnicodeDecodeError`)
+    gets an error output in its place and output line n still answers input line n; a byte order
+    mark is dropped. When the last line is written, the predictor reports how many inputs could
+    not be predicted (`report_errors`). Other predictors keep allennlp's behaviour.
     """
     from allennlp.commands import predict
     from allennlp.common.file_utils import cached_path, open_compressed
 
-    original = predict._PredictManager._get_json_data
-    if getattr(original, "_attnat", False):
+    manager = predict._PredictManager
+    if getattr(manager._get_json_data, "_attnat", False):
         return
+    original_data, original_run = manager._get_json_data, manager.run
 
     def _get_json_data(self):
         if not isinstance(self._predictor, _AttentionPredictor):
-            yield from original(self)
+            yield from original_data(self)
         elif self._input_file == "-":
-            for line in sys.stdin:
-                yield self._predictor.load_line(line)
+            for raw in sys.stdin.buffer:
+                yield self._predictor.load_raw_line(raw)
         else:
-            with open_compressed(cached_path(self._input_file)) as file_input:
-                for line in file_input:
-                    yield self._predictor.load_line(line)
+            with open_compressed(cached_path(self._input_file), "rb", encoding=None) as handle:
+                for raw in handle:
+                    yield self._predictor.load_raw_line(raw)
+
+    def run(self) -> None:
+        try:
+            original_run(self)
+        finally:
+            if isinstance(self._predictor, _AttentionPredictor):
+                self._predictor.report_errors()
 
     _get_json_data._attnat = True  # type: ignore
-    predict._PredictManager._get_json_data = _get_json_data
+    manager._get_json_data = _get_json_data
+    manager.run = run
 
 
-_pass_blank_lines()
+_install_predict_hooks()

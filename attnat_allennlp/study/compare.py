@@ -7,7 +7,7 @@ import argparse
 import html
 import logging
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
@@ -196,8 +196,15 @@ def compare_from_args(args: argparse.Namespace) -> str:
         args.max_instances if args.order == "first" else max(args.candidates, args.max_instances)
     )
     rows_by_model = []
+    kinds: List[Tuple[str, str]] = []  # (archive, kind of model) of the archives loaded so far
     for path in args.archives:
         archive = load_archive(path)
+        kinds.append((path, archive.config.get("model").get("type", type(archive.model).__name__)))
+        if kinds[-1][1] != kinds[0][1]:
+            raise ConfigurationError(
+                "attention-compare shows models of one kind side by side, on the same examples: "
+                + ", ".join(f"{name} holds a {kind!r} model" for name, kind in kinds)
+            )
         instances = load_instances(archive.validation_dataset_reader, args.input_file, count)
         rows_by_model.append(explain_instances(archive.model, instances))
     measures = None

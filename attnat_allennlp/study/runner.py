@@ -7,8 +7,10 @@ in-process with allennlp's `train_model`, its archive is measured on the test se
 measures, and its provenance: `study.provenance`) is written to `row.json` there and to the study's
 `runs.csv`. A run that `runs.csv`
 already holds is not trained again, even when its folder is gone (a study committed with its CSV
-goes on elsewhere); a folder with a `metrics.json` but no row is only measured; a folder without
-`metrics.json` is an interrupted run and is trained again from scratch.
+goes on elsewhere); a folder with a `metrics.json` and an archive that reads but no row is only
+measured; a folder without `metrics.json`, or whose `model.tar.gz` does not read, is an interrupted
+run and is trained again from scratch, with a log line that says so. (Archives are written under a
+temporary name and renamed when complete: `archive_atomically`.)
 """
 
 import copy
@@ -27,6 +29,7 @@ from allennlp.common.checks import ConfigurationError
 from attnat_allennlp.interpret.eps_sweep import has_perturbation, set_eps
 from attnat_allennlp.study import provenance
 from attnat_allennlp.study.spec import DatasetSpec, RunSpec, StudySpec
+from attnat_allennlp.training.train_loop import archive_problem
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +162,9 @@ def measure(
 ) -> Dict[str, Any]:
     """
     The study's measures of a trained run on its test set (`study_measures`), with the study's
-    `measures` options: `max_instances`, `leave_one_out`, `robustness_eps` and `attention` (the
-    attention that explains a prediction; `None`: the model's default).
+    `measures` options: `max_instances`, `leave_one_out`, `robustness_eps`, `attention` (the
+    attention that explains a prediction; `None`: the model's default) and `attributions` (the
+    standard attributions; default all).
     """
     from allennlp.models.archival import load_archive
 
@@ -177,6 +181,8 @@ def measure(
     }
     if options.get("robustness_eps") is not None:
         kwargs["robustness_eps"] = options["robustness_eps"]
+    if options.get("attributions") is not None:
+        kwargs["attributions"] = tuple(options["attributions"])
     start = time.time()
     measures = study_measures(archive.model, instances, **kwargs)
     return {**measures, "measure_seconds": round(time.time() - start, 1)}
@@ -225,6 +231,17 @@ def execute(
     dataset = study.dataset(run.dataset)
     config = run_config(study, dataset, run, adjustments)
     metrics_path = os.path.join(directory, "metrics.json")
+    if os.path.isfile(metrics_path):
+        problem = archive_problem(os.path.join(directory, "model.tar.gz"))
+        if problem is not None:
+            # Killed after metrics.json and before its archive was complete (an archive of an
+            # older version of this package, or no archive at all): the run is trained again.
+            logger.warning(
+                "%s has a metrics.json, but its model.tar.gz %s: training it again",
+                directory,
+                problem,
+            )
+            os.remove(metrics_path)
     if not os.path.isfile(metrics_path):
         if os.path.isdir(directory):
             logger.info("%s was interrupted: training it again", directory)

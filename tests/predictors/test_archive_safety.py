@@ -77,8 +77,13 @@ def _with_members(good, path, extra):
                 info.size = len(payload)
                 target.addfile(info, io.BytesIO(payload))
             else:
-                info.type = {"dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE, "hard": tarfile.LNKTYPE,
-                             "fifo": tarfile.FIFOTYPE, "chr": tarfile.CHRTYPE}[kind]
+                info.type = {
+                    "dir": tarfile.DIRTYPE,
+                    "sym": tarfile.SYMTYPE,
+                    "hard": tarfile.LNKTYPE,
+                    "fifo": tarfile.FIFOTYPE,
+                    "chr": tarfile.CHRTYPE,
+                }[kind]
                 info.linkname = payload or ""
                 target.addfile(info)
     return path

@@ -94,3 +94,32 @@ def test_pair_predictor_answers_bad_pairs_with_errors(pair_archive):
         "the text is empty",
         "ok",
     ]
+
+
+ENCODINGS = FIXTURE_DATA / "bad" / "predict_encodings.txt"
+
+
+def test_byte_order_mark_latin1_line_and_truncation(classifier_archive, tmp_path, caplog):
+    # Line 1 starts with a UTF-8 byte order mark, line 2 is latin-1, line 4 has 1,200 tokens
+    # (the model's max_tokens is 1,000).
+    predictor = Predictor.from_path(str(classifier_archive), "attnat_classifier")
+    out = tmp_path / "out.jsonl"
+    with caplog.at_level(logging.WARNING):
+        _PredictManager(predictor, str(ENCODINGS), str(out), 2, False, False).run()
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(results) == 4
+    assert results[0]["tokens"] == ["a", "fine", "film", "."]
+    assert results[1]["error"].startswith("byte 0xe9 at column 14 is not UTF-8")
+    assert results[1]["line"] == 2 and results[1]["input"].startswith('{"text": "Caf')
+    assert "error" not in results[2] and "truncated" not in results[2]
+    assert results[3]["truncated"] == {"tokens": 1200, "max_tokens": 1000}
+    assert len(results[3]["tokens"]) == 1000
+    # Reported by the command that read them, when it has written the last line.
+    assert "1 of 4 inputs could not be predicted" in caplog.text
+    assert "1 texts were longer than the model's max_tokens (1000)" in caplog.text
+    caplog.clear()
+    # A second run of the same predictor counts its own inputs.
+    with caplog.at_level(logging.WARNING):
+        _PredictManager(predictor, str(MESSY), str(tmp_path / "messy.jsonl"), 4, False, False).run()
+    assert "9 of 12 inputs could not be predicted" in caplog.text
+    assert "texts were longer" not in caplog.text

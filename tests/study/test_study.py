@@ -75,7 +75,16 @@ class TestStudyFile:
             ({"seeds": []}, "'seeds' is missing"),
             ({"seeds": [1, 1]}, "distinct integers"),
             ({"eps": {"word_at": [1]}}, "not among the techniques"),
-            ({"eps": {"attention_at": [-1]}}, "finite numbers >= 0"),
+            ({"eps": {"attention_at": [-1]}}, "must be a finite number between 0 and 1e"),
+            ({"eps": {"attention_at": [float("nan")]}}, "must be a finite number between 0"),
+            ({"eps": {"attention_at": [1e30]}}, r"eps.attention_at: eps must be .* and 1e\+06"),
+            ({"eps": {"attention_at": []}}, "eps.attention_at is empty"),
+            ({"seeds": [-5000]}, "seeds must be distinct integers between 0 and"),
+            (
+                {"datasets": [{**TINY, "name": "../../../escaped"}]},
+                r"the dataset name '../../../escaped' becomes a folder of the study's runs",
+            ),
+            ({"datasets": [{**TINY, "name": "a/b"}]}, "the dataset name 'a/b'"),
             (
                 {"techniques": ["vanilla", "no_such"], "eps": {}},
                 "my_study.jsonnet: dataset tiny: no config training_config/rt_polarity_no_such",
@@ -83,6 +92,11 @@ class TestStudyFile:
             ({"selection_seeds": 3}, "selection_seeds"),
             ({"measures": {"leave_one_out": "no"}}, "measures.leave_one_out must be true or false"),
             ({"measures": {"loo": False}}, r"unknown measures options \['loo'\]"),
+            (
+                {"measures": {"attributions": ["integrated_gradients", "lime"]}},
+                r"measures.attributions: unknown attribution method\(s\) \['lime'\]",
+            ),
+            ({"measures": {"attributions": "occlusion"}}, "measures.attributions must be a list"),
         ],
     )
     def test_bad_study_files_name_the_problem(self, change, message):

@@ -1,10 +1,10 @@
 """Fixtures of the Transformer tests."""
 
 import pytest
-from tiny_bert_fixture import make_tiny_bert
+from tiny_bert_fixture import TINY_BERT
 
 
 @pytest.fixture(scope="session")
-def tiny_bert(tmp_path_factory):
-    """A tiny random BERT saved as a "pretrained" directory (see `tiny_bert_fixture`)."""
-    return make_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+def tiny_bert():
+    """The tiny "pretrained" BERT folder of the fixtures (see `tiny_bert_fixture.TINY_BERT`)."""
+    return TINY_BERT

@@ -168,6 +168,45 @@ def test_vat_direction_goes_towards_the_dominant_eigenvector():
     assert encoder_state is not None
 
 
+def test_ivat_is_the_top_eigenvector_of_the_kl_hessian_in_the_span_of_its_head_directions():
+    # One head: iVAT's power iteration on alpha_i (one per other example) converges to the top
+    # eigenvector v of the Hessian of example i's KL with respect to alpha_i, and
+    # r_i = eps * normalize(sum_j v_j d_ij). Binary outputs make that Hessian rank one, so the
+    # default single iteration reaches v; the mean of the directions does not.
+    model = tiny_transformer(heads=1, layers=2)
+    lengths = [4, 3, 4, 2]
+    state = tiny_state(model, lengths=lengths)
+    clean = model.logits_from_scores(state)[0].detach()
+    frozen = Perturbation.detached(state)
+    scores = frozen.self_attention.scores[1]  # (batch, 1, 4, 4)
+    both = pair_mask(lengths, 4).unsqueeze(1).to(scores.dtype)
+    perturbations = {
+        iterations: build(
+            "attention_ivat", eps=1.0, xi=1e-4, num_power_iterations=iterations, layers=[-1]
+        ).perturb(model, state)["layer_1"]
+        for iterations in (0, 1)
+    }
+    cosines = {iterations: [] for iterations in perturbations}
+    for i in range(len(lengths)):
+        differences = [(scores[j] - scores[i]) * both[i] for j in range(len(lengths)) if j != i]
+        basis = torch.stack([d / d.norm() for d in differences])  # (K, 1, 4, 4)
+
+        def kl(alpha, i=i, basis=basis):
+            row = torch.einsum("k,khqt->hqt", alpha, basis)
+            full = torch.stack([row if b == i else torch.zeros_like(row) for b in range(4)])
+            rerun = model.rerun_from_self_attention(frozen, {1: full})
+            return kl_from_logits(clean, model.logits_from_scores(rerun)[0])[i]
+
+        hessian = torch.autograd.functional.hessian(kl, torch.zeros(3, dtype=torch.float64))
+        values, vectors = torch.linalg.eigh(hessian)
+        expected = torch.einsum("k,khqt->hqt", vectors[:, values.abs().argmax()], basis)
+        for iterations, r in perturbations.items():
+            cosine = (r[i] * expected).sum().abs() / (r[i].norm() * expected.norm())
+            cosines[iterations].append(float(cosine))
+    assert min(cosines[1]) > 0.9999, cosines
+    assert min(cosines[0]) < 0.9, cosines
+
+
 def test_bad_target_and_layers_are_named():
     with pytest.raises(ConfigurationError, match="not 'embeddings'"):
         Perturbation.from_params(Params({"type": "attention_at", "target": "embeddings"}))

@@ -1,37 +1,26 @@
-"""A tiny random BERT saved as a "pretrained" directory, and the pretrained configs loaded for it."""
+"""The tiny "pretrained" BERT of the fixtures, and the pretrained configs loaded for it."""
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 import _jsonnet
-import torch
 from allennlp.common import Params
 from allennlp.common.params import with_overrides
 
 from helpers import CONFIGS, FIXTURES
 
+# A BERT of 2 layers, 2 heads, hidden size 16 and 852 wordpieces with random weights (seeded,
+# float16, 45 KB; written by tests/fixtures/transformer/make_tiny_bert.py): a folder that
+# `from_pretrained` loads like a downloaded model, offline.
 TINY_BERT = FIXTURES / "transformer" / "tiny_bert"
-
-
-def make_tiny_bert(directory: Path) -> Path:
-    """A "pretrained" BERT directory from the tiny config and wordpiece vocabulary of the fixtures
-    (random weights, seed 0): loads with `from_pretrained` like a downloaded model, no network."""
-    from transformers import BertConfig, BertModel
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "vocab.txt", "tokenizer_config.json"):
-        shutil.copy(TINY_BERT / name, directory / name)
-    torch.manual_seed(0)
-    BertModel(BertConfig.from_pretrained(str(TINY_BERT))).save_pretrained(str(directory))
-    return directory
 
 
 def load_pretrained_config(
     config: str, model_dir: Path, overrides: Optional[Dict[str, Any]] = None
 ) -> Params:
-    """A `*_pretrained_transformer_*` config with its top-level `model_name` set to `model_dir`."""
+    """A pretrained-model config (`*_pretrained_transformer_*`, `*_minilm_*`) with its top-level
+    `model_name` set to `model_dir` (`hidden_size` 16, the tiny BERT's)."""
     text = _jsonnet.evaluate_file(
         str(CONFIGS / f"{config}.jsonnet"),
         tla_codes={"model_name": json.dumps(str(model_dir)), "hidden_size": "16"},

@@ -54,6 +54,22 @@ local model(d, normalize=false) =
   datasets: datasets,
   techniques: techniques,
 
+  // The one knob for a dataset's word vectors: their file (a path or URL of "word v1 ... vN" lines,
+  // or null for random vectors) and their size N. Every model of the dataset follows, single text
+  // and pair, BiLSTM and Transformer (the embedder, the encoders' input sizes):
+  //   lib.experiment(lib.datasets.snli + lib.vectors('data/glove/glove.6B.50d.txt.gz', 50), t)
+  vectors(file, dim):: { pretrained_file: file, embedding_dim: dim },
+
+  // A dataset's files: `lib.datasets.rt_polarity + lib.files('my/train.csv', 'my/dev.csv',
+  // 'my/test.csv')` trains rt-polarity's set-up on one's own data (jsonl, CSV or TSV; the readers'
+  // text_key/label_key name the fields), without its unlabeled stream.
+  files(train, validation, test):: {
+    train_data_path: train,
+    validation_data_path: validation,
+    test_data_path: test,
+    unlabeled_data_path: null,
+  },
+
   // Adam (amsgrad) 1e-3, weight decay 1e-5 except on the attention parameters (METHODS.md).
   optimizer: {
     type: 'adam',

@@ -52,8 +52,9 @@ local paths(name, ext) = {
   // 1,821 sentences without the neutral ones) with the GloVe 6B 50d subset there, so the SST
   // configs run offline. Jain & Wallace used 300d vectors: with internet, point the paths at
   // `prepare-attnat-data sst`'s data/sst/ and use `sst_300d`.
+  // Both keep the annotators' per-word sentiment (`word_labels`) for the plausibility measures.
   sst: classification + {
-    reader: { type: 'attnat_sst' },
+    reader: { type: 'attnat_sst', word_labels: true },
     train_data_path: '../shared/data/sst/train.txt',
     validation_data_path: '../shared/data/sst/dev.txt',
     test_data_path: '../shared/data/sst/test.txt',
@@ -63,7 +64,7 @@ local paths(name, ext) = {
   },
   // The papers' set-up: the files `prepare-attnat-data sst` writes, GloVe 840B 300d.
   sst_300d: classification + paths('sst', 'txt') + {
-    reader: { type: 'attnat_sst' },
+    reader: { type: 'attnat_sst', word_labels: true },
     min_count: 1,
   },
   imdb: classification + paths('imdb', 'jsonl') + {

@@ -36,6 +36,12 @@ local technique(type, semi_supervised=false, normalize_embeddings=false) = {
 };
 
 {
+  // A technique of one's own: one registered `Perturbation` with its knobs, e.g.
+  // `lib.techniques.custom({ type: 'scaled_random', eps: 1.0, scale: 0.5 })` (README, "Add a
+  // perturbation"); semi_supervised: with the dataset's unlabeled stream, as the VAT family.
+  custom(perturbation, semi_supervised=false, normalize_embeddings=false)::
+    technique(perturbation.type, semi_supervised, normalize_embeddings)
+    + { perturbation:: perturbation },
   vanilla: { normalize_embeddings:: false, callbacks(d):: [] },
   // Vanilla on the word-level techniques' normalised embeddings, no perturbation: the control that
   // separates what word AT/iAT/VAT owe to the normalisation from what they owe to the perturbation.

@@ -5,6 +5,8 @@
 //   local tlib = import 'lib/transformer.libsonnet';
 //   tlib.experiment(tlib.datasets.rt_polarity, tlib.techniques.attention_iat)           // from scratch
 //   tlib.pretrained(tlib.datasets.rt_polarity, tlib.techniques.attention_iat, 'bert-base-uncased')
+//   tlib.pretrained(tlib.datasets.sst, tlib.techniques.attention_iat_all_layers, tlib.minilm.model_name,
+//                   hidden_size=tlib.minilm.hidden_size)                          // MiniLM, every layer
 local lib = import 'attnat.libsonnet';
 
 // The from-scratch encoder: small enough for CPU experiments.
@@ -32,10 +34,18 @@ local input_dim(d) = d.embedding_dim + (if d.exact_match then 1 else 0);
 
 // The attention techniques perturb the self-attention of the last layer; the word-level ones are
 // unchanged.
+// `<name>_all_layers` perturbs every layer's (`layers: "all"`, one eps per layer and head).
 local self_attention = { target: 'self_attention', layers: [-1] };
-local techniques = lib.techniques + {
+local attention = [
+  'attention_rp', 'attention_at', 'attention_iat', 'attention_iat_released', 'attention_vat', 'attention_ivat',
+];
+local last_layer = lib.techniques + {
   [name]: lib.techniques[name] + { perturbation+: self_attention }
-  for name in ['attention_rp', 'attention_at', 'attention_iat', 'attention_iat_released', 'attention_vat', 'attention_ivat']
+  for name in attention
+};
+local techniques = last_layer + {
+  [name + '_all_layers']: last_layer[name] + { perturbation+: { layers: 'all' } }
+  for name in attention
 };
 
 local pretrained_tokenizer(model_name) = { type: 'attnat_pretrained_transformer', model_name: model_name };
@@ -52,7 +62,13 @@ local first_token(config) = config + {
 {
   datasets: lib.datasets,
   techniques: techniques,
+  vectors: lib.vectors,
   scratch: scratch,
+
+  // sentence-transformers/all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads), the folder that
+  // `allennlp prepare-attnat-data minilm` writes (relative to where allennlp runs, like the data
+  // paths): the default model of the `<dataset>_minilm_*` configs.
+  minilm: { model_name: 'data/minilm', hidden_size: 384 },
 
   // `experiment` (from scratch) with first-token pooling over a `[CLS]` token (classification).
   experiment_cls(d, t, s=scratch):: first_token($.experiment(d, t, s)) + {
@@ -89,10 +105,13 @@ local first_token(config) = config + {
   // A pretrained BERT-family model (a hub name or a local directory), fine-tuned end to end under
   // the same attention pooling; wordpieces from the model's own tokenizer. `hidden_size` is the
   // model's (the pair model's query size).
+  // The word-level exact-match flag of the pair models is off: the model's layers take its own
+  // hidden size (VitaminC's BiLSTM needs the flags; see datasets.libsonnet).
   pretrained(d, t, model_name='bert-base-uncased', epochs=3, batch_size=16, hidden_size=768):: lib.experiment(d + {
     num_epochs: epochs,
     batch_size: batch_size,
     pretrained_file: null,
+    exact_match: false,
   }, t) + {
     dataset_reader+: {
       tokenizer: pretrained_tokenizer(model_name),

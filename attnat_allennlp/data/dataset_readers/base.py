@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 from collections import Counter
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
@@ -18,6 +19,7 @@ from allennlp.data.fields import (
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 
 from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
+from attnat_allennlp.errors import MissingDataFile
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,10 @@ class AttentionDatasetReader(DatasetReader):
     byte order mark is read, not rejected); labels that differ only in case or spaces are a
     warning naming both spellings; a text far longer than the texts before it (more than 20 times
     their mean, over 1,000 tokens) is a warning, once a file. Once `restrict_labels` has been called
-    (the `attnat` training loop calls it with the labels of the training file), a label outside
-    those is an error naming file, line and the known labels, or a counted skip (`unseen_labels`).
+    (the `attnat` training loop calls it with the labels of the training file; a reader loaded from
+    a model archive keeps to the model's labels), a label outside those is an error naming file,
+    line and the known labels, or a counted skip (`unseen_labels`). A file whose every example is
+    skipped is an error naming it and the reasons.
 
     # Parameters
 
@@ -142,9 +146,28 @@ class AttentionDatasetReader(DatasetReader):
         self._known_labels_source = ""
         # Per-file statistics of `_read` (updated by `tokenize` and `map_label` as well).
         self._truncated = 0
+        # The length of the last text `tokenize` truncated (the predictors reset it per input and
+        # say in the output that the text was cut).
+        self.last_truncated_length: Optional[int] = None
         self._lengths = [0, 0]  # number of texts, sum of their lengths
         self._long_text_warned = False
         self._location = "input"
+        self._labels_of_model(self.serialization_dir)
+
+    def _labels_of_model(self, serialization_dir: Optional[str]) -> None:
+        """
+        A reader made from a model archive (allennlp's `load_archive` passes the extracted folder
+        as `serialization_dir`: `allennlp evaluate`, `attention-report`, ...) keeps to the labels
+        the model knows (`vocabulary/labels.txt`), as training keeps to the training labels, so
+        that a label the model does not know is an error naming file and line, not a `KeyError`
+        of the vocabulary. (Training lifts this before its own check; see `check_data_files`.)
+        """
+        path = os.path.join(serialization_dir or "", "vocabulary", "labels.txt")
+        if not serialization_dir or not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as handle:
+            labels = [line.rstrip("\n").replace("@@NEWLINE@@", "\n") for line in handle]
+        self.restrict_labels({label: "the model" for label in labels if label}, "the model")
 
     # ---- for subclasses -----------------------------------------------------------------------
     def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
@@ -160,17 +183,61 @@ class AttentionDatasetReader(DatasetReader):
         """
         The (mapped) labels of a file with the location of each one's first example, in one pass
         that tokenizes nothing; warns about labels that differ only in case or spaces. A file
-        without examples is an error naming it.
+        without examples, or whose every example is skipped (`skipped_everything`), is an error
+        naming it.
         """
+        labels, _ = self._scan(file_path)
+        return labels
+
+    def restrict_labels(self, labels: Optional[Dict[str, str]], source: str) -> None:
+        """
+        From now on, a label outside `labels` (label -> where it was first seen) is an error or a
+        counted skip (`unseen_labels`); `source` names where `labels` come from (`the training data
+        train.jsonl`, `the model`). `None` lifts the restriction. Readers whose
+        `labels_from_training` is False ignore this.
+        """
+        if self.labels_from_training:
+            self._known_labels = None if labels is None else dict(labels)
+            self._known_labels_source = source
+
+    def check_labels(self, file_path: str) -> int:
+        """
+        One pass over a file that tokenizes nothing: raises for an empty file, a malformed line,
+        (with `unseen_labels: "error"`) a label outside the known labels, a file whose every
+        example is skipped, or one where no example has a label. Returns the number of examples.
+        """
+        labels, count = self._scan(file_path)
+        if not labels:
+            raise ConfigurationError(self.no_labels_message(file_path))
+        return count
+
+    def no_labels_message(self, file_path: str) -> str:
+        """
+        Why no example of `file_path` (just read with `examples`) has a label. Readers that know
+        where the label should be (the JSON readers: a field) say so, with the fields the lines
+        have.
+        """
+        return f"{file_path}: no example of the file has a label"
+
+    def _scan(self, file_path: str) -> Tuple[Dict[str, str], int]:
+        """`labels_in` and the number of examples: the one pass of the checks before training."""
         labels: Dict[str, str] = {}
         count = 0
+        skipped: Counter = Counter()
         for location, example in self.examples(file_path):
             count += 1
-            if isinstance(example, SkipExample) or example.get("label") is None:
+            if isinstance(example, SkipExample):
+                skipped[example.reason] += 1
+                continue
+            if _blank_text(example):
+                skipped["empty texts"] += 1
+                continue
+            if example.get("label") is None:
                 continue
             try:
                 label = self.map_label(example["label"])
-            except SkipExample:
+            except SkipExample as skip:
+                skipped[skip.reason] += 1
                 continue
             except BadValue as error:
                 raise DataFormatError(location, str(error)) from None
@@ -179,38 +246,28 @@ class AttentionDatasetReader(DatasetReader):
                 labels[label] = location
         if count == 0:
             raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
-        return labels
+        if sum(skipped.values()) == count:
+            raise ConfigurationError(self.skipped_everything(file_path, skipped))
+        return labels, count
 
-    def restrict_labels(self, labels: Dict[str, str], source: str) -> None:
-        """
-        From now on, a label outside `labels` (label -> where it was first seen) is an error or a
-        counted skip (`unseen_labels`); `source` names where `labels` come from (the training file).
-        Readers whose `labels_from_training` is False ignore this.
-        """
-        if self.labels_from_training:
-            self._known_labels = dict(labels)
-            self._known_labels_source = source
-
-    def check_labels(self, file_path: str) -> int:
-        """
-        One pass over a file that tokenizes nothing: raises for an empty file, a malformed line or
-        (with `unseen_labels: "error"`) a label outside the known labels. Returns the number of
-        examples.
-        """
-        count = 0
-        for location, example in self.examples(file_path):
-            count += 1
-            if isinstance(example, SkipExample) or example.get("label") is None:
-                continue
-            try:
-                self.map_label(example["label"])
-            except SkipExample:
-                continue
-            except BadValue as error:
-                raise DataFormatError(location, str(error)) from None
-        if count == 0:
-            raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
-        return count
+    def skipped_everything(self, file_path: str, skipped: Counter) -> str:
+        """The error of a file whose every example was skipped (`skipped`: reason -> count)."""
+        details = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items()))
+        hints = []
+        if "examples with labels not in the training data" in skipped:
+            hints.append(
+                f"the labels of {self._known_labels_source} are "
+                f"{describe_labels(self._known_labels or {})}"
+            )
+        if "examples with labels outside label_map" in skipped:
+            hints.append(f"dataset_reader.label_map maps {describe_labels(self._label_map or {})}")
+        if any(why.startswith("texts longer than") for why in skipped):
+            hints.append("dataset_reader.max_tokens and long_texts set the limit")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        return (
+            f"{file_path}: every example of the file was skipped: {details}{hint}; nothing is "
+            "left to read"
+        )
 
     @staticmethod
     def _warn_near_duplicate(label: str, labels: Dict[str, str], location: str) -> None:
@@ -275,6 +332,8 @@ class AttentionDatasetReader(DatasetReader):
             yield instance
         if total[0] == 0:
             raise ConfigurationError(f"{file_path}: the file has no examples (is it empty?)")
+        if count == 0 and sum(skipped.values()) == total[0]:
+            raise ConfigurationError(self.skipped_everything(file_path, skipped))
         details = []
         if skipped:
             details.append(
@@ -313,6 +372,7 @@ class AttentionDatasetReader(DatasetReader):
                 if self._long_texts == "skip":
                     raise SkipExample(f"texts longer than {self._max_tokens} tokens")
                 self._truncated += 1
+                self.last_truncated_length = len(tokens)
                 tokens = tokens[: self._max_tokens]
         return tokens
 
@@ -338,9 +398,9 @@ class AttentionDatasetReader(DatasetReader):
 
     def map_label(self, raw: Any) -> Optional[str]:
         """
-        The label for a raw label, `None` for `None`; raises `SkipExample` for one outside
-        `label_map`, and for one outside the known labels (`restrict_labels`) `BadValue` or
-        `SkipExample` (`unseen_labels`).
+        The label for a raw label, `None` for `None`; raises `BadValue` for an empty (or blank)
+        label, `SkipExample` for one outside `label_map`, and for one outside the known labels
+        (`restrict_labels`) `BadValue` or `SkipExample` (`unseen_labels`).
         """
         if raw is None:
             return None
@@ -349,6 +409,11 @@ class AttentionDatasetReader(DatasetReader):
                 f"the label is {type(raw).__name__} {json.dumps(raw)[:80]}, expected a string"
             )
         raw = str(raw)
+        if not raw.strip():
+            raise BadValue(
+                f"the label is {'an empty string' if not raw else repr(raw)}: a label names a "
+                "class; fix the line, or drop its label field to leave it unlabeled"
+            )
         if self._label_map is None:
             label = raw
         elif raw not in self._label_map:
@@ -361,7 +426,7 @@ class AttentionDatasetReader(DatasetReader):
             similar = near_duplicate(label, self._known_labels)
             hint = f" (it differs from {similar!r} only in case or spaces)" if similar else ""
             raise BadValue(
-                f"the label {label!r} is not one of the labels of the training data "
+                f"the label {label!r} is not one of the labels of "
                 f"{self._known_labels_source} ({describe_labels(self._known_labels)}){hint}; "
                 'fix the file, or skip such examples with dataset_reader.unseen_labels: "skip"'
             )
@@ -373,12 +438,39 @@ class AttentionDatasetReader(DatasetReader):
                 field.token_indexers = self._token_indexers
 
 
+def _blank_text(example: Dict[str, Any]) -> bool:
+    """Whether an example's text (or premise or hypothesis) is missing or blank."""
+    for key in ("text", "premise", "hypothesis"):
+        if key in example:
+            value = example[key]
+            if (
+                value is None
+                or (isinstance(value, str) and not value.strip())
+                or (isinstance(value, list) and not value)
+            ):
+                return True
+    return False
+
+
 def local_path(file_path: str) -> str:
     """
     The local path of a file, folder or URL, through `cached_path`: downloads are cached, and
-    `archive.tar.gz!inner/path` opens `inner/path` inside the (extracted) archive.
+    `archive.tar.gz!inner/path` opens `inner/path` inside the (extracted) archive. A local file
+    that is not there raises `MissingDataFile`, naming the `prepare-attnat-data` command that
+    writes it where there is one.
     """
+    local = str(file_path).split("!")[0]
+    if "://" not in local and not os.path.exists(os.path.expanduser(local)):
+        raise MissingDataFile(str(file_path))
     return cached_path(file_path, extract_archive="!" in file_path)
+
+
+def not_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
+    """What is wrong with a line that does not decode as UTF-8: the byte and its column."""
+    return (
+        f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8 "
+        "(convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)"
+    )
 
 
 def decode_line(raw: bytes, location: str, first: bool = False) -> str:
@@ -389,11 +481,7 @@ def decode_line(raw: bytes, location: str, first: bool = False) -> str:
     try:
         return raw.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as error:
-        raise DataFormatError(
-            location,
-            f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8 "
-            "(convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)",
-        ) from None
+        raise DataFormatError(location, not_utf8(raw, error)) from None
 
 
 def read_text(path: Any, location: str) -> str:

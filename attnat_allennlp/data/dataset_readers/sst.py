@@ -1,7 +1,8 @@
 import re
-from typing import Any, Dict, Iterator, Optional, Tuple
+from bisect import bisect_right
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from allennlp.data import DatasetReader
+from allennlp.data import DatasetReader, Instance, Token
 from nltk.tree import Tree
 
 from attnat_allennlp.data.dataset_readers.base import (
@@ -50,18 +51,45 @@ class SstReader(TextClassificationReader):
     `label_map`. Only whole sentences are read, not their sub-phrases. A line that is not a
     well-formed tree with a 0-4 root label raises a `DataFormatError` naming file and line.
 
+    With `word_labels`, each instance's metadata also holds `word_sentiment`: per token, the 0-4
+    label that the annotators gave its word on its own (the label of the word's node in the tree;
+    `None` for a token that lies in no word, such as a wordpiece model's `[CLS]`). The tokens are
+    matched to the words by their character offsets in the words joined by spaces, so a wordpiece
+    tokenizer's pieces take their word's label. The plausibility measures
+    (`attnat_allennlp.interpret.plausibility`) read them.
+
     Registered as a `DatasetReader` with name "attnat_sst".
 
     # Parameters
 
     label_map : `Optional[Dict[str, str]]`, optional (default = `{"0": "0", "1": "0", "3": "1", "4": "1"}`)
         Maps the root sentiment to the label; pass the identity on 0-4 for fine-grained SST-5.
+    word_labels : `bool`, optional (default = `False`)
+        Keep the annotators' per-word sentiment in the metadata (`word_sentiment`).
     **kwargs
         `tokenizer`, `token_indexers`, `max_tokens` as in `AttentionDatasetReader`.
     """
 
-    def __init__(self, label_map: Optional[Dict[str, str]] = None, **kwargs) -> None:
+    def __init__(
+        self, label_map: Optional[Dict[str, str]] = None, word_labels: bool = False, **kwargs
+    ) -> None:
         super().__init__(label_map=label_map or _BINARY, **kwargs)
+        self._word_labels = word_labels
+
+    def text_to_instance(  # type: ignore
+        self,
+        text: Union[str, List[str]],
+        label: Optional[str] = None,
+        word_labels: Optional[Sequence[int]] = None,
+    ) -> Instance:
+        instance = super().text_to_instance(text, label)
+        if word_labels is not None:
+            words = text.split() if isinstance(text, str) else list(text)
+            tokens = instance["tokens"].tokens  # type: ignore
+            instance["metadata"].metadata["word_sentiment"] = token_word_labels(  # type: ignore
+                tokens, words, word_labels
+            )
+        return instance
 
     def examples(self, file_path: str) -> Iterator[Tuple[str, Any]]:
         for location, line in numbered_lines(file_path):
@@ -77,4 +105,29 @@ class SstReader(TextClassificationReader):
                 continue
             # The leaves are the tokens: they are normalised, not tokenized again.
             words = [unescape_leaf(leaf) for leaf in tree.leaves()]
-            yield location, {"text": words, "label": label}
+            example: Dict[str, Any] = {"text": words, "label": label}
+            if self._word_labels:
+                example["word_labels"] = [int(tag) for _, tag in tree.pos()]
+            yield location, example
+
+
+def token_word_labels(
+    tokens: Sequence[Token], words: Sequence[str], word_labels: Sequence[int]
+) -> List[Optional[int]]:
+    """
+    Per token, the label of the word (of `words`, joined by single spaces) that holds the token's
+    first character (`Token.idx`); `None` for a token without an offset or outside every word.
+    """
+    starts, position = [], 0
+    for word in words:
+        starts.append(position)
+        position += len(word) + 1
+    labels: List[Optional[int]] = []
+    for token in tokens:
+        if token.idx is None or token.idx >= position:
+            labels.append(None)
+            continue
+        word = bisect_right(starts, token.idx) - 1
+        inside = token.idx < starts[word] + len(words[word])
+        labels.append(int(word_labels[word]) if inside else None)
+    return labels

@@ -19,6 +19,7 @@ _MODULES = (
     "cnn",
     "rotten_tomatoes",
     "glove",
+    "minilm",
 )
 
 DATASETS: Dict[str, DatasetRecipe] = {}

@@ -1,0 +1,41 @@
+// Issue 20: all-MiniLM-L6-v2 (6 layers, 12 heads, hidden 384; `allennlp prepare-attnat-data minilm`
+// writes data/minilm) fine-tuned on the Stanford Sentiment Treebank (../shared/data/sst, 6,920 /
+// 872 / 1,821 sentences), classifying from its [CLS] token (the `sst_minilm_cls_*` configs: AdamW
+// 2e-5 for the pretrained weights, 1e-3 for the classifier, batch 16). Vanilla; attention AT and
+// iAT on the last layer's self-attention and on every layer's; attention VAT on the last layer;
+// word AT on the input word embeddings (the FreeLB-style baseline). 3 seeds; eps chosen on dev AUC
+// from a small grid at seed 1. The explanation measured is the last layer's attention from [CLS]
+// (mean over heads); remeasure the same runs with attention rollout from [CLS] with
+// `--attention rollout_first_token --remeasure` (into a copy of the results folder).
+//
+//   allennlp prepare-attnat-data minilm
+//   allennlp attention-study studies/sst_minilm.jsonnet -s docs/results/sst_minilm --jobs 1 \
+//     --include-package attnat_allennlp
+//
+// Cost: see the README's Transformers section (the MiniLM bench: about 2 s a step of 16 SST
+// sentences on one shared CPU thread, so an epoch of 433 steps is roughly 15-30 min and this
+// study's 3 x (vanilla + 5 techniques) + 5 x 2 grid runs is days on CPU: run it on a GPU).
+local attention_grid = [0.5, 1, 5];
+local word_grid = [1, 5];
+{
+  datasets: [{ name: 'sst_minilm', config: 'training_config/sst_minilm_cls_vanilla.jsonnet' }],
+  techniques: [
+    'vanilla',
+    'attention_at', 'attention_iat',
+    'attention_at_all_layers', 'attention_iat_all_layers',
+    'attention_vat',
+    'word_at',
+  ],
+  seeds: [1, 2, 3],
+  eps: {
+    attention_at: attention_grid,
+    attention_iat: attention_grid,
+    attention_at_all_layers: attention_grid,
+    attention_iat_all_layers: attention_grid,
+    attention_vat: attention_grid,
+    word_at: word_grid,
+  },
+  // 3 epochs (the pretrained configs' default); the best dev AUC epoch is kept.
+  epochs: 3,
+  measures: { attention: 'first_token' },
+}

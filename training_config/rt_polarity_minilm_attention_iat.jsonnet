@@ -1,0 +1,3 @@
+local tlib = import 'lib/transformer.libsonnet';
+function(model_name=tlib.minilm.model_name, hidden_size=tlib.minilm.hidden_size)
+  tlib.pretrained(tlib.datasets['rt_polarity'], tlib.techniques.attention_iat, model_name, hidden_size=hidden_size)

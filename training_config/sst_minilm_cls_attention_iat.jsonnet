@@ -1,0 +1,3 @@
+local tlib = import 'lib/transformer.libsonnet';
+function(model_name=tlib.minilm.model_name, hidden_size=tlib.minilm.hidden_size)
+  tlib.pretrained_cls(tlib.datasets['sst'], tlib.techniques.attention_iat, model_name, hidden_size=hidden_size)
