@@ -25,6 +25,9 @@ def dataset_of(config: str) -> str:
 
 def fixture_params(config: str) -> Params:
     params = load_config(config, fixture_overrides(dataset_of(config))).as_dict()
+    if dataset_of(config) == "cnn":
+        # CNN's min_count 8 leaves no word of the few fixture stories in the (train-only) vocabulary
+        params["vocabulary"]["min_count"] = {"tokens": 1}
     for callback in params["trainer"].get("callbacks", []):
         if callback.get("unlabeled_data_path"):
             pairs = callback["unlabeled_dataset_reader"]["type"] == "attnat_unlabeled_pairs"

@@ -88,6 +88,12 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         vocab_size = weight.size(0)
         if table is None or table.size(0) != vocab_size or table.device != weight.device:
             k = min(self.num_neighbours, vocab_size - 1 - len(excluded))
+            if k < 1:
+                raise ConfigurationError(
+                    f"word_iat: the vocabulary has {vocab_size - len(excluded)} word(s) besides "
+                    "padding and OOV, so a word has no neighbour to move towards (num_neighbours "
+                    f"{self.num_neighbours}); lower the vocabulary's min_count or train on more data"
+                )
             table = torch.full((vocab_size, k), -1, dtype=torch.long, device=weight.device)
             self._neighbours, self._next_refresh = table, 0
         unique = ids.unique()
