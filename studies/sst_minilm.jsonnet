@@ -15,8 +15,8 @@
 // Cost (measured on the shared 2-core machine, see the README's MiniLM bench): a vanilla step of
 // 16 sentences took 2.6 s of wall time on one contended thread, so an epoch (433 steps) is about
 // 20 min, the techniques 1.1-2x that; this study's 32 runs x 3 epochs (3 vanilla, 17 grid runs at
-// seed 1, 12 at seeds 2-3) are about 40 hours on one such thread: run it on a GPU, or with
-// `-o '{"measures": {"max_instances": 500}}'`-style cuts and fewer techniques on CPU.
+// seed 1, 12 at seeds 2-3) are about 40 hours on one such thread: run it on a GPU, or part by
+// part on CPU (`--techniques vanilla attention_iat`; runs.csv keeps what is done).
 local attention_grid = [0.5, 1, 5];
 local word_grid = [1, 5];
 {
