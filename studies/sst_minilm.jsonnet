@@ -12,9 +12,11 @@
 //   allennlp attention-study studies/sst_minilm.jsonnet -s docs/results/sst_minilm --jobs 1 \
 //     --include-package attnat_allennlp
 //
-// Cost: see the README's Transformers section (the MiniLM bench: about 2 s a step of 16 SST
-// sentences on one shared CPU thread, so an epoch of 433 steps is roughly 15-30 min and this
-// study's 3 x (vanilla + 5 techniques) + 5 x 2 grid runs is days on CPU: run it on a GPU).
+// Cost (measured on the shared 2-core machine, see the README's MiniLM bench): a vanilla step of
+// 16 sentences took 2.6 s of wall time on one contended thread, so an epoch (433 steps) is about
+// 20 min, the techniques 1.1-2x that; this study's 32 runs x 3 epochs (3 vanilla, 17 grid runs at
+// seed 1, 12 at seeds 2-3) are about 40 hours on one such thread: run it on a GPU, or part by
+// part on CPU (`--techniques vanilla attention_iat`; runs.csv keeps what is done).
 local attention_grid = [0.5, 1, 5];
 local word_grid = [1, 5];
 {
