@@ -1,8 +1,10 @@
 """Every config of training_config/ parses and trains one epoch on its dataset's fixture."""
 
 import json
+import math
 from pathlib import Path
 
+import _jsonnet
 import pytest
 from allennlp.commands.train import train_model
 from allennlp.common import Params
@@ -19,8 +21,42 @@ ALL_CONFIGS = sorted(
 DATASETS = sorted(FIXTURE_PATHS, key=len, reverse=True)
 
 
+TECHNIQUES = [
+    "vanilla",
+    "vanilla_normalized",
+    "attention_rp",
+    "attention_at",
+    "attention_iat",
+    "word_at",
+    "word_iat",
+    "word_vat",
+    "attention_vat",
+    "attention_ivat",
+]
+# The configs whose name does not end with their technique.
+TECHNIQUE_OF = {"snli_iat": "attention_iat"}
+
+
 def dataset_of(config: str) -> str:
     return next(d for d in DATASETS if config.startswith(d + "_"))
+
+
+def technique_of(config: str) -> str:
+    """The technique a config's file name says it trains with (`rt_polarity_word_vat`: word_vat)."""
+    if config in TECHNIQUE_OF:
+        return TECHNIQUE_OF[config]
+    (technique,) = [t for t in TECHNIQUES if config.endswith(f"_{t}")]
+    return technique
+
+
+def perturbation_types(params: dict) -> list:
+    """The types of the perturbations of every `adversarial_training` callback of a config."""
+    return [
+        perturbation["type"]
+        for callback in params["trainer"].get("callbacks", [])
+        if callback["type"] == "adversarial_training"
+        for perturbation in callback["perturbations"]
+    ]
 
 
 def fixture_params(config: str) -> Params:
@@ -104,9 +140,37 @@ def test_papers_hyper_parameters():
     ]
 
 
+def expected_perturbations(config: str) -> list:
+    technique = technique_of(config)
+    return [] if technique.startswith("vanilla") else [technique]
+
+
+def test_the_pretrained_transformer_configs_carry_the_perturbation_their_file_name_says():
+    # (the others are checked as they train below) One jsonnet program for all of them: the
+    # library is evaluated once. They are functions of the model name: called with the defaults.
+    configs = sorted(p.stem for p in CONFIGS.glob("*_pretrained_transformer_*.jsonnet"))
+    assert len(configs) + len(ALL_CONFIGS) == len(list(CONFIGS.glob("*.jsonnet")))
+    program = "{%s}" % ",".join(f"'{c}': (import '{c}.jsonnet')().trainer" for c in configs)
+    trainers = json.loads(_jsonnet.evaluate_snippet(str(CONFIGS / "all"), program))
+    assert sorted(trainers) == configs and len(configs) >= 20
+    for config in configs:
+        types = perturbation_types({"trainer": trainers[config]})
+        assert types == expected_perturbations(config), config
+
+
 @pytest.mark.parametrize("config", ALL_CONFIGS)
-def test_config_trains_one_epoch_on_fixtures(config, tmp_path: Path):
-    train_model(fixture_params(config), str(tmp_path))
+def test_config_trains_one_epoch_on_fixtures_and_reports_its_perturbation_loss(
+    config, tmp_path: Path
+):
+    params = fixture_params(config)
+    # the perturbation its file name says (rt_polarity_word_vat: one word_vat, vanilla: none)
+    assert perturbation_types(params.as_dict()) == expected_perturbations(config)
+    train_model(params, str(tmp_path))
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["epoch"] == 0
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    losses = sorted(key for key in metrics if key.startswith("training_") and key.endswith("_loss"))
+    losses.remove("training_loss")
+    # the extra loss of its perturbation, measured on the training batches (vanilla: none)
+    assert losses == [f"training_{t}_loss" for t in expected_perturbations(config)]
+    assert all(metrics[loss] >= 0.0 and math.isfinite(metrics[loss]) for loss in losses)
