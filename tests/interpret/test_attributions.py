@@ -1,5 +1,7 @@
 """Standard attributions through Captum, checked against what they must equal."""
 
+import json
+
 import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -39,6 +41,12 @@ def tiny(tmp_path_factory):
     model = archive.model.eval()
     instances = load_instances(archive.dataset_reader, TEXT_DATA, 12)
     return model, instances
+
+
+@pytest.fixture(scope="module")
+def tiny_archive(tiny, tmp_path_factory):
+    # The archive of `tiny`, found again through its model's training folder.
+    return str(next(tmp_path_factory.getbasetemp().glob("attributions*/model.tar.gz")))
 
 
 def _state(model, instances):
@@ -139,3 +147,20 @@ def test_the_report_ranks_and_compares_each_attribution(tiny):
 def test_unknown_attributions_are_named():
     with pytest.raises(ConfigurationError, match=r"measures.attributions: unknown .*\['shap'\]"):
         check_attributions(["integrated_gradients", "shap"], "measures.attributions")
+
+
+def test_the_cost_bench_times_each_added_measure(tiny_archive, tmp_path, capsys):
+    from attnat_allennlp import bench_measures
+
+    output = tmp_path / "costs.json"
+    result = bench_measures.main(
+        [tiny_archive, TEXT_DATA, "--max-instances", "6", "--output", str(output)]
+    )
+    added = [row["added"] for row in result["rows"]]
+    assert added[1:] == ["leave_one_out", "integrated_gradients", "input_x_gradient", "occlusion"]
+    assert result["instances"] == 6 and result["rows"][0]["ratio_to_base"] == 1.0
+    for row in result["rows"]:
+        assert row["cpu_seconds_per_1000"] == pytest.approx(row["cpu_seconds"] * 1000 / 6, abs=1.0)
+    table = capsys.readouterr().out
+    assert table.count("\n| ") == 6  # the header and one line per row
+    assert bench_measures.main(["--table-of", str(output)]) == json.loads(output.read_text())

@@ -1,0 +1,111 @@
+"""
+The cost of the measures: seconds per 1,000 test texts of `study_measures` with only the cheap
+measures, then with each expensive one added (leave-one-out, each standard attribution), for one
+trained model, in one process (one torch thread; the ratios are what compare across machines).
+
+    python -m attnat_allennlp.bench_measures MODEL.tar.gz DATA --max-instances 1000 \
+        --output docs/results/measure_costs.json
+
+prints a Markdown table and writes the numbers as JSON; `--table-of JSON` prints the table of a
+JSON written before (what the docs quote).
+"""
+
+import argparse
+import json
+import platform
+import time
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from attnat_allennlp.interpret.attributions import ATTRIBUTION_METHODS
+
+# The cheap measures only: no leave-one-out, no attributions, no robustness.
+_BASE: Dict[str, Any] = {"leave_one_out": False, "attributions": (), "robustness_eps": {}}
+
+
+def _variants() -> List[Dict[str, Any]]:
+    rows: List[Dict[str, Any]] = [{"added": "nothing (metrics, gradient, entropy, AOPC)", **_BASE}]
+    rows.append({**_BASE, "added": "leave_one_out", "leave_one_out": True})
+    rows.extend({**_BASE, "added": m, "attributions": (m,)} for m in ATTRIBUTION_METHODS)
+    return rows
+
+
+def main(arguments: Optional[List[str]] = None) -> Dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("archive", nargs="?")
+    parser.add_argument("data", nargs="?")
+    parser.add_argument(
+        "--table-of", default=None, help="print the table of a JSON this command wrote, and stop"
+    )
+    parser.add_argument("--max-instances", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args(arguments)
+    if args.table_of:
+        with open(args.table_of) as handle:
+            result = json.load(handle)
+        print(format_table(result))
+        return result
+    if not (args.archive and args.data):
+        parser.error("give ARCHIVE and DATA (or --table-of JSON)")
+    torch.set_num_threads(args.threads)
+
+    from allennlp.models.archival import load_archive
+
+    import attnat_allennlp  # noqa: F401  (registers the components)
+    from attnat_allennlp.interpret.report import load_instances, study_measures
+
+    archive = load_archive(args.archive)
+    instances = load_instances(archive.validation_dataset_reader, args.data, args.max_instances)
+    rows = []
+    for variant in _variants():
+        options = {k: v for k, v in variant.items() if k != "added"}
+        start = time.process_time()
+        study_measures(archive.model, instances, **options)
+        seconds = time.process_time() - start
+        rows.append(
+            {
+                "added": variant["added"],
+                "cpu_seconds": round(seconds, 2),
+                "cpu_seconds_per_1000": round(seconds * 1000 / len(instances), 2),
+            }
+        )
+    base = rows[0]["cpu_seconds"]
+    for row in rows:
+        row["ratio_to_base"] = round(row["cpu_seconds"] / base, 2) if base else None
+    result = {
+        "archive": args.archive,
+        "data": args.data,
+        "instances": len(instances),
+        "threads": args.threads,
+        "machine": platform.machine(),
+        "clock": "process CPU time (time.process_time), so the other processes on the machine "
+        "do not count",
+        "rows": rows,
+    }
+    print(format_table(result))
+    if args.output:
+        with open(args.output, "w") as handle:
+            json.dump(result, handle, indent=2)
+    return result
+
+
+def format_table(result: Dict[str, Any]) -> str:
+    """The Markdown table of a result of `main`."""
+    lines = [
+        f"CPU seconds of `study_measures` per 1,000 texts ({result['instances']} texts of "
+        f"{result['data']}, {result['threads']} thread(s)):",
+        "",
+        "| measure added | CPU s / 1,000 texts | x the cheap measures |",
+        "|---|---|---|",
+    ]
+    for row in result["rows"]:
+        lines.append(
+            f"| {row['added']} | {row['cpu_seconds_per_1000']:.1f} | {row['ratio_to_base']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
