@@ -47,7 +47,8 @@ demo: install
 		-o $(RUN)/compare.html --include-package attnat_allennlp
 	$(BIN)/allennlp predict $(DEMO_RUNS)/attention_iat/eps_config/seed_1/model.tar.gz \
 		examples/new_sentences.txt --predictor attnat_classifier --include-package attnat_allennlp \
-		--output-file $(RUN)/predictions.jsonl
+		--output-file $(RUN)/predictions.jsonl --silent
+	@$(BIN)/python -m attnat_allennlp.interpret.prediction_table $(RUN)/predictions.jsonl
 	@echo "The comparison page: $(RUN)/compare.html (predictions: $(RUN)/predictions.jsonl)"
 
 # Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity

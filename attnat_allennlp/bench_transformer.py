@@ -190,7 +190,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         help="run nothing: put the table of this --output file into --into (between the lines "
         "<!-- bench:NAME --> and <!-- /bench:NAME -->, NAME the file's stem)",
     )
-    parser.add_argument("--into", default="README.md", help="the file --render writes into")
+    parser.add_argument(
+        "--into", default="docs/transformers.md", help="the file --render writes into"
+    )
     args = parser.parse_args(argv)
     if args.render:
         render(args.render, args.into)

@@ -1,7 +1,7 @@
 """
 Robustness of a technique to its perturbation size: train one model per (technique, eps), evaluate
 it on the test set, and collect the test metrics (and the attention-gradient agreement) in rows for
-a CSV and a plot (METHODS.md, "Robustness to eps").
+a CSV and a plot (docs/methods.md, "Robustness to eps").
 
 The eps of a technique's config lives at `trainer.callbacks[-1].perturbations[0].eps` (the
 `adversarial_training` callback of `training_config/lib/techniques.libsonnet`); this is the only

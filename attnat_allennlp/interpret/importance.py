@@ -1,6 +1,6 @@
 """
 Word importance per token of the attended text, the references that attention is compared with
-(METHODS.md, "Evaluation"):
+(docs/methods.md, "Evaluation"):
 
 - gradient (the default, `"gradient"`): |(d y_hat / d x_t) . x_t| normalised to sum 1 over the
   real tokens, where y_hat is the probability of the predicted class and x_t the word embedding of

@@ -17,7 +17,7 @@ class VirtualAdversarialPerturbation(Perturbation):
     r_vadv (mean over the batch). Needs no labels, so it also trains on unlabeled text.
 
     The outputs are softmaxes over the labels, also for binary tasks (two logits): the categorical
-    KL of a 2-way softmax equals the Bernoulli KL of METHODS.md on sigmoid outputs.
+    KL of a 2-way softmax equals the Bernoulli KL of docs/methods.md on sigmoid outputs.
 
     Subclasses say how the power iteration is parametrised (`initial`, `probe`, `renormalize`,
     `final`, sharing a `context` built by `initial`); this base class parametrises by the

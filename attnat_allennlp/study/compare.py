@@ -22,14 +22,57 @@ h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.4em; }
 .tok { padding: 0.1em 0.2em; margin: 0 0.05em; border-radius: 3px; }
 .example { border-top: 1px solid #ddd; padding: 0.6em 0; }
 .meta { font-size: 0.85em; color: #444; margin-bottom: 0.3em; }
-.wrong { color: #b91c1c; font-weight: bold; }
+.wrong { font-weight: bold; text-decoration: underline; }
+.scale { display: inline-block; vertical-align: middle; }
+.about { font-size: 0.85em; color: #333; }
+.glossary { font-size: 0.85em; color: #333; } .glossary dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
+.glossary dd { margin: 0 0 0.2em 0; }
 table.examples td.name { font-size: 0.8em; color: #555; padding-right: 0.8em; vertical-align: top; white-space: nowrap; }
 table.examples td.words { line-height: 1.9em; }
 table.measures { border-collapse: collapse; margin: 0.5em 0 1em 0; }
 table.measures td, table.measures th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 table.measures th:first-child, table.measures td:first-child { text-align: left; }
 """
-_COLOURS = [(220, 38, 38), (22, 128, 61), (37, 99, 235), (147, 51, 234)]
+# Blue, orange, purple, grey-teal: no red/green pair that reads as negative/positive sentiment.
+_COLOURS = [(37, 99, 235), (234, 120, 20), (147, 51, 234), (13, 148, 136)]
+
+# With "absolute" shading, a weight of ABSOLUTE_FULL or more gets the full colour.
+ABSOLUTE_FULL = 0.5
+
+# The measures of the table: a short header and what it means (shown on hover and under the table).
+GLOSSARY: Dict[str, Tuple[str, str]] = {
+    "accuracy": ("accuracy", "share of test examples predicted right"),
+    "auc": ("ROC-AUC", "area under the ROC curve of the positive class's probability"),
+    "f1": ("F1", "F1 of the positive class"),
+    "gradient_pearson": (
+        "Pearson r (attention, gradient)",
+        "mean over examples of the Pearson correlation between attention and gradient importance "
+        "of the words; higher: attention agrees more with what the output is sensitive to",
+    ),
+    "gradient_kendall": (
+        "Kendall tau (attention, gradient)",
+        "the same agreement as a rank correlation (Kendall tau)",
+    ),
+    "comprehensiveness_aopc_attention": (
+        "comprehensiveness (attention)",
+        "ERASER: how much the predicted probability drops when the words with the most attention "
+        "are removed, averaged over 1-50% of the words; higher: attention is more faithful",
+    ),
+    "sufficiency_aopc_attention": (
+        "sufficiency (attention)",
+        "ERASER: how much the predicted probability drops when only the words with the most "
+        "attention are kept; lower: attention is more faithful",
+    ),
+    "entropy": (
+        "attention entropy",
+        "mean entropy of the attention distribution; lower: attention is sharper",
+    ),
+}
+_ORDERS = {
+    "first": "in the order of the data file",
+    "different": "by how differently the first two models attend (Jensen-Shannon divergence of "
+    "their attention, largest first)",
+}
 
 
 def jensen_shannon(p: Sequence[float], q: Sequence[float]) -> float:
@@ -50,6 +93,49 @@ def order_examples(rows_by_model: List[List[Dict[str, Any]]], order: str) -> Lis
     return sorted(range(count), key=lambda i: -jensen_shannon(a[i]["attention"], b[i]["attention"]))
 
 
+def shade_cells(tokens: Sequence[str], values: Sequence[float], colour, shading: str) -> str:
+    """The words shaded by attention: relative to the row's largest weight (`"row"`, as
+    `render_token_cells`) or on one scale for every row (`"absolute"`: full colour at
+    `ABSOLUTE_FULL`), so that near-uniform attention looks faint."""
+    if shading == "row":
+        return render_token_cells(tokens, values, colour)
+    if shading != "absolute":
+        raise ConfigurationError(f"unknown shading {shading!r}; expected 'absolute' or 'row'")
+    spans = []
+    for token, value in zip(tokens, values):
+        alpha = min(1.0, max(0.0, float(value)) / ABSOLUTE_FULL)
+        spans.append(
+            f'<span class="tok" title="{value:.4f}" style="background: rgba({colour[0]}, '
+            f'{colour[1]}, {colour[2]}, {alpha:.3f})">{html.escape(token)}</span>'
+        )
+    return " ".join(spans)
+
+
+def _legend(names: Sequence[str], shading: str) -> str:
+    swatches = []
+    for i, name in enumerate(names):
+        colour = _COLOURS[i % len(_COLOURS)]
+        steps = [0.05, 0.1, 0.25, 0.5] if shading == "absolute" else [0.1, 0.25, 0.5, 1.0]
+        cells = "".join(
+            f'<span class="tok" style="background: rgba{colour + (min(1.0, v / (ABSOLUTE_FULL if shading == "absolute" else 1.0)),)}">'
+            f"{v:g}{'+' if shading == 'absolute' and v == ABSOLUTE_FULL else ''}</span>"
+            for v in steps
+        )
+        swatches.append(f"<b>{html.escape(name)}</b> {cells}")
+    scale = (
+        f"shade = the word's attention weight on one scale for every row (full colour at "
+        f"{ABSOLUTE_FULL:g} or more; a row of n words with uniform attention has 1/n each)"
+        if shading == "absolute"
+        else "shade = the word's attention weight relative to the largest weight of its row "
+        "(every row has one fully coloured word, even when attention is near-uniform)"
+    )
+    return (
+        f'<p class="about">Colours: {" &nbsp; ".join(swatches)}<br>{scale}; hover a word for its '
+        'weight. A prediction in <span class="wrong">bold, underlined, with ✗</span> differs '
+        "from the gold label; the number beside a prediction is its probability.</p>"
+    )
+
+
 def render_comparison(
     names: Sequence[str],
     rows_by_model: List[List[Dict[str, Any]]],
@@ -57,20 +143,48 @@ def render_comparison(
     measures: Optional[List[Dict[str, Any]]] = None,
     order: str = "first",
     max_examples: int = 20,
+    shading: str = "absolute",
+    data_file: Optional[str] = None,
+    sources: Optional[Sequence[str]] = None,
 ) -> str:
     """
-    The page: `measures` (one dict per model: name -> value) as a table, then for each example its
-    gold label, each model's prediction and each model's attention over the words (shade relative
-    to the largest weight of that model's row).
+    The page: what it shows (the data file, each model's archive and seed as `sources`, the order
+    of the examples), `measures` (one dict per model: name -> value) as a table with a glossary,
+    a legend, then for each example its gold label, each model's prediction and each model's
+    attention over the words (`shading`: `"absolute"` or `"row"`, see `shade_cells`).
     """
     if len({len(rows) for rows in rows_by_model}) != 1:
         raise ConfigurationError("every model must explain the same examples")
+    if order not in _ORDERS:
+        raise ConfigurationError(f"unknown order {order!r}; expected 'first' or 'different'")
     parts = [f"<h1>{html.escape(title)}</h1>"]
+    shown = min(max_examples, len(rows_by_model[0]))
+    about = []
+    if data_file:
+        about.append(f"Data: <code>{html.escape(data_file)}</code>.")
+    about.append(
+        f"{shown} examples, {_ORDERS[order]}"
+        + (f" (among the first {len(rows_by_model[0])})" if order == "different" else "")
+        + "."
+    )
+    if sources:
+        about.append(
+            "Models: "
+            + "; ".join(
+                f"<b>{html.escape(n)}</b>: {html.escape(str(s))}" for n, s in zip(names, sources)
+            )
+            + "."
+        )
+    parts.append(f'<p class="about">{" ".join(about)}</p>')
     if measures:
         keys = [k for k in measures[0] if any(isinstance(m.get(k), (int, float)) for m in measures)]
         parts.append(
             '<table class="measures"><tr><th>model</th>'
-            + "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+            + "".join(
+                f'<th title="{html.escape(GLOSSARY.get(k, (k, ""))[1])}">'
+                f"{html.escape(GLOSSARY.get(k, (k, ''))[0])}</th>"
+                for k in keys
+            )
             + "</tr>"
         )
         for name, values in zip(names, measures):
@@ -82,29 +196,36 @@ def render_comparison(
             )
             parts.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
         parts.append("</table>")
-    legend = " ".join(
-        f'<span class="tok" style="background: rgba{_COLOURS[i % len(_COLOURS)] + (0.7,)}">{html.escape(n)}</span>'
-        for i, n in enumerate(names)
-    )
-    parts.append(
-        f"<p>Attention of each model over the same words (shade relative to the row's largest weight): {legend}</p>"
-    )
+        parts.append(
+            '<dl class="glossary">'
+            + "".join(
+                f"<dt>{html.escape(GLOSSARY[k][0])}</dt><dd>{html.escape(GLOSSARY[k][1])} "
+                f"(<code>{html.escape(k)}</code>)</dd>"
+                for k in keys
+                if k in GLOSSARY
+            )
+            + "</dl>"
+        )
+    parts.append(_legend(names, shading))
     for number, index in enumerate(order_examples(rows_by_model, order)[:max_examples], start=1):
         first = rows_by_model[0][index]
         meta = [f"#{number}"]
         if first.get("label") is not None:
-            meta.append(f"label: {html.escape(str(first['label']))}")
+            meta.append(f"gold label: {html.escape(str(first['label']))}")
         lines = []
         for i, (name, rows) in enumerate(zip(names, rows_by_model)):
             row = rows[index]
             wrong = row.get("label") is not None and row["label"] != row["prediction"]
             prediction = (
-                f'<span class="{"wrong" if wrong else ""}">{html.escape(str(row["prediction"]))} '
-                f"({row.get('probability', 0.0):.2f})</span>"
+                f'<span class="{"wrong" if wrong else ""}">{"✗ " if wrong else ""}'
+                f"{html.escape(str(row['prediction']))}</span> ({row.get('probability', 0.0):.2f})"
+            )
+            cells = shade_cells(
+                row["tokens"], row["attention"], _COLOURS[i % len(_COLOURS)], shading
             )
             lines.append(
-                f'<tr><td class="name">{html.escape(name)}: {prediction}</td><td class="words">'
-                f"{render_token_cells(row['tokens'], row['attention'], _COLOURS[i % len(_COLOURS)])}</td></tr>"
+                f'<tr><td class="name">{html.escape(name)}: {prediction}</td>'
+                f'<td class="words">{cells}</td></tr>'
             )
         parts.append(
             f'<div class="example"><div class="meta">{" &middot; ".join(meta)}</div>'
@@ -154,6 +275,13 @@ class AttentionCompareCommand(Subcommand):
             help="a JSON list of one measures dict per archive, shown as a table "
             "(default: the row.json that attention-study writes beside an archive)",
         )
+        subparser.add_argument(
+            "--shading",
+            choices=("absolute", "row"),
+            default="absolute",
+            help=f"absolute: one scale for every row (full colour at a weight of {ABSOLUTE_FULL}); "
+            "row: relative to each row's largest weight",
+        )
         subparser.add_argument("--title", type=str, default="Attention, model by model")
         subparser.set_defaults(func=compare_from_args)
         return subparser
@@ -180,6 +308,21 @@ def study_measures_beside(archives: Sequence[str]) -> Optional[List[Dict[str, An
     return measures
 
 
+def model_seed(archive_path: str, config: Any) -> str:
+    """The seed a model was trained with: `attention-study`'s `row.json` beside the archive, else
+    the archive's config (`random_seed`, allennlp's default 13370 when absent)."""
+    import json
+    import os
+
+    row_path = os.path.join(os.path.dirname(archive_path), "row.json")
+    if os.path.isfile(row_path):
+        with open(row_path) as handle:
+            seed = json.load(handle).get("seed")
+        if seed is not None:
+            return str(seed)
+    return str(config.get("random_seed", 13370))
+
+
 def compare_from_args(args: argparse.Namespace) -> str:
     import json
 
@@ -197,6 +340,7 @@ def compare_from_args(args: argparse.Namespace) -> str:
     )
     rows_by_model = []
     kinds: List[Tuple[str, str]] = []  # (archive, kind of model) of the archives loaded so far
+    sources = []
     for path in args.archives:
         archive = load_archive(path)
         kinds.append((path, archive.config.get("model").get("type", type(archive.model).__name__)))
@@ -205,6 +349,7 @@ def compare_from_args(args: argparse.Namespace) -> str:
                 "attention-compare shows models of one kind side by side, on the same examples: "
                 + ", ".join(f"{name} holds a {kind!r} model" for name, kind in kinds)
             )
+        sources.append(f"{path}, seed {model_seed(path, archive.config)}")
         instances = load_instances(archive.validation_dataset_reader, args.input_file, count)
         rows_by_model.append(explain_instances(archive.model, instances))
     measures = None
@@ -214,7 +359,15 @@ def compare_from_args(args: argparse.Namespace) -> str:
     else:
         measures = study_measures_beside(args.archives)
     page = render_comparison(
-        names, rows_by_model, args.title, measures, args.order, args.max_instances
+        names,
+        rows_by_model,
+        args.title,
+        measures,
+        args.order,
+        args.max_instances,
+        shading=getattr(args, "shading", "absolute"),
+        data_file=args.input_file,
+        sources=sources,
     )
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(page)

@@ -57,8 +57,8 @@ def test_tsv_pairs_and_an_explicit_format(tmp_path):
 
 def test_a_config_trains_on_csv_files(tmp_path):
     """The README's "your own CSV" command, in-process."""
-    rows = ["text,label"] + [
-        f'"{w} film, number {i}.",{"positive" if w == "good" else "negative"}'
+    rows = ["review,sentiment"] + [
+        f'"{w} film, number {i}.",{"pos" if w == "good" else "neg"}'
         for i in range(6)
         for w in ("good", "bad")
     ]
@@ -68,6 +68,9 @@ def test_a_config_trains_on_csv_files(tmp_path):
         "train_data_path": str(data),
         "validation_data_path": str(data),
         "test_data_path": str(data),
+        "dataset_reader.text_key": "review",
+        "dataset_reader.label_key": "sentiment",
+        "model.positive_label": "pos",
         "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
         "trainer.num_epochs": 1,
     }

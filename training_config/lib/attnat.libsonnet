@@ -70,7 +70,7 @@ local model(d, normalize=false) =
     unlabeled_data_path: null,
   },
 
-  // Adam (amsgrad) 1e-3, weight decay 1e-5 except on the attention parameters (METHODS.md).
+  // Adam (amsgrad) 1e-3, weight decay 1e-5 except on the attention parameters (docs/methods.md).
   optimizer: {
     type: 'adam',
     lr: 1e-3,

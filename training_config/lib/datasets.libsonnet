@@ -1,4 +1,4 @@
-// The datasets of the papers, with Jain & Wallace's hyper-parameters (METHODS.md), and the jsonl
+// The datasets of the papers, with Jain & Wallace's hyper-parameters (docs/methods.md), and the jsonl
 // data of ../shared/data. Paths under data/ are written by `allennlp prepare-attnat-data NAME`.
 local glove300 = 'https://allennlp.s3.amazonaws.com/datasets/glove/glove.840B.300d.txt.gz';
 local glove50 = '../shared/data/glove/glove.6B.50d.subset.txt.gz';

@@ -1,6 +1,6 @@
 // The training techniques: each is `callbacks(dataset)`, the trainer callbacks it adds.
 // Every technique but vanilla is one `adversarial_training` callback with one perturbation,
-// with the defaults of attnat_allennlp/perturbations (METHODS.md); adjust a knob with e.g.
+// with the defaults of attnat_allennlp/perturbations (docs/methods.md); adjust a knob with e.g.
 // `lib.techniques.attention_iat + { perturbation+: { eps: 2.0 } }`.
 // `normalize_embeddings` (on for the word-level ones) makes `experiment` use Miyato et al.'s
 // normalised word embeddings (`attnat_normalized_embedding`, with the frequencies of an
