@@ -6,6 +6,11 @@ measure), and the eps
 grid (the selection seed's runs, vanilla's same seed for reference) from `runs.csv`.
 
     python -m attnat_allennlp.study.tables docs/results/sst [--measures accuracy auc ...] [--grid]
+        [--holm]
+
+`--holm` also says how many of the table's comparisons against vanilla (every technique x measure
+cell with a p-value) have a raw p below 0.05 and how many survive Holm's correction over all of
+them: the family a reader of the table implicitly tests.
 """
 
 import argparse
@@ -14,7 +19,7 @@ import os
 from typing import Dict, List, Optional
 
 from attnat_allennlp.study.results import read_runs
-from attnat_allennlp.study.summary import BAR_MEASURES
+from attnat_allennlp.study.summary import BAR_MEASURES, holm
 
 # The summary plot's measures and the robust accuracy of the scores at eps 10.
 MEASURES = list(BAR_MEASURES) + ["robust_accuracy_scores_eps10"]
@@ -91,14 +96,42 @@ def grid_table(directory: str, seed: int = 1) -> str:
     return "\n".join(lines)
 
 
+def holm_line(directory: str, measures: List[str], level: float = 0.05) -> str:
+    """The count of the table's p-values below `level`, raw and after Holm over all of them."""
+    with open(os.path.join(directory, "summary.csv")) as handle:
+        entries = [
+            e
+            for e in csv.DictReader(handle)
+            if e["measure"] in measures and _number(e.get("p_value")) is not None
+        ]
+    raw = [float(e["p_value"]) for e in entries]
+    adjusted = holm(raw)
+    survivors = [
+        f"{e['technique']} {e['measure']}" for e, p in zip(entries, adjusted) if p <= level
+    ]
+    smallest = min(adjusted) if adjusted else None
+    return (
+        f"{len(raw)} comparisons against vanilla in the table; {sum(p < level for p in raw)} with "
+        f"raw p < {level:g}; {len(survivors)} survive Holm's correction over the {len(raw)}"
+        + (f" (smallest adjusted p {smallest:.3g})" if smallest is not None else "")
+        + (": " + ", ".join(survivors) if survivors else "")
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", help="a study's output folder (summary.csv, runs.csv)")
     parser.add_argument("--measures", nargs="+", default=MEASURES)
     parser.add_argument("--grid", action="store_true", help="also the eps grid of --seed")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--holm", action="store_true", help="also count the table's p-values after Holm"
+    )
     args = parser.parse_args(argv)
     print(summary_table(args.directory, args.measures))
+    if args.holm:
+        print()
+        print(holm_line(args.directory, args.measures))
     if args.grid:
         print()
         print(grid_table(args.directory, args.seed))

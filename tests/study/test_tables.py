@@ -1,7 +1,7 @@
 import csv
 
 from attnat_allennlp.study.results import write_runs
-from attnat_allennlp.study.tables import grid_table, summary_table
+from attnat_allennlp.study.tables import grid_table, holm_line, summary_table
 
 SUMMARY_COLUMNS = (
     "dataset,technique,eps,eps_choice,measure,n,mean,std,vanilla_mean,difference,pairs,p_value"
@@ -92,3 +92,24 @@ def test_summary_table_shows_the_interval_and_holm_p_where_the_summary_has_them(
     (row,) = summary_table(str(tmp_path), ["accuracy", "entropy"]).splitlines()[2:]
     assert "0.800 ± 0.010; Δ +0.010 [-0.002, +0.022] (p_Holm=0.08)" in row
     assert "1.500 ± 0.100; Δ -0.100 [-0.200, +0.000] (p=0.03)" in row
+
+
+def test_holm_line_counts_the_table_family(tmp_path):
+    # Three p-values in the table's measures, one outside: Holm over the three by hand,
+    # 0.01 * 3 = 0.03, max(0.03, 0.02 * 2) = 0.04, max(0.04, 0.3) = 0.3.
+    row = ["d", "t", 1, "dev", "accuracy", 3, 0.8, 0.01, 0.7, 0.1, 3]
+    _summary(
+        tmp_path,
+        [
+            ["d", "vanilla", "", "-", "accuracy", 3, 0.7, 0.01, 0.7, "", 0, ""],
+            row[:1] + ["a"] + row[2:] + [0.01],
+            row[:1] + ["b"] + row[2:] + [0.02],
+            row[:1] + ["c"] + row[2:4] + ["auc"] + row[5:] + [0.3],
+            row[:1] + ["c"] + row[2:4] + ["entropy"] + row[5:] + [0.001],
+        ],
+    )
+    line = holm_line(str(tmp_path), ["accuracy", "auc"])
+    assert line.startswith("3 comparisons against vanilla in the table; 2 with raw p < 0.05;")
+    assert "2 survive Holm's correction over the 3 (smallest adjusted p 0.03): a accuracy" in line
+    assert line.endswith("b accuracy")
+    assert "0 survive" in holm_line(str(tmp_path), ["accuracy", "auc"], level=0.02)
