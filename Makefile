@@ -62,13 +62,13 @@ bench: install
 	$(BIN)/python -m attnat_allennlp.bench_lstm --threads 1 --steps 3
 
 # The Transformer bench on MiniLM (6 layers; data/minilm from `prepare-attnat-data minilm`) on SST
-# sentences, one thread; its table goes into the README's Transformers section (--render).
+# sentences, one thread; its table goes into docs/transformers.md (--render).
 MINILM_BENCH := docs/results/bench/transformer_minilm.json
 bench-minilm: install
 	test -d data/minilm || $(BIN)/allennlp prepare-attnat-data minilm
 	OMP_NUM_THREADS=1 $(BIN)/python -m attnat_allennlp.bench_transformer --model minilm --threads 1 \
 		--steps 40 --output $(MINILM_BENCH)
-	$(BIN)/python -m attnat_allennlp.bench_transformer --render $(MINILM_BENCH) --into README.md
+	$(BIN)/python -m attnat_allennlp.bench_transformer --render $(MINILM_BENCH) --into docs/transformers.md
 
 # Formatting and lint (ruff, configured in pyproject.toml; `ruff format .` and `ruff check --fix .`
 # repair most of what they report).

@@ -46,7 +46,9 @@ def technique_of(config: str) -> str:
     """The technique a config's file name says it trains with (`rt_polarity_word_vat`: word_vat)."""
     if config in TECHNIQUE_OF:
         return TECHNIQUE_OF[config]
-    (technique,) = [t for t in TECHNIQUES if config.endswith(f"_{t}")]
+    # `<dataset>_minilm_attention_at_all_layers`: attention_at on every layer
+    name = config.removesuffix("_all_layers")
+    (technique,) = [t for t in TECHNIQUES if name.endswith(f"_{t}")]
     return technique
 
 
@@ -149,10 +151,12 @@ def expected_perturbations(config: str) -> list:
 def test_the_pretrained_transformer_configs_carry_the_perturbation_their_file_name_says():
     # (the others are checked as they train below) One jsonnet program for all of them: the
     # library is evaluated once. They are functions of the model name: called with the defaults.
-    configs = sorted(p.stem for p in CONFIGS.glob("*_pretrained_transformer_*.jsonnet"))
-    # (the MiniLM ones: tests/transformers/test_minilm_configs.py)
-    minilm = list(CONFIGS.glob("*_minilm_*.jsonnet"))
-    assert len(configs) + len(ALL_CONFIGS) + len(minilm) == len(list(CONFIGS.glob("*.jsonnet")))
+    configs = sorted(
+        p.stem
+        for p in CONFIGS.glob("*.jsonnet")
+        if "_pretrained_transformer_" in p.stem or "_minilm_" in p.stem
+    )
+    assert len(configs) + len(ALL_CONFIGS) == len(list(CONFIGS.glob("*.jsonnet")))
     program = "{%s}" % ",".join(f"'{c}': (import '{c}.jsonnet')().trainer" for c in configs)
     trainers = json.loads(_jsonnet.evaluate_snippet(str(CONFIGS / "all"), program))
     assert sorted(trainers) == configs and len(configs) >= 20
