@@ -49,7 +49,7 @@ def test_each_technique_fits_a_tiny_separable_dataset(technique):
     for _ in range(25):
         optimizer.zero_grad()
         outputs = model(**batch)
-        losses.append(float(outputs["loss"]))
+        losses.append(float(outputs["loss"].detach()))
         if callback is None:
             outputs["loss"].backward()
         else:
