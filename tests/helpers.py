@@ -62,6 +62,21 @@ FIXTURE_PATHS: Dict[str, Dict[str, str]] = {
 }
 
 
+# The interpretability tests' data: the fixture sentences, and ERASER-style movie rationales.
+TEXT_DATA = str(FIXTURE_DATA / "text_classification.jsonl")
+RATIONALES = str(FIXTURES / "rationales" / "movies")
+
+# A small BiLSTM classifier (embedding 8, hidden 8), three epochs: the interpretability tests' model.
+TINY_BILSTM: Dict[str, Any] = {
+    "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
+    "model.seq2vec_encoder.encoder.input_size": 8,
+    "model.seq2vec_encoder.encoder.hidden_size": 8,
+    "model.seq2vec_encoder.attention_dim": 8,
+    "data_loader.batch_sampler.batch_size": 8,
+    "trainer.num_epochs": 3,
+}
+
+
 # Overrides that make the from-scratch Transformer configs tiny (no GloVe, dim 12, 2 heads).
 TINY_TRANSFORMER: Dict[str, Any] = {
     "model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
@@ -81,6 +96,11 @@ def fixture_overrides(dataset: str, **extra: Any) -> Dict[str, Any]:
     overrides["trainer.num_epochs"] = 1
     overrides.update(extra)
     return overrides
+
+
+def tiny_overrides(**extra: Any) -> Dict[str, Any]:
+    """Overrides of rt_polarity configs for the tiny BiLSTM (`TINY_BILSTM`) on the fixture."""
+    return fixture_overrides("rt_polarity", **{**TINY_BILSTM, **extra})
 
 
 def load_config(config: str, overrides: Optional[Dict[str, Any]] = None) -> Params:

@@ -9,7 +9,6 @@ import subprocess
 
 import numpy
 import pytest
-from conftest import RATIONALES, TEXT_DATA, tiny_overrides
 from scipy import stats
 
 from attnat_allennlp.interpret.commands import (
@@ -18,6 +17,7 @@ from attnat_allennlp.interpret.commands import (
     HeatmapCommand,
 )
 from attnat_allennlp.interpret.eps_sweep import read_csv, technique_config
+from helpers import RATIONALES, TEXT_DATA, tiny_overrides
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -14,7 +14,6 @@ from allennlp.models.archival import load_archive
 from allennlp.modules.seq2seq_encoders import PassThroughEncoder
 from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.modules.token_embedders import Embedding
-from conftest import TEXT_DATA, tiny_overrides
 
 from attnat_allennlp.interpret.batching import tensorize
 from attnat_allennlp.interpret.faithfulness import (
@@ -34,7 +33,7 @@ from attnat_allennlp.interpret.report import (
 from attnat_allennlp.interpret.robustness import robust_correct_for_tensors
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
-from helpers import FIXTURE_DATA, REPO_ROOT, train_config
+from helpers import FIXTURE_DATA, REPO_ROOT, TEXT_DATA, tiny_overrides, train_config
 
 # ---- a model whose outputs are known by hand --------------------------------------------------
 # Words are 2-d embeddings ("good" = (1, 0), "bad" = (0, 1), "the" = (0, 0)); the encoder passes

@@ -12,7 +12,6 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import TextField
 from allennlp.interpret.saliency_interpreters import SimpleGradient
 from allennlp.predictors import Predictor
-from conftest import TEXT_DATA
 
 from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.interpret.importance import (
@@ -21,6 +20,7 @@ from attnat_allennlp.interpret.importance import (
     token_importance,
 )
 from attnat_allennlp.interpret.report import load_instances
+from helpers import TEXT_DATA
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Token
-from conftest import RATIONALES, TEXT_DATA
 from scipy import stats
 
 from attnat_allennlp.data.dataset_readers.base import DataFormatError
@@ -36,6 +35,7 @@ from attnat_allennlp.interpret.rationales import (
     top_k_f1,
 )
 from attnat_allennlp.interpret.report import load_instances
+from helpers import RATIONALES, TEXT_DATA
 
 
 # ---- agreement -------------------------------------------------------------------------------
@@ -174,12 +174,28 @@ def test_permuting_uniform_attention_changes_nothing(batch_state):
     torch.testing.assert_close(changes, torch.zeros_like(changes), atol=1e-6, rtol=0)
 
 
-def test_permutation_moves_a_peaked_attention(batch_state):
+def test_permuting_a_one_hot_attention_gives_the_median_tvd_of_moving_it_to_a_random_token(
+    batch_state,
+):
+    # A permutation of a one-hot attention on token 0 moves the weight to a uniformly random real
+    # token k, so each draw's change is TVD(output at token 0, output at token k): the median over
+    # draws is one of those values, in the middle of their distribution.
     model, state = batch_state
     peaked = torch.zeros(state.mask.shape)
-    peaked[:, 0] = 1.0  # all weight on the first token; permutations move it elsewhere
-    changes = permutation_output_change(model, state, peaked, 20, torch.Generator().manual_seed(0))
-    assert (changes >= 0).all() and changes.max() > 0
+    peaked[:, 0] = 1.0
+    changes = permutation_output_change(model, state, peaked, 101, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        outputs = []
+        for k in range(state.mask.size(1)):
+            one_hot = torch.zeros(state.mask.shape)
+            one_hot[:, k] = 1.0
+            outputs.append(torch.softmax(logits_from_weights(model, state, one_hot), dim=-1))
+    for i, length in enumerate(state.mask.sum(-1).tolist()):
+        tvds = sorted(float((outputs[k][i] - outputs[0][i]).abs().sum() / 2) for k in range(length))
+        assert min(abs(float(changes[i]) - t) for t in tvds) < 1e-6
+        low, high = tvds[int(0.2 * (length - 1))], tvds[-(int(0.2 * (length - 1)) + 1)]
+        assert low - 1e-6 <= float(changes[i]) <= high + 1e-6
+    assert float(changes.mean()) > 1e-3  # a real amount: the tiny model's outputs do move
 
 
 def test_adversarial_attention_when_the_output_ignores_attention(batch_state):

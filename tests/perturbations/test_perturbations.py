@@ -1,3 +1,4 @@
+import importlib
 import logging
 
 import pytest
@@ -387,7 +388,9 @@ def test_attention_ivat_lies_in_the_span_of_the_directions(model):
 
 
 @pytest.mark.parametrize("name", ["attention_iat", "attention_ivat"])
-def test_batch_of_one_gives_no_perturbation_and_logs_once(model, name, caplog):
+def test_batch_of_one_gives_no_perturbation_and_logs_once(model, name, caplog, monkeypatch):
+    module = importlib.import_module(type(build(name)).__module__)
+    monkeypatch.setattr(module.logger, "_seen_msgs", set())  # as if never logged in this process
     state, _ = tiny_state(model, lengths=[5])
     perturbation = build(name)
     with caplog.at_level(logging.WARNING):
@@ -395,6 +398,23 @@ def test_batch_of_one_gives_no_perturbation_and_logs_once(model, name, caplog):
         perturbation.perturb(model, state)
     assert (r == 0).all()
     assert torch.isfinite(perturbation.loss(model, state))
+    warned = [record.getMessage() for record in caplog.records if record.name == module.__name__]
+    kind = {"attention_iat": "iAT", "attention_ivat": "iVAT"}[name]
+    assert warned == [f"{name}: a batch of one example has no {kind} direction; no perturbation"]
+
+
+@pytest.mark.parametrize("name", ["attention_iat", "attention_ivat"])
+def test_batch_of_two_has_one_direction_each_and_logs_nothing(model, name, caplog, monkeypatch):
+    module = importlib.import_module(type(build(name)).__module__)
+    monkeypatch.setattr(module.logger, "_seen_msgs", set())
+    state, _ = tiny_state(model, lengths=[5, 3])
+    with caplog.at_level(logging.WARNING):
+        r = build(name).perturb(model, state)["scores"]
+    assert not [record for record in caplog.records if record.name == module.__name__]
+    # each example's only direction is towards the other: r = +-eps d_01 (iAT: towards the loss)
+    d = iat_directions(state.scores, state.mask)
+    for i, j in ((0, 1), (1, 0)):
+        assert abs(float(r[i] @ d[i, j])) == pytest.approx(EPS)
 
 
 @pytest.mark.parametrize("name", ["attention_at", "attention_iat", "word_at", "word_iat"])

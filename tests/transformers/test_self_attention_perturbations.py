@@ -129,7 +129,7 @@ def test_iat_lies_in_the_span_of_the_directions_of_its_head():
             target = r[i, h].flatten()[mask]
             solution = torch.linalg.lstsq(basis, target.unsqueeze(1)).solution
             assert torch.allclose(basis @ solution, target.unsqueeze(1), atol=1e-8)
-            # and not the plain gradient direction (iAT is not AT)
+    # and not the plain gradient direction (iAT is not AT)
     at = build("attention_at", layers=[-1]).perturb(model, state)["layer_2"]
     assert not torch.allclose(r, at, atol=1e-3)
 
@@ -147,7 +147,6 @@ def test_vat_direction_goes_towards_the_dominant_eigenvector():
     state = tiny_state(model, lengths=[4, 3])
     clean = model.logits_from_scores(state)[0].detach()
     frozen = Perturbation.detached(state)
-    encoder_state = frozen.self_attention
 
     def kl(d):
         full = torch.zeros(2, 1, 4, 4, dtype=torch.float64)
@@ -165,7 +164,6 @@ def test_vat_direction_goes_towards_the_dominant_eigenvector():
     )
     direction = r["layer_1"][0, 0].flatten()
     assert abs(float(direction @ dominant)) == pytest.approx(1.0, abs=1e-4)
-    assert encoder_state is not None
 
 
 def test_ivat_is_the_top_eigenvector_of_the_kl_hessian_in_the_span_of_its_head_directions():
