@@ -18,24 +18,13 @@ from attnat_allennlp.interpret.importance import (
     predicted_probabilities,
 )
 from attnat_allennlp.interpret.report import attention_report, format_report, load_instances
-from helpers import FIXTURE_DATA, fixture_overrides, train_config
-
-TEXT_DATA = str(FIXTURE_DATA / "text_classification.jsonl")
+from helpers import TEXT_DATA, tiny_overrides, train_config
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     serialization_dir = tmp_path_factory.mktemp("attributions")
-    overrides = fixture_overrides(
-        "rt_polarity",
-        **{
-            "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
-            "model.seq2vec_encoder.encoder.input_size": 8,
-            "model.seq2vec_encoder.encoder.hidden_size": 8,
-            "model.seq2vec_encoder.attention_dim": 8,
-            "trainer.num_epochs": 2,
-        },
-    )
+    overrides = tiny_overrides(**{"trainer.num_epochs": 2})
     train_config("rt_polarity_vanilla", serialization_dir, overrides)
     archive = load_archive(str(serialization_dir / "model.tar.gz"))
     model = archive.model.eval()

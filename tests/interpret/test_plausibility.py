@@ -14,7 +14,7 @@ from attnat_allennlp.interpret.report import (
     load_instances,
     study_measures,
 )
-from helpers import FIXTURE_DATA, fixture_overrides, train_config
+from helpers import FIXTURE_DATA, TINY_BILSTM, fixture_overrides, train_config
 
 SST_TREES = str(FIXTURE_DATA / "sst" / "train.txt")
 
@@ -86,15 +86,7 @@ def test_the_sst_reader_keeps_the_labels_of_each_word_when_asked():
 @pytest.fixture(scope="module")
 def sst_model(tmp_path_factory):
     serialization_dir = tmp_path_factory.mktemp("sst_plausibility")
-    overrides = fixture_overrides(
-        "sst",
-        **{
-            "model.text_field_embedder.token_embedders.tokens.embedding_dim": 8,
-            "model.seq2vec_encoder.encoder.input_size": 8,
-            "model.seq2vec_encoder.encoder.hidden_size": 8,
-            "model.seq2vec_encoder.attention_dim": 8,
-        },
-    )
+    overrides = fixture_overrides("sst", **TINY_BILSTM)
     train_config("sst_vanilla", serialization_dir, overrides)
     archive = load_archive(str(serialization_dir / "model.tar.gz"))
     return archive.model, archive.dataset_reader
