@@ -74,16 +74,17 @@ def test_occlusion_by_hand(tiny):
     model, instances = tiny
     state = _state(model, instances)
     signed = signed_attributions(model, state, "occlusion")
-    probs = predicted_probabilities(model, state)
+    probs = predicted_probabilities(model, state).detach()
     predicted = probs.argmax(-1, keepdim=True)
     field = state.attended_field
     for i, length in list(enumerate(real_lengths(state)))[:3]:
         for t in range(length):
             zeroed = torch.zeros_like(state.embeddings[field])
             zeroed[i, t] = -state.embeddings[field][i, t]
-            moved = predicted_probabilities(
-                model, model.rerun_from_embeddings(state, {field: zeroed})
-            )
+            with torch.no_grad():
+                moved = predicted_probabilities(
+                    model, model.rerun_from_embeddings(state, {field: zeroed})
+                )
             expected = probs[i, predicted[i]] - moved[i, predicted[i]]
             assert float(signed[i, t]) == pytest.approx(float(expected), abs=1e-5)
 
