@@ -171,7 +171,7 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         gradient=args.gradient,
         faithfulness=not args.no_faithfulness,
         attention=args.attention,
-        attributions=tuple(getattr(args, "attributions", ATTRIBUTION_METHODS)),
+        attributions=tuple(args.attributions),
         robustness_eps={
             "scores": args.robustness_eps_scores,
             "embeddings": args.robustness_eps_embeddings,

@@ -164,6 +164,7 @@ def _args(archive, **changes):
         no_leave_one_out=False,
         gradient="gradient",
         no_faithfulness=False,
+        attributions=["integrated_gradients", "input_x_gradient", "occlusion"],
         robustness_eps_scores=[1.0],
         robustness_eps_embeddings=[],
         no_instances=False,
