@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Sequence
 import torch
 from allennlp.common.checks import ConfigurationError
 
-from attnat_allennlp.interpret.batching import attended_field, build_state
+from attnat_allennlp.interpret.batching import attended_field
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
 ATTRIBUTION_METHODS = ("integrated_gradients", "input_x_gradient", "occlusion")
@@ -130,14 +130,3 @@ def attributions_for_state(
     scores = signed_attributions(model, state, method, n_steps).abs()
     total = scores.sum(-1, keepdim=True)
     return torch.where(total > 0, scores / total.clamp_min(1e-30), scores)
-
-
-def attributions_for_tensors(
-    model: AttentionModel, tensors: Dict[str, Any], methods: Sequence[str]
-) -> Dict[str, torch.Tensor]:
-    """`{method: (batch, seq_len) attributions}` for a padded tensor dict."""
-    if not methods:
-        return {}
-    with torch.no_grad():
-        state = build_state(model, tensors)
-    return {method: attributions_for_state(model, state, method) for method in methods}

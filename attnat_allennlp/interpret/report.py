@@ -21,7 +21,7 @@ from attnat_allennlp.data.pretrained_transformer import sum_by_word, word_texts
 from attnat_allennlp.interpret.agreement import AGREEMENT_MEASURES, AgreementAccumulator, summarize
 from attnat_allennlp.interpret.attributions import (
     ATTRIBUTION_METHODS,
-    attributions_for_tensors,
+    attributions_for_state,
     check_attributions,
 )
 from attnat_allennlp.interpret.batching import (
@@ -427,15 +427,23 @@ class _MeasureCollector:
         self.plausibility = PlausibilityAccumulator(seed, self.attributions)
 
     def add(
-        self, model: AttentionModel, tensors: Dict[str, Any], rows: List[Dict[str, Any]]
+        self,
+        model: AttentionModel,
+        tensors: Dict[str, Any],
+        state: AttentionState,
+        rows: List[Dict[str, Any]],
     ) -> None:
-        """Adds a batch: its tensor dict and its rows from `explained_chunks` (updated in place)."""
+        """
+        Adds a batch: its tensor dict, its state and its rows from `explained_chunks` (the rows
+        updated in place).
+        """
         words = [row["word_pieces"] for row in rows] if "word_pieces" in rows[0] else None
         if "leave_one_out" in self.names:
             loo = leave_one_out_importance_for_tensors(model, tensors, words=words)
             for row, values in zip(rows, loo):
                 row["leave_one_out"] = values
-        for method, values in attributions_for_tensors(model, tensors, self.attributions).items():
+        for method in self.attributions:
+            values = attributions_for_state(model, state, method)
             for i, row in enumerate(rows):
                 length = len(row["wordpieces"]) if words is not None else len(row["attention"])
                 scores = values[i, :length].tolist()
@@ -569,7 +577,7 @@ def attention_report(
     for chunk, tensors, state, weights, chunk_rows in explained_chunks(
         model, instances, batch_size, gradient, attention
     ):
-        collector.add(model, tensors, chunk_rows)
+        collector.add(model, tensors, state, chunk_rows)
         if not pooled:
             for row in chunk_rows:
                 row["permutation_median_tvd"] = row["adversarial_max_jsd"] = None
@@ -660,10 +668,10 @@ def study_measures(
     eps = _robustness_eps(robustness_eps)
     collector = _MeasureCollector(leave_one_out, True, eps, AOPC_FRACTIONS, seed, attributions)
     labelled = False
-    for _, tensors, _, _, rows in explained_chunks(
+    for _, tensors, state, _, rows in explained_chunks(
         model, instances, batch_size, attention=attention
     ):
-        collector.add(model, tensors, rows)
+        collector.add(model, tensors, state, rows)
         labelled = labelled or "label" in tensors
     metrics = model.get_metrics(reset=True) if labelled else {}
     result: Dict[str, Optional[float]] = {
