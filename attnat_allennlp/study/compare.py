@@ -295,7 +295,7 @@ def study_measures_beside(archives: Sequence[str]) -> Optional[List[Dict[str, An
     import json
     import os
 
-    from attnat_allennlp.study.summary import BRIEF_MEASURES
+    from attnat_allennlp.interpret.catalogue import BRIEF_MEASURES
 
     measures = []
     for path in archives:
