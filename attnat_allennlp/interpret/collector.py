@@ -146,6 +146,7 @@ class MeasureCollector:
             self.labelled += len(rows)
 
     def faithfulness_summary(self) -> Dict[str, Any]:
+        """Per ranking and measure: the AOPC summary over the instances and the mean per fraction."""
         summary: Dict[str, Any] = {"fractions": list(self.fractions)}
         for ranking, by_measure in self.curves.items():
             summary[ranking] = {}
@@ -161,6 +162,7 @@ class MeasureCollector:
         return summary
 
     def robust_accuracy(self) -> Dict[str, Dict[str, Optional[float]]]:
+        """The robust accuracy per target and eps (`eps_key`); `None` where nothing was labelled."""
         return {
             target: {
                 eps_key(eps): (float(numpy.mean(flags)) if flags else None)
