@@ -11,12 +11,7 @@ from allennlp.data import Instance
 from allennlp.data.batch import Batch
 from allennlp.nn import util
 
-from attnat_allennlp.models.base import AttentionModel, AttentionState
-
-
-def model_device(model: torch.nn.Module) -> torch.device:
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
+from attnat_allennlp.models.base import AttentionModel, AttentionState, model_device
 
 
 def tensorize(model: AttentionModel, instances: List[Instance]) -> Dict[str, Any]:

@@ -26,6 +26,7 @@ from attnat_allennlp.interpret.plots import best_metric, plot_eps_sweep, plot_re
 from attnat_allennlp.interpret.rationales import read_eraser
 from attnat_allennlp.interpret.report import (
     GRADIENT_MEASURES,
+    ReportOptions,
     attention_report,
     explain_instances,
     format_report,
@@ -162,20 +163,22 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
     report = attention_report(
         model,
         instances,
-        batch_size=args.batch_size,
-        leave_one_out=not args.no_leave_one_out,
-        num_permutations=args.num_permutations,
-        adversarial_steps=args.adversarial_steps,
-        tvd_threshold=args.tvd_threshold,
-        seed=args.seed,
-        gradient=args.gradient,
-        faithfulness=not args.no_faithfulness,
-        attention=args.attention,
-        attributions=tuple(args.attributions),
-        robustness_eps={
-            "scores": args.robustness_eps_scores,
-            "embeddings": args.robustness_eps_embeddings,
-        },
+        ReportOptions(
+            batch_size=args.batch_size,
+            leave_one_out=not args.no_leave_one_out,
+            num_permutations=args.num_permutations,
+            adversarial_steps=args.adversarial_steps,
+            tvd_threshold=args.tvd_threshold,
+            seed=args.seed,
+            gradient=args.gradient,
+            faithfulness=not args.no_faithfulness,
+            attention=args.attention,
+            attributions=tuple(args.attributions),
+            robustness_eps={
+                "scores": args.robustness_eps_scores,
+                "embeddings": args.robustness_eps_embeddings,
+            },
+        ),
     )
     report = {"model": args.archive_file, "data": args.input_file, **report}
     if args.rationales:

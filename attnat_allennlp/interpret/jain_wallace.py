@@ -14,7 +14,6 @@ Jain & Wallace's "Attention is not Explanation" checks, run on the attention hea
   is one adversary per instance, the `k = 1` case of their objective.
 """
 
-from dataclasses import replace
 from typing import Optional
 
 import torch
@@ -90,7 +89,7 @@ def adversarial_attention(
     """
     mask = state.mask
     weights = weights.detach()
-    state = _detached(state)
+    state = state.detached()
     with torch.no_grad():
         original = torch.softmax(logits_from_weights(model, state, weights), dim=-1)
     noise = torch.randn(weights.shape, generator=generator).to(weights.device) * init_noise
@@ -113,13 +112,3 @@ def adversarial_attention(
             (scores.grad,) = torch.autograd.grad(loss, scores)
             optimizer.step()
     return best.detach()
-
-
-def _detached(state: AttentionState) -> AttentionState:
-    """A copy of the state whose tensors carry no graph (the encoder stays fixed)."""
-    return replace(
-        state,
-        states=state.states.detach(),
-        scores=state.scores.detach(),
-        query=state.query.detach() if state.query is not None else None,
-    )

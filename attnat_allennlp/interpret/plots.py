@@ -6,18 +6,10 @@ per-instance measures of a report, and the score against eps of a sweep.
 import math
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
+from attnat_allennlp.interpret.catalogue import HISTOGRAMS
+
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: it costs every start 2-4 s
     from matplotlib.figure import Figure
-
-# (report row key, panel title) of the histograms, drawn when the report has them.
-_HISTOGRAMS = (
-    ("gradient_pearson", "Pearson r: attention vs. gradient"),
-    ("gradient_kendall", "Kendall tau: attention vs. gradient"),
-    ("leave_one_out_pearson", "Pearson r: attention vs. leave-one-out"),
-    ("leave_one_out_kendall", "Kendall tau: attention vs. leave-one-out"),
-    ("permutation_median_tvd", "median output TVD under permutation"),
-    ("adversarial_max_jsd", "max JSD of adversarial attention"),
-)
 
 
 def _figure(**kwargs: Any) -> "Figure":
@@ -38,7 +30,7 @@ def plot_report_histograms(report: Dict[str, Any], path: str) -> List[str]:
     """Histograms of the per-instance values of a report; returns the keys drawn."""
     rows = report["instances"]
     panels = []
-    for key, title in _HISTOGRAMS:
+    for key, title in HISTOGRAMS:
         values = [row[key] for row in rows if row.get(key) is not None]
         if values:
             panels.append((key, title, values))

@@ -1,7 +1,8 @@
 """
 Robustness at test time (the papers' first claim): accuracy when each example's input is moved by
-its worst-case perturbation of L2 norm eps, built as attention AT and word AT build theirs for
-training (with the same `attnat_allennlp.perturbations.util.normalize_fields`): one gradient step,
+its worst-case perturbation of L2 norm eps, built by the registered attention AT and word AT
+perturbations themselves (`ROBUSTNESS_TECHNIQUES`) from the gradient of one backward pass: one
+gradient step,
 r = eps g / ||g||_2 per example over the real tokens, g the gradient of the gold-label loss with respect to the pre-softmax
 attention scores (`"scores"`: the attention head is re-run) or the word embeddings of every text
 field (`"embeddings"`: the encoder is re-run; the norm runs over all the fields of an example, the
@@ -14,10 +15,12 @@ from typing import Any, Dict, Sequence
 import torch
 
 from attnat_allennlp.interpret.batching import build_state
-from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.util import normalize_fields
+from attnat_allennlp.models.base import AttentionModel
+from attnat_allennlp.perturbations import CleanPass, Perturbation
 
 ROBUSTNESS_TARGETS = ("scores", "embeddings")
+# The registered perturbation that builds the worst case of each target.
+ROBUSTNESS_TECHNIQUES = {"scores": "attention_at", "embeddings": "word_at"}
 DEFAULT_ROBUSTNESS_EPS: Dict[str, Sequence[float]] = {
     "scores": (1.0, 5.0, 10.0),
     "embeddings": (1.0, 5.0),
@@ -49,39 +52,29 @@ def robust_correct_for_tensors(
     # `cudnn` refuses an RNN backward pass in eval mode.
     with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
         state = model.rerun_from_embeddings(replace(clean, embeddings=embeddings, label=label), {})
-        loss = model.task_loss(model.logits_from_scores(state)[0], state)
+        logits = model.logits_from_scores(state)[0]
+        loss = model.task_loss(logits, state)
         # first-token pooling has no attention scores (constant zeros): no gradient to take
         scored = state.scores.requires_grad
         targets = ([state.scores] if scored else []) + list(embeddings.values())
         gradients = list(torch.autograd.grad(loss, targets))
         if not scored:
             gradients.insert(0, torch.zeros_like(state.scores))
-    state = _detached(state)
-    gradients = [g.detach() for g in gradients]
-    targets = {
-        "scores": ({"scores": gradients[0]}, {"scores": state.mask}),
-        "embeddings": (dict(zip(embeddings, gradients[1:])), state.masks),
-    }
+    state = state.detached()
+    clean_pass = CleanPass(
+        logits.detach(),
+        gradients={
+            "scores": {"scores": gradients[0].detach()},
+            "embeddings": {name: g.detach() for name, g in zip(embeddings, gradients[1:])},
+        },
+    )
     result: Dict[str, Dict[float, torch.Tensor]] = {}
     with torch.no_grad():
         for target, values in eps.items():
             result[target] = {}
-            gradient, masks = targets[target]
             for value in values:
-                r = normalize_fields(gradient, masks, float(value))
-                if target == "scores":
-                    logits = model.logits_from_scores(state, r["scores"])[0]
-                else:
-                    logits = model.logits_from_scores(model.rerun_from_embeddings(state, r))[0]
+                technique = Perturbation.by_name(ROBUSTNESS_TECHNIQUES[target])(eps=float(value))
+                perturbation = technique.perturb(model, state, clean_pass)
+                logits = technique.perturbed_logits(model, state, perturbation)
                 result[target][float(value)] = (logits.argmax(-1) == label).cpu()
     return result
-
-
-def _detached(state: AttentionState) -> AttentionState:
-    return replace(
-        state,
-        embeddings={name: value.detach() for name, value in state.embeddings.items()},
-        states=state.states.detach(),
-        scores=state.scores.detach(),
-        query=None if state.query is None else state.query.detach(),
-    )

@@ -61,6 +61,33 @@ class AttentionState:
     def batch_size(self) -> int:
         return self.scores.size(0)
 
+    def detached(self) -> "AttentionState":
+        """
+        A copy cut from the graph: the embeddings, encoder states, scores, query and the
+        self-attention's inputs and scores detached (labels, masks, ids and features are not
+        differentiated). What inner gradient loops and the checks that hold the encoder fixed
+        start from.
+        """
+        return replace(
+            self,
+            embeddings={name: value.detach() for name, value in self.embeddings.items()},
+            states=self.states.detach(),
+            scores=self.scores.detach(),
+            query=None if self.query is None else self.query.detach(),
+            self_attention=None
+            if self.self_attention is None
+            else self.self_attention._replace(
+                inputs=[value.detach() for value in self.self_attention.inputs],
+                scores=[value.detach() for value in self.self_attention.scores],
+            ),
+        )
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device of a model's parameters; the CPU for a model without parameters."""
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
 
 class AttentionModel(Model):
     """

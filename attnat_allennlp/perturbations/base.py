@@ -1,5 +1,5 @@
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
@@ -276,23 +276,6 @@ class Perturbation(Registrable):
         """The logits of the unperturbed input, detached: the clean pass's, or computed."""
         logits = clean.logits if clean is not None else model.logits_from_scores(state)[0]
         return logits.detach()
-
-    @staticmethod
-    def detached(state: AttentionState) -> AttentionState:
-        """The state cut from the graph below the scores and embeddings (for inner gradient loops)."""
-        return replace(
-            state,
-            embeddings={name: value.detach() for name, value in state.embeddings.items()},
-            states=state.states.detach(),
-            scores=state.scores.detach(),
-            query=None if state.query is None else state.query.detach(),
-            self_attention=None
-            if state.self_attention is None
-            else state.self_attention._replace(
-                inputs=[value.detach() for value in state.self_attention.inputs],
-                scores=[value.detach() for value in state.self_attention.scores],
-            ),
-        )
 
     @classmethod
     def registered_name(cls) -> str:

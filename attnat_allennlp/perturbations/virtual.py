@@ -76,7 +76,7 @@ class VirtualAdversarialPerturbation(Perturbation):
         self, model: AttentionModel, state: AttentionState, clean: Optional[CleanPass] = None
     ) -> Fields:
         clean_logits = self.clean_logits(model, state, clean)
-        frozen = self.detached(state)
+        frozen = state.detached()
         parameters, context = self.initial(model, frozen)
         for iteration in range(self.num_power_iterations):
             if iteration > 0:

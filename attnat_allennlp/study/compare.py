@@ -9,10 +9,12 @@ import logging
 import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import torch
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.interpret.heatmap import render_token_cells
+from attnat_allennlp.interpret.jain_wallace import jensen_shannon
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +77,14 @@ _ORDERS = {
 }
 
 
-def jensen_shannon(p: Sequence[float], q: Sequence[float]) -> float:
-    """The Jensen-Shannon divergence (natural log) of two attention distributions over the same tokens."""
-    from scipy.spatial.distance import jensenshannon
-
-    return float(jensenshannon(p, q) ** 2)
+def attention_divergence(p: Sequence[float], q: Sequence[float]) -> float:
+    """
+    The Jensen-Shannon divergence (natural log, `jain_wallace.jensen_shannon`) of two attention
+    distributions over the same tokens, each first scaled to sum 1 (a wordpiece model's word
+    attention leaves out the special tokens).
+    """
+    a, b = (torch.tensor(x, dtype=torch.float64) for x in (p, q))
+    return float(jensen_shannon(a / a.sum(), b / b.sum()))
 
 
 def order_examples(rows_by_model: List[List[Dict[str, Any]]], order: str) -> List[int]:
@@ -90,7 +95,9 @@ def order_examples(rows_by_model: List[List[Dict[str, Any]]], order: str) -> Lis
     if order != "different":
         raise ConfigurationError(f"unknown order {order!r}; expected 'first' or 'different'")
     a, b = rows_by_model[0], rows_by_model[1]
-    return sorted(range(count), key=lambda i: -jensen_shannon(a[i]["attention"], b[i]["attention"]))
+    return sorted(
+        range(count), key=lambda i: -attention_divergence(a[i]["attention"], b[i]["attention"])
+    )
 
 
 def shade_cells(tokens: Sequence[str], values: Sequence[float], colour, shading: str) -> str:
@@ -295,7 +302,7 @@ def study_measures_beside(archives: Sequence[str]) -> Optional[List[Dict[str, An
     import json
     import os
 
-    from attnat_allennlp.study.summary import BRIEF_MEASURES
+    from attnat_allennlp.interpret.catalogue import BRIEF_MEASURES
 
     measures = []
     for path in archives:

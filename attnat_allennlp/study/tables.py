@@ -18,11 +18,12 @@ import csv
 import os
 from typing import Dict, List, Optional
 
+from attnat_allennlp.interpret.catalogue import BRIEF_MEASURES
 from attnat_allennlp.study.results import read_runs
-from attnat_allennlp.study.summary import BAR_MEASURES, holm
+from attnat_allennlp.study.statistics import holm
 
 # The summary plot's measures and the robust accuracy of the scores at eps 10.
-MEASURES = list(BAR_MEASURES) + ["robust_accuracy_scores_eps10"]
+MEASURES = list(BRIEF_MEASURES) + ["robust_accuracy_scores_eps10"]
 GRID_MEASURES = [
     ("best_validation", "dev metric"),
     ("accuracy", "test acc."),

@@ -10,7 +10,7 @@ from allennlp.training.callbacks import TrainerCallback
 from allennlp.training.callbacks.backward import OnBackwardException
 from allennlp.training.metrics import Average
 
-from attnat_allennlp.models.base import AttentionModel, AttentionState
+from attnat_allennlp.models.base import AttentionModel, AttentionState, model_device
 from attnat_allennlp.perturbations.base import TARGETS, CleanPass, Perturbation, target_fields
 from attnat_allennlp.perturbations.util import Fields
 from attnat_allennlp.training.trainer_step import TrainerStep
@@ -335,7 +335,3 @@ class AdversarialTrainingCallback(TrainerCallback):
             ) from error
         self.unlabeled_batches_seen = self.unlabeled_stream.batches_seen
         return outputs["attention_state"], CleanPass(outputs["logits"])
-
-
-def model_device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device

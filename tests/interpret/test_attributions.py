@@ -17,7 +17,12 @@ from attnat_allennlp.interpret.importance import (
     gradient_importance_for_state,
     predicted_probabilities,
 )
-from attnat_allennlp.interpret.report import attention_report, format_report, load_instances
+from attnat_allennlp.interpret.report import (
+    ReportOptions,
+    attention_report,
+    format_report,
+    load_instances,
+)
 from helpers import TEXT_DATA, tiny_overrides, train_config
 
 
@@ -105,10 +110,12 @@ def test_the_report_ranks_and_compares_each_attribution(tiny):
     report = attention_report(
         model,
         instances,
-        num_permutations=1,
-        adversarial_steps=1,
-        leave_one_out=False,
-        attributions=("integrated_gradients", "occlusion"),
+        ReportOptions(
+            num_permutations=1,
+            adversarial_steps=1,
+            leave_one_out=False,
+            attributions=("integrated_gradients", "occlusion"),
+        ),
     )
     assert set(report["agreement"]) == {"gradient", "integrated_gradients", "occlusion"}
     assert set(report["faithfulness"]) - {"fractions"} == {
@@ -126,10 +133,9 @@ def test_the_report_ranks_and_compares_each_attribution(tiny):
     bare = attention_report(
         model,
         instances,
-        num_permutations=1,
-        adversarial_steps=1,
-        leave_one_out=False,
-        attributions=(),
+        ReportOptions(
+            num_permutations=1, adversarial_steps=1, leave_one_out=False, attributions=()
+        ),
     )
     assert set(bare["agreement"]) == {"gradient"}
 

@@ -24,6 +24,7 @@ from attnat_allennlp.interpret.faithfulness import (
 from attnat_allennlp.interpret.report import (
     MEASURE_DESCRIPTIONS,
     STUDY_MEASURES,
+    ReportOptions,
     attention_report,
     format_report,
     load_instances,
@@ -161,9 +162,13 @@ def test_padding_never_leaks_into_the_measures(trained):
     _, archive = trained
     model = archive.model.eval()
     instances = load_instances(archive.validation_dataset_reader, TEXT_DATA, 6)
-    report = attention_report(model, instances, num_permutations=2, adversarial_steps=2)
+    report = attention_report(
+        model, instances, ReportOptions(num_permutations=2, adversarial_steps=2)
+    )
     for i, alone in enumerate(instances[:3]):
-        single = attention_report(model, [alone], num_permutations=2, adversarial_steps=2)
+        single = attention_report(
+            model, [alone], ReportOptions(num_permutations=2, adversarial_steps=2)
+        )
         row, batched = single["instances"][0], report["instances"][i]
         for key in ("attention", "gradient", "leave_one_out"):
             numpy.testing.assert_allclose(row[key], batched[key], rtol=1e-4, atol=1e-6)
@@ -243,7 +248,9 @@ def test_study_measures_of_a_classifier(learned):
         for name, v in measures.items()
         if name not in plausible
     ), measures
-    report = attention_report(model, instances, num_permutations=1, adversarial_steps=1)
+    report = attention_report(
+        model, instances, ReportOptions(num_permutations=1, adversarial_steps=1)
+    )
     assert measures["accuracy"] == pytest.approx(report["metrics"]["accuracy"])
     assert measures["auc"] == pytest.approx(report["metrics"]["auc"])
     gradient = report["agreement"]["gradient"]
@@ -323,7 +330,9 @@ def test_study_measures_of_a_pair_model_and_of_three_classes(tmp_path):
             assert measures[name] is None, name
             continue
         assert measures[name] is not None and math.isfinite(measures[name]), name
-    report = attention_report(model, instances, num_permutations=1, adversarial_steps=1)
+    report = attention_report(
+        model, instances, ReportOptions(num_permutations=1, adversarial_steps=1)
+    )
     for row, inst in zip(report["instances"], instances):
         assert len(row["attention"]) == len(inst["premise"].tokens)  # premise only
     text = format_report(report)

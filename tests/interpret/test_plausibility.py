@@ -9,6 +9,7 @@ from allennlp.models.archival import load_archive
 from attnat_allennlp.data.dataset_readers.sst import SstReader, token_word_labels
 from attnat_allennlp.interpret.plausibility import plausibility
 from attnat_allennlp.interpret.report import (
+    ReportOptions,
     attention_report,
     format_report,
     load_instances,
@@ -96,7 +97,9 @@ def test_report_and_study_measure_plausibility_of_each_ranking(sst_model):
     model, reader = sst_model
     instances = load_instances(reader, SST_TREES)
     report = attention_report(
-        model, instances, num_permutations=2, adversarial_steps=2, leave_one_out=False
+        model,
+        instances,
+        ReportOptions(num_permutations=2, adversarial_steps=2, leave_one_out=False),
     )
     section = report["plausibility"]
     assert section["annotated_sentences"] == len(instances)

@@ -244,7 +244,7 @@ def kl_hessian(model, state, example):
     """The exact Hessian of KL(p_hat || p(s + d)) with respect to d on example's real tokens."""
     length = int(state.mask[example].sum())
     clean = model.logits_from_scores(state)[0].detach()
-    frozen = Perturbation.detached(state)
+    frozen = state.detached()
 
     def kl(d):
         r = torch.zeros_like(frozen.scores)
@@ -289,7 +289,7 @@ def restricted_kl_hessian(model, state, perturbation, example, to_fields, size):
     eigenvector the power iteration approximates.
     """
     clean = model.logits_from_scores(state)[0].detach()
-    frozen = Perturbation.detached(state)
+    frozen = state.detached()
 
     def kl(v):
         logits = perturbation.perturbed_logits(model, frozen, to_fields(v))

@@ -179,7 +179,7 @@ def test_matched_eps_runs_patience_and_provenance(tmp_path, monkeypatch):
     from attnat_allennlp.study import summary as summary_module
 
     monkeypatch.setattr(runner, "measure", _fake_measure)
-    for plot in ("_plot_bars", "_plot_eps"):  # drawn after every run: tested elsewhere
+    for plot in ("plot_bars", "plot_eps"):  # drawn after every run: tested elsewhere
         monkeypatch.setattr(summary_module, plot, lambda *args: None)
     study = _study(
         seeds=[1, 2],
@@ -288,7 +288,7 @@ def test_the_plots_draw_differences_and_the_eps_choice_per_family(tmp_path, monk
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from attnat_allennlp.study import summary as summary_module
+    from attnat_allennlp.study import summary_plots
 
     study = _study(
         seeds=[1, 2, 3],
@@ -322,7 +322,7 @@ def test_the_plots_draw_differences_and_the_eps_choice_per_family(tmp_path, monk
     saved = []
     monkeypatch.setattr(plt.Figure, "savefig", lambda figure, path, **k: saved.append(figure))
     monkeypatch.setattr(plt, "close", lambda figure=None: None)
-    summary_module._plot_eps(study, rows, "tiny", str(tmp_path / "eps.png"))
+    summary_plots.plot_eps(study, rows, "tiny", str(tmp_path / "eps.png"))
     (figure,) = saved
     axes = figure.axes
     assert [a.get_title() for a in axes[::2]] == [
@@ -332,7 +332,7 @@ def test_the_plots_draw_differences_and_the_eps_choice_per_family(tmp_path, monk
     assert axes[0].get_xscale() == "log" and axes[0].get_xlim()[0] == pytest.approx(0.5 / 1.25)
     assert axes[2].get_xlim()[0] == pytest.approx(1 / 1.25)  # each family from its smallest eps
     saved.clear()
-    summary_module._plot_bars(study, summarize(study, rows), "tiny", str(tmp_path / "bars.png"))
+    summary_plots.plot_bars(study, summarize(study, rows), "tiny", str(tmp_path / "bars.png"))
     (figure,) = saved
     accuracy = figure.axes[0]
     assert accuracy.get_title() == "accuracy (primary)"

@@ -15,7 +15,7 @@ from test_transformer_training import SMALL
 from tiny_bert_fixture import load_pretrained_config
 
 from attnat_allennlp.interpret.batching import build_state, tensorize
-from attnat_allennlp.interpret.report import attention_report
+from attnat_allennlp.interpret.report import ReportOptions, attention_report
 from attnat_allennlp.interpret.transformer_attention import (
     default_explanation,
     explaining_attention,
@@ -133,9 +133,11 @@ def test_the_report_of_a_cls_model_defaults_to_the_first_token(scratch_cls):
     report = attention_report(
         archive.model,
         instances,
-        num_permutations=2,
-        adversarial_steps=2,
-        robustness_eps={"scores": [1.0], "embeddings": [1.0]},
+        ReportOptions(
+            num_permutations=2,
+            adversarial_steps=2,
+            robustness_eps={"scores": [1.0], "embeddings": [1.0]},
+        ),
     )
     assert report["attention"] == "first_token"
     assert report["permutation"]["median_tvd"]["n"] == 0

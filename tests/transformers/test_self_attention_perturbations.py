@@ -146,7 +146,7 @@ def test_vat_direction_goes_towards_the_dominant_eigenvector():
     model = tiny_transformer(heads=1, layers=2)
     state = tiny_state(model, lengths=[4, 3])
     clean = model.logits_from_scores(state)[0].detach()
-    frozen = Perturbation.detached(state)
+    frozen = state.detached()
 
     def kl(d):
         full = torch.zeros(2, 1, 4, 4, dtype=torch.float64)
@@ -175,7 +175,7 @@ def test_ivat_is_the_top_eigenvector_of_the_kl_hessian_in_the_span_of_its_head_d
     lengths = [4, 3, 4, 2]
     state = tiny_state(model, lengths=lengths)
     clean = model.logits_from_scores(state)[0].detach()
-    frozen = Perturbation.detached(state)
+    frozen = state.detached()
     scores = frozen.self_attention.scores[1]  # (batch, 1, 4, 4)
     both = pair_mask(lengths, 4).unsqueeze(1).to(scores.dtype)
     perturbations = {
@@ -240,3 +240,26 @@ def test_implicit_head_directions_equal_the_explicit_ones():
         directions.combine(alpha), torch.einsum("ihj,ijhqk->ihqk", alpha, explicit)
     )
     assert torch.all(directions.inverse_norms[3, :, 2] == 0)
+
+
+def test_the_detached_state_keeps_every_value_and_carries_no_graph():
+    state = tiny_state(tiny_transformer())
+    frozen = state.detached()
+    differentiated = [
+        *state.embeddings.values(),
+        state.states,
+        state.scores,
+        *state.self_attention.inputs,
+        *state.self_attention.scores,
+    ]
+    copies = [
+        *frozen.embeddings.values(),
+        frozen.states,
+        frozen.scores,
+        *frozen.self_attention.inputs,
+        *frozen.self_attention.scores,
+    ]
+    assert any(value.requires_grad for value in differentiated)
+    for value, copy in zip(differentiated, copies):
+        assert not copy.requires_grad and torch.equal(value, copy)
+    assert frozen.mask is state.mask and frozen.masks == state.masks

@@ -57,7 +57,7 @@ def test_the_report_and_heatmap_rows_take_the_explanation(tmp_path):
     from allennlp.data.token_indexers import SingleIdTokenIndexer
     from allennlp.data.tokenizers import Token
 
-    from attnat_allennlp.interpret.report import attention_report, explain_instances
+    from attnat_allennlp.interpret.report import ReportOptions, attention_report, explain_instances
 
     model = tiny_transformer().float().eval()
     instances = [
@@ -79,10 +79,9 @@ def test_the_report_and_heatmap_rows_take_the_explanation(tmp_path):
     report = attention_report(
         model,
         instances,
-        num_permutations=2,
-        adversarial_steps=2,
-        robustness_eps={},
-        attention="first_token",
+        ReportOptions(
+            num_permutations=2, adversarial_steps=2, robustness_eps={}, attention="first_token"
+        ),
     )
     assert report["attention"] == "first_token"
     assert report["instances"][1]["attention"] == pytest.approx(
