@@ -78,7 +78,7 @@ local paths(name, ext) = {
   // jsonl files `allennlp prepare-attnat-data 20news` writes: offline from the copy of the
   // official archive's folders, `--source ../shared/data/20news` (dev = 10% of train, seed 13).
   // GloVe 6B 50d from `prepare-attnat-data glove-6b-50d` (the package index): the subset of
-  // ../shared/data/glove lacks 22% of this vocabulary, the full file 7% (docs/datasets.md).
+  // ../shared/data/glove was cut before 20 Newsgroups was added (the counts: docs/datasets.md).
   '20news': self['20news_300d'] + {
     pretrained_file: 'data/glove/glove.6B.50d.txt.gz',
     embedding_dim: 50,
