@@ -27,6 +27,9 @@ def prepare_command(file_path: str) -> Optional[str]:
             continue
         name = parts[index + 1]
         if name in DATASETS:
+            source = DATASETS[name].offline_source
+            if source is not None and os.path.isdir(source):
+                return f"allennlp prepare-attnat-data {name} --source {source}"
             return f"allennlp prepare-attnat-data {name}"
         if name in _VECTORS and parts[-1].startswith(_VECTORS[name][0]):
             return f"allennlp prepare-attnat-data {_VECTORS[name][1]}"

@@ -9,7 +9,8 @@ from attnat_allennlp.errors import MissingDataFile, VectorsSizeError, prepare_co
 from helpers import FIXTURE_DATA, REPO_ROOT, train_config
 
 
-def test_prepare_command_of_each_prepared_path():
+def test_prepare_command_of_each_prepared_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ../shared/data here: the official addresses
     assert prepare_command("data/snli/train.jsonl") == "allennlp prepare-attnat-data snli"
     assert prepare_command("data/babi2/dev.txt") == "allennlp prepare-attnat-data babi2"
     assert prepare_command("data/cnn/train") == "allennlp prepare-attnat-data cnn"
@@ -19,6 +20,20 @@ def test_prepare_command_of_each_prepared_path():
     )
     assert prepare_command("../shared/data/rt-polarity/train.jsonl") is None
     assert prepare_command("my/own/train.jsonl") is None
+
+
+def test_prepare_command_names_the_offline_copy_where_there_is_one(tmp_path, monkeypatch):
+    (tmp_path / "shared" / "data" / "babi").mkdir(parents=True)
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    assert (
+        prepare_command("data/babi2/dev.txt")
+        == "allennlp prepare-attnat-data babi2 --source ../shared/data/babi"
+    )
+    # 20news has an offline copy too, but not here; babi3 has none anywhere
+    assert prepare_command("data/20news/train.jsonl") == "allennlp prepare-attnat-data 20news"
+    (tmp_path / "shared" / "data" / "babi" / "qa3").mkdir()
+    assert prepare_command("data/babi3/train.txt") == "allennlp prepare-attnat-data babi3"
 
 
 def test_a_missing_training_file_names_the_prepare_command(tmp_path, monkeypatch):

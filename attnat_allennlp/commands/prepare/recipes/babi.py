@@ -28,7 +28,12 @@ def _babi(task: str) -> Callable[[PrepareOptions], Splits]:
                 read_babi_stories(
                     str(
                         require_path(
-                            root, f"tasks_1-20_v1-2/en-10k/{task}_{split}.txt", options.source
+                            root,
+                            f"tasks_1-20_v1-2/en-10k/{task}_{split}.txt",
+                            options.source,
+                            # ../shared/data/babi: the archive's en-10k folder alone.
+                            f"en-10k/{task}_{split}.txt",
+                            f"{task}_{split}.txt",
                         )
                     )
                 )
@@ -53,6 +58,7 @@ RECIPES: Dict[str, DatasetRecipe] = {
             "http://www.thespermwhale.com/jaseweston/babi/tasks_1-20_v1-2.tar.gz",
             _babi(task),
             f"bAbI en-10k {task} -> {{train,dev,test}}.txt; dev = whole stories carved from train.",
+            "../shared/data/babi" if name != "babi3" else None,
         )
         for name, task in _BABI_TASKS.items()
     },

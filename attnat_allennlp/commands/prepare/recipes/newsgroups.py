@@ -23,5 +23,6 @@ RECIPES: Dict[str, DatasetRecipe] = {
         prepare_20news,
         "20news-bydate baseball (0) vs hockey (1), headers, footers and quoted replies removed -> jsonl; "
         "dev carved from train.",
+        "../shared/data/20news",
     ),
 }

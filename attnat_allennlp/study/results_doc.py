@@ -1,0 +1,383 @@
+"""
+`docs/results.md`, written from the studies' own files: every number on the page comes from a
+committed `summary.csv` or `runs.csv` under `docs/results/<study>/` (or, for the published anchor
+rows, `docs/results/anchors.json`, which cites its source), and every reading of a claim follows
+the rules that `docs/claims.md` fixed before the runs.
+
+    python -m attnat_allennlp.study.results_doc            # rewrites docs/results.md (and README's verdict)
+    python -m attnat_allennlp.study.results_doc --check    # exit 1 if either is not what the files give
+
+A study appears once its folder has a `summary.csv` of the protocol (the `role` and `p_holm`
+columns, written by `attention-study` since the protocol of docs/study.md); a study still running
+shows the runs it has, and its table says how many seeds each cell rests on.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from attnat_allennlp.study.results import read_runs
+from attnat_allennlp.study.summary import paired_difference
+
+# The studies of docs/results.md, in its order: (folder under the results folder, title, the
+# study file that ran it).
+STUDIES: Tuple[Tuple[str, str, str], ...] = (
+    ("sst", "SST (the papers' dataset)", "studies/sst.jsonnet"),
+    ("rt_polarity", "rt-polarity (+ unlabeled plot snippets)", "studies/rt_polarity.jsonnet"),
+    ("movie_reviews", "movie-reviews (long texts)", "studies/movie_reviews.jsonnet"),
+    (
+        "20news",
+        "20 Newsgroups, baseball vs hockey (long texts, Jain & Wallace)",
+        "studies/20news.jsonnet",
+    ),
+    ("vitaminc", "VitaminC (NLI pairs)", "studies/vitaminc.jsonnet"),
+    ("babi", "bAbI tasks 1 and 2 (QA pairs)", "studies/babi.jsonnet"),
+)
+# The protocol's number of seeds: a table row with fewer says so.
+SEEDS = 5
+LEVEL = 0.05
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A primary claim of docs/claims.md: `attention_iat` against vanilla on one measure."""
+
+    key: str
+    title: str
+    measure: str
+    smallest_effect: float  # the smallest effect of interest, in the "higher is better" direction
+
+
+# docs/claims.md, table "The claims tested, per dataset" (written before the runs).
+CLAIMS = (
+    Claim("A", "more accurate", "accuracy", 0.005),
+    Claim("F", "more faithful attention", "comprehensiveness_aopc_attention", 0.01),
+    Claim("P", "more plausible attention", "plausibility_auprc_attention", 0.01),
+    Claim("R", "more robust to the word-substitution attack", "attack_accuracy", 0.01),
+)
+# Claim D: the released code's iAT step against the paper's, on these measures.
+RELEASED_MEASURES = (("accuracy", 0.005), ("comprehensiveness_aopc_attention", 0.01))
+TECHNIQUE = "attention_iat"
+RELEASED = "attention_iat_released"
+BEGIN_README = "<!-- results-verdict: written by python -m attnat_allennlp.study.results_doc -->"
+END_README = "<!-- /results-verdict -->"
+
+
+def _number(text: Any) -> Optional[float]:
+    if text in ("", None):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def read_summary(directory: str) -> List[Dict[str, Any]]:
+    """The rows of a study's `summary.csv` (none when there is none)."""
+    path = os.path.join(directory, "summary.csv")
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def is_protocol(summary: List[Dict[str, Any]]) -> bool:
+    """Whether a summary was written under the protocol (its Holm and role columns)."""
+    return bool(summary) and "p_holm" in summary[0] and "role" in summary[0]
+
+
+def reading(claim: Claim, cell: Optional[Dict[str, Any]]) -> str:
+    """
+    The reading of docs/claims.md: "supported" (Holm-adjusted p below 0.05, difference in the
+    claimed direction; "supported, below the smallest effect of interest" when the whole 95%
+    interval is under it), "refuted" (not supported, the whole interval under the smallest effect
+    of interest) or "not determined"; "not measured" without a cell.
+    """
+    if cell is None or _number(cell.get("difference")) is None:
+        return "not measured"
+    difference = float(cell["difference"])
+    p_holm, high = _number(cell.get("p_holm")), _number(cell.get("ci_high"))
+    small = high is not None and high < claim.smallest_effect
+    if p_holm is not None and p_holm < LEVEL and difference > 0:
+        return "supported, below the smallest effect of interest" if small else "supported"
+    if small:
+        return "refuted"
+    return "not determined"
+
+
+def _format_cell(cell: Optional[Dict[str, Any]]) -> str:
+    if cell is None or _number(cell.get("mean")) is None:
+        return "—"
+    text = f"{float(cell['mean']):.3f}"
+    if _number(cell.get("std")) is not None:
+        text += f" ± {float(cell['std']):.3f}"
+    if _number(cell.get("difference")) is not None and _number(cell.get("ci_low")) is not None:
+        text += (
+            f"<br>Δ {float(cell['difference']):+.3f} "
+            f"[{float(cell['ci_low']):+.3f}, {float(cell['ci_high']):+.3f}]"
+        )
+    if _number(cell.get("p_holm")) is not None:
+        text += f" p<sub>Holm</sub> {float(cell['p_holm']):.2g}"
+    elif _number(cell.get("p_value")) is not None:
+        text += f" p {float(cell['p_value']):.2g}"
+    return text
+
+
+def _interval(cell: Optional[Dict[str, Any]]) -> str:
+    """ " (Δ +d [low, high])" of a cell with an interval, else ""."""
+    if cell is None or _number(cell.get("ci_low")) is None:
+        return ""
+    return (
+        f" (Δ {float(cell['difference']):+.3f} [{float(cell['ci_low']):+.3f}, "
+        f"{float(cell['ci_high']):+.3f}])"
+    )
+
+
+def released_difference(
+    runs: List[Dict[str, Any]], summary: List[Dict[str, Any]], dataset: str, measure: str
+) -> Optional[Dict[str, Any]]:
+    """
+    Claim D: the seed-paired difference `attention_iat_released` - `attention_iat`, each at the
+    eps its study chose (the summary's), from `runs.csv`; None when either arm is missing.
+    """
+    chosen = {}
+    for row in summary:
+        if row["dataset"] == dataset and row["technique"] in (TECHNIQUE, RELEASED):
+            chosen[row["technique"]] = _number(row["eps"])
+    if len(chosen) < 2:
+        return None
+
+    def values(technique: str) -> Dict[int, float]:
+        return {
+            int(r["seed"]): float(r[measure])
+            for r in runs
+            if r["dataset"] == dataset
+            and r["technique"] == technique
+            and r.get("eps") is not None
+            and chosen[technique] is not None
+            and math.isclose(float(r["eps"]), chosen[technique])
+            and _number(r.get(measure)) is not None
+        }
+
+    result = paired_difference(values(RELEASED), values(TECHNIQUE))
+    return result if result["pairs"] else None
+
+
+def _anchor_rows(anchors: Dict[str, Any], dataset: str, measures: Sequence[str]) -> List[str]:
+    anchor = anchors.get("datasets", {}).get(dataset)
+    if not anchor:
+        return []
+    cells = [f"{anchor[m]:.3f}" if m in anchor else "—" for m in measures]
+    return [f"| *{anchors['name']} (anchor)* | - | - | " + " | ".join(cells) + " |"]
+
+
+def dataset_section(
+    directory: str,
+    dataset: str,
+    summary: List[Dict[str, Any]],
+    runs: List[Dict[str, Any]],
+    anchors: Dict[str, Any],
+) -> Tuple[List[str], Dict[str, str]]:
+    """The markdown of one dataset of a study, and the readings of its claims."""
+    rows = [r for r in summary if r["dataset"] == dataset]
+    cells: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    for row in rows:
+        cells.setdefault(row["technique"], {})[row["measure"]] = row
+    measures = [c.measure for c in CLAIMS if any(c.measure in t for t in cells.values())]
+    extra = [m for m in ("gradient_kendall",) if any(m in t for t in cells.values())]
+    columns = measures + extra
+    lines = [
+        f"### {dataset}",
+        "",
+        "| technique | eps | seeds | " + " | ".join(columns) + " |",
+        "|---" * (len(columns) + 3) + "|",
+    ]
+    for technique, by_measure in cells.items():
+        first = next(iter(by_measure.values()))
+        seeds = int(first["n"])
+        note = "" if seeds >= SEEDS else f" (of {SEEDS})"
+        lines.append(
+            f"| {technique} | {first['eps'] or '-'} | {seeds}{note} | "
+            + " | ".join(_format_cell(by_measure.get(m)) for m in columns)
+            + " |"
+        )
+    lines += _anchor_rows(anchors, dataset, columns)
+    lines += [
+        "",
+        "Cells: mean ± std over seeds; for a technique, Δ = the mean seed-paired difference "
+        "from vanilla with its 95% t interval, and the paired t-test's p Holm-adjusted over the "
+        "study's primary measures x techniques (p<sub>Holm</sub>; a plain p is secondary, "
+        "unadjusted). More measures: "
+        f"[summary.md](results/{os.path.basename(directory)}/summary.md); the eps choice on dev: "
+        f"[eps_{dataset}.png](results/{os.path.basename(directory)}/eps_{dataset}.png).",
+        "",
+    ]
+    readings: Dict[str, str] = {}
+    iat = cells.get(TECHNIQUE, {})
+    claim_lines = []
+    for claim in CLAIMS:
+        if claim.measure not in measures:
+            continue
+        word, interval = reading(claim, iat.get(claim.measure)), _interval(iat.get(claim.measure))
+        readings[claim.key] = word + interval
+        claim_lines.append(
+            f"- **{claim.key}, {claim.title}** (`{claim.measure}`): {word}{interval}"
+        )
+    for measure, _ in RELEASED_MEASURES:
+        difference = released_difference(runs, summary, dataset, measure)
+        if difference is None or difference["ci_low"] is None:
+            continue
+        differs = difference["ci_low"] > 0 or difference["ci_high"] < 0
+        readings[f"D:{measure}"] = "differs" if differs else "same within the interval"
+        claim_lines.append(
+            f"- **D, the released code's step** (`{measure}`, {RELEASED} - {TECHNIQUE}, "
+            f"{difference['pairs']} seeds): {readings[f'D:{measure}']} "
+            f"(Δ {difference['difference']:+.3f} [{difference['ci_low']:+.3f}, "
+            f"{difference['ci_high']:+.3f}])"
+        )
+    if claim_lines:
+        lines += ["The claims ([claims.md](claims.md)), Attention iAT against vanilla:", ""]
+        lines += claim_lines + [""]
+    return lines, readings
+
+
+def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
+    """
+    Per claim of the papers, the datasets where it was supported, refuted and not determined, and
+    the overall word: "holds" (supported on most, refuted on none), "does not hold" (refuted on at
+    least half, supported on none), else "not determined".
+    """
+    lines = []
+    groups = (
+        ("more accurate", ("A",)),
+        ("more interpretable (faithful, plausible)", ("F", "P")),
+        ("more robust (attack)", ("R",)),
+    )
+    for title, keys in groups:
+        counts: Dict[str, List[str]] = {"supported": [], "refuted": [], "not determined": []}
+        for dataset, by_claim in readings.items():
+            for key in keys:
+                text = by_claim.get(key) or ""
+                word = text.split(" (")[0].split(",")[0]  # "supported, below ..." too
+                if word in counts:
+                    interval = text[len(text.split(" (")[0]) :].strip(" ()")
+                    counts[word].append(
+                        f"{dataset} ({key}" + (f", {interval})" if interval else ")")
+                    )
+        tested = sum(len(v) for v in counts.values())
+        if not tested:
+            lines.append(f"- **{title}**: not tested yet.")
+            continue
+        if len(counts["supported"]) > tested / 2 and not counts["refuted"]:
+            overall = "holds"
+        elif len(counts["refuted"]) >= tested / 2 and not counts["supported"]:
+            overall = "does not hold"
+        else:
+            overall = "not determined"
+        lines.append(
+            f"- **{title}**: {overall} — "
+            + "; ".join(
+                f"{k} on {len(v)}" + (f": {', '.join(v)}" if v else "") for k, v in counts.items()
+            )
+            + "."
+        )
+    return lines
+
+
+def build(results_dir: str) -> Tuple[str, str]:
+    """The text of docs/results.md and of README's verdict block."""
+    anchors_path = os.path.join(results_dir, "anchors.json")
+    anchors = json.load(open(anchors_path)) if os.path.isfile(anchors_path) else {}
+    body: List[str] = []
+    readings: Dict[str, Dict[str, str]] = {}
+    pending = []
+    for folder, title, study_file in STUDIES:
+        directory = os.path.join(results_dir, folder)
+        summary = read_summary(directory)
+        if not is_protocol(summary):
+            pending.append(f"{title} (`{study_file}`)")
+            continue
+        runs = read_runs(os.path.join(directory, "runs.csv"))
+        body += [
+            f"## {title}",
+            "",
+            "```bash",
+            f"allennlp attention-study {study_file} -s docs/results/{folder} --jobs 2 --include-package attnat_allennlp",
+            "```",
+            "",
+            f"{len(runs)} runs recorded.",
+            "",
+        ]
+        for dataset in dict.fromkeys(r["dataset"] for r in summary):
+            lines, by_claim = dataset_section(directory, dataset, summary, runs, anchors)
+            body += lines
+            readings[dataset] = by_claim
+    verdict_lines = verdict(readings)
+    head = [
+        "# Results: what the techniques did, on real data",
+        "",
+        "<!-- written by python -m attnat_allennlp.study.results_doc; do not edit by hand -->",
+        "Written by `python -m attnat_allennlp.study.results_doc` from the `summary.csv` and "
+        "`runs.csv` that `allennlp attention-study` committed under [docs/results/](results/); "
+        "no number here is typed by hand. The protocol is in [study.md](study.md#the-protocol), "
+        "the claims and how each is read in [claims.md](claims.md) (written before the runs), "
+        "the measures in [interpretability.md](interpretability.md). All runs on CPU unless a "
+        "study says otherwise.",
+        "",
+        "## Verdict on the papers' three claims, across the datasets run so far",
+        "",
+        *verdict_lines,
+        "",
+    ]
+    if pending:
+        head += [
+            "Not run under the protocol yet (the tables of the earlier round, before the protocol, "
+            "are in [results_before_protocol.md](results_before_protocol.md)): "
+            + "; ".join(pending)
+            + ".",
+            "",
+        ]
+    readme = "\n".join([BEGIN_README, *verdict_lines, END_README])
+    return "\n".join(head + body).rstrip() + "\n", readme
+
+
+def _with_block(text: str, block: str) -> str:
+    start, stop = text.index(BEGIN_README), text.index(END_README) + len(END_README)
+    return text[:start] + block + text[stop:]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results-dir", default="docs/results")
+    parser.add_argument("--output", default="docs/results.md")
+    parser.add_argument("--readme", default="README.md")
+    parser.add_argument("--check", action="store_true", help="only say whether the files differ")
+    args = parser.parse_args(argv)
+    page, block = build(args.results_dir)
+    readme = open(args.readme).read() if os.path.isfile(args.readme) else None
+    new_readme = _with_block(readme, block) if readme and BEGIN_README in readme else readme
+    if args.check:
+        current = open(args.output).read() if os.path.isfile(args.output) else ""
+        stale = [
+            p
+            for p, old, new in ((args.output, current, page), (args.readme, readme, new_readme))
+            if old != new
+        ]
+        for path in stale:
+            print(
+                f"{path} is not what the study files give: run python -m attnat_allennlp.study.results_doc"
+            )
+        return 1 if stale else 0
+    with open(args.output, "w") as handle:
+        handle.write(page)
+    if new_readme is not None and new_readme != readme:
+        with open(args.readme, "w") as handle:
+            handle.write(new_readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

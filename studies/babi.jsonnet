@@ -1,0 +1,20 @@
+// bAbI tasks 1 and 2 (en-10k; `allennlp prepare-attnat-data babi1 --source ../shared/data/babi`,
+// and babi2): Jain & Wallace's QA pair model (hidden 32, embeddings learnt), vanilla, attention
+// AT, attention iAT and word AT under the protocol of docs/study.md and the claims of
+// docs/claims.md. Jain & Wallace train 100 epochs; here at most 30 with early stopping after 5
+// epochs without a better dev accuracy (CPU time; bAbI 1 is solved in a few epochs).
+//   allennlp attention-study studies/babi.jsonnet -s docs/results/babi --jobs 2
+{
+  datasets: ['babi1', 'babi2'],
+  techniques: ['vanilla', 'attention_at', 'attention_iat', 'word_at'],
+  seeds: [1, 2, 3, 4, 5],
+  eps: {
+    attention_at: [1, 5],
+    attention_iat: [1, 5],
+    word_at: [5],
+  },
+  epochs: 30,
+  patience: 5,
+  primary: ['accuracy', 'comprehensiveness_aopc_attention'],
+  measures: { leave_one_out: false },
+}

@@ -1,0 +1,145 @@
+"""docs/results.md from a study's files: the readings of docs/claims.md, claim D from runs.csv,
+the verdict, and a page that is the same byte for byte on every run."""
+
+import json
+
+import pytest
+
+from attnat_allennlp.study import results_doc
+from attnat_allennlp.study.results import write_runs
+from attnat_allennlp.study.spec import parse_study
+from attnat_allennlp.study.summary import write_summary
+from tests.study.test_protocol import TINY
+
+# Per seed: vanilla, attention iAT and the released arm. Accuracy: iAT +0.05 every seed (supported);
+# comprehensiveness: iAT -0.05 (refuted: the interval lies below +0.01); plausibility: +-0.04
+# around 0 (not determined); attack accuracy: +0.003 every seed (supported, but the whole interval
+# is below the smallest effect of interest, +0.01). The released arm: accuracy -0.02 - 0.001 seed
+# against iAT.
+SEEDS = [1, 2, 3, 4, 5]
+NOISE = [0.04, -0.04, 0.03, -0.03, 0.0]
+
+
+def _rows():
+    rows = []
+    for seed, noise in zip(SEEDS, NOISE):
+        base = {
+            "dataset": "tiny",
+            "seed": seed,
+            "phase": "seed",
+            "validation_metric": "+auc",
+            "best_validation": 0.9,
+            "measured": True,
+        }
+        vanilla = {"accuracy": 0.80 + 0.002 * seed, "comprehensiveness_aopc_attention": 0.20}
+        vanilla.update(attack_accuracy=0.50, plausibility_auprc_attention=0.30)
+        iat = {
+            "accuracy": vanilla["accuracy"] + 0.05 + 0.001 * seed,
+            "comprehensiveness_aopc_attention": 0.15 + 0.001 * seed,
+            "plausibility_auprc_attention": 0.30 + noise,
+            "attack_accuracy": 0.503 + 0.0001 * seed,
+        }
+        released = dict(iat, accuracy=iat["accuracy"] - 0.02 - 0.001 * seed)
+        rows += [
+            {**base, "technique": "vanilla", "eps": None, **vanilla},
+            {**base, "technique": "attention_iat", "eps": 1.0, **iat},
+            {**base, "technique": "attention_iat_released", "eps": 1.0, **released},
+        ]
+    return rows
+
+
+@pytest.fixture
+def results(tmp_path):
+    study = parse_study(
+        {
+            "datasets": [TINY],
+            "techniques": ["vanilla", "attention_iat", "attention_iat_released"],
+            "eps": {"attention_iat": [1.0], "attention_iat_released": [1.0]},
+            "primary": [
+                "accuracy",
+                "comprehensiveness_aopc_attention",
+                "plausibility_auprc_attention",
+                "attack_accuracy",
+            ],
+        }
+    )
+    directory = tmp_path / "results" / "sst"  # a folder results_doc knows
+    directory.mkdir(parents=True)
+    rows = _rows()
+    write_runs(str(directory / "runs.csv"), rows, study)
+    write_summary(study, rows, str(directory))
+    (tmp_path / "results" / "anchors.json").write_text(
+        json.dumps({"name": "J&W", "datasets": {"tiny": {"accuracy": 0.808}}})
+    )
+    return tmp_path / "results"
+
+
+def test_each_claim_is_read_by_the_rules_of_claims_md(results):
+    page, readme = results_doc.build(str(results))
+    assert "- **A, more accurate** (`accuracy`): supported (Δ +0.053" in page
+    assert "- **F, more faithful attention** (`comprehensiveness_aopc_attention`): refuted" in page
+    assert (
+        "- **P, more plausible attention** (`plausibility_auprc_attention`): not determined" in page
+    )
+    assert (
+        "- **R, more robust to the word-substitution attack** (`attack_accuracy`): "
+        "supported, below the smallest effect of interest (Δ +0.003" in page
+    )
+    # the anchor row, from anchors.json
+    assert "| *J&W (anchor)* | - | - | 0.808 |" in page
+    assert "- **more accurate**: holds — supported on 1: tiny (A, Δ +0.053 [" in readme
+    assert (
+        "- **more interpretable (faithful, plausible)**: does not hold — supported on 0; "
+        "refuted on 1: tiny (F, Δ -0.047 [" in readme
+    )
+    assert "- **more robust (attack)**: holds — supported on 1: tiny (R, Δ +0.003 [" in readme
+    assert "not determined on 1: tiny (P, Δ +0.000 [" in readme
+
+
+def test_claim_d_pairs_the_released_arm_with_iat_by_seed(results):
+    page, _ = results_doc.build(str(results))
+    # released - iAT = -0.02 - 0.001 * seed: mean -0.023, every pair below 0
+    assert (
+        "- **D, the released code's step** (`accuracy`, attention_iat_released - "
+        "attention_iat, 5 seeds): differs (Δ -0.023 [" in page
+    )
+    # comprehensiveness is the same in both arms: a zero-width interval at 0
+    assert (
+        "(`comprehensiveness_aopc_attention`, attention_iat_released - attention_iat, "
+        "5 seeds): same within the interval (Δ +0.000 [+0.000, +0.000])" in page
+    )
+
+
+def test_a_row_with_fewer_seeds_says_so(results, tmp_path):
+    runs = (results / "sst" / "runs.csv").read_text().splitlines()
+    study = parse_study(
+        {
+            "datasets": [TINY],
+            "techniques": ["vanilla", "attention_iat"],
+            "eps": {"attention_iat": [1.0]},
+            "seeds": [1, 2, 3],
+        }
+    )
+    rows = [r for r in _rows() if r["seed"] <= 3 and r["technique"] != "attention_iat_released"]
+    write_summary(study, rows, str(results / "sst"))
+    page, _ = results_doc.build(str(results))
+    assert "| attention_iat | 1.0 | 3 (of 5) |" in page
+    assert runs  # the runs file was there
+
+
+def test_the_page_is_the_same_byte_for_byte_and_check_says_when_it_is_stale(results, tmp_path):
+    output, readme = tmp_path / "results.md", tmp_path / "README.md"
+    readme.write_text(f"intro\n{results_doc.BEGIN_README}\nold\n{results_doc.END_README}\nend\n")
+    arguments = ["--results-dir", str(results), "--output", str(output), "--readme", str(readme)]
+    assert results_doc.main(arguments) == 0
+    first = output.read_bytes()
+    assert results_doc.main(arguments + ["--check"]) == 0
+    assert results_doc.main(arguments) == 0 and output.read_bytes() == first
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("end\n") and "\nold\n" not in text
+    output.write_text(first.decode().replace("supported", "SUPPORTED"))
+    assert results_doc.main(arguments + ["--check"]) == 1
+
+
+def test_the_committed_page_is_what_the_committed_files_give():
+    assert results_doc.main(["--check"]) == 0
