@@ -3,73 +3,12 @@
 import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import Instance, Token, Vocabulary
-from allennlp.data.fields import LabelField, MetadataField, TextField
-from allennlp.data.token_indexers import SingleIdTokenIndexer
 from allennlp.models.archival import load_archive
-from allennlp.modules.seq2seq_encoders import PassThroughEncoder
-from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
-from allennlp.modules.token_embedders import Embedding
 
 from attnat_allennlp.interpret.attack import attack_measures, word_substitution_attack
-from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.interpret.report import load_instances
-from attnat_allennlp.models.attention_classifier import AttentionClassifier
-from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
+from hand_made import hand_made_model, instance, probability_of
 from helpers import FIXTURE_PATHS, TINY_TRANSFORMER, fixture_overrides, train_config
-
-# Dimension 0 decides the class (the logit of "pos" minus "neg" is the mean of it over the words).
-# cos(good, okay) = 0.918 and cos(good, nice) = 0.8: both candidates of "good" at 0.7, but only
-# "nice" (dimension 0 negative) pulls the mean down. cos(the, thee) = 0.81, and "thee" flips any
-# text with "the"; "the" is a stop word. "movie" has no neighbour above 0.7.
-VECTORS = {
-    "good": [1.0, 0.0, 3.0],
-    "okay": [0.2, 1.0, 3.0],
-    "nice": [-1.0, 0.0, 3.0],
-    "movie": [0.1, 3.0, 0.0],
-    "the": [1.0, -6.0, 0.0],
-    "thee": [-3.0, -6.0, 0.0],
-}
-
-
-def hand_made_model() -> AttentionClassifier:
-    vocab = Vocabulary()
-    for word in VECTORS:
-        vocab.add_token_to_namespace(word, "tokens")
-    for label in ("neg", "pos"):
-        vocab.add_token_to_namespace(label, "labels")
-    embedding = Embedding(embedding_dim=3, vocab_namespace="tokens", vocab=vocab)
-    encoder = AttentionSeq2VecEncoder(PassThroughEncoder(3), scorer="dot")
-    model = AttentionClassifier(vocab, BasicTextFieldEmbedder({"tokens": embedding}), encoder)
-    with torch.no_grad():
-        embedding.weight.zero_()  # padding and OOV: the zero vector
-        for word, vector in VECTORS.items():
-            embedding.weight[vocab.get_token_index(word, "tokens")] = torch.tensor(vector)
-        encoder._attention_vector.weight.zero_()  # uniform attention: the mean of the vectors
-        layer = model._classification_layer
-        layer.weight.zero_()
-        layer.bias.zero_()
-        layer.weight[vocab.get_token_index("pos", "labels"), 0] = 4.0
-        layer.weight[vocab.get_token_index("neg", "labels"), 0] = -4.0
-    return model.eval()
-
-
-def instance(text: str, label: str = "pos") -> Instance:
-    words = text.split()
-    return Instance(
-        {
-            "tokens": TextField([Token(w) for w in words], {"tokens": SingleIdTokenIndexer()}),
-            "label": LabelField(label),
-            "metadata": MetadataField({"tokens": words}),
-        }
-    )
-
-
-def probability_of(model, attacked: Instance, label: str = "pos") -> float:
-    with torch.no_grad():
-        state = build_state(model, tensorize(model, [attacked]))
-        probs = torch.softmax(model.logits_from_scores(state)[0], dim=-1)[0]
-    return float(probs[model.vocab.get_token_index(label, "labels")])
 
 
 def test_the_attack_finds_the_known_substitution_and_counts_its_queries():
