@@ -10,6 +10,11 @@ attack's results).
     python -m attnat_allennlp.bench_measures MODEL.tar.gz DATA --max-instances 1000 \
         --output docs/results/measure_costs.json
 
+The SST model of `docs/results/measure_costs_sst.json` (a 2-epoch vanilla BiLSTM, GloVe 50d):
+
+    allennlp train training_config/sst_vanilla.jsonnet -s /tmp/sst_vanilla \
+        -o '{"trainer.num_epochs": 2}' --include-package attnat_allennlp
+
 prints a Markdown table and writes the numbers as JSON; `--table-of JSON` prints the table of a
 JSON written before (what the docs quote).
 """
@@ -137,6 +142,15 @@ def format_table(result: Dict[str, Any]) -> str:
         lines.append(
             f"| {row['added']} | {row['cpu_seconds_per_1000']:.1f} | {row['ratio_to_base']:.2f} |"
         )
+    measured = [row for row in result["rows"] if row.get("measures")]
+    if measured:
+        lines += ["", "What those runs measured on the same texts:", ""]
+    for row in measured:
+        values = ", ".join(
+            f"{name} {'-' if value is None else format(value, '.3f')}"
+            for name, value in row["measures"].items()
+        )
+        lines.append(f"- {row['added']}: {values}")
     return "\n".join(lines)
 
 

@@ -131,3 +131,16 @@ def test_the_command_compares_two_archives(trained, tmp_path):
     instances = load_instances(archive.dataset_reader, TEXT_DATA, 6)
     _, measures = seed_stability(archive.model, archive.model, instances)
     assert measures["stability_jsd_seeds"] == result["stability_jsd_seeds"]
+
+
+def test_the_docs_quote_the_cost_table_of_the_measured_file():
+    # docs/interpretability.md holds exactly `bench_measures --table-of` of the JSON it names
+    from attnat_allennlp.bench_measures import format_table
+    from helpers import REPO_ROOT
+
+    page = (REPO_ROOT / "docs" / "interpretability.md").read_text()
+    quoted = page.split("<!-- measure-costs:start -->\n")[1].split("\n<!-- measure-costs:end -->")[
+        0
+    ]
+    measured = json.loads((REPO_ROOT / "docs" / "results" / "measure_costs_sst.json").read_text())
+    assert quoted == format_table(measured)
