@@ -135,7 +135,13 @@ def _check_model(model: AttentionModel) -> None:
             "embedder): this model reads the wordpieces of a pretrained Transformer, whose words "
             "are several pieces without one embedding each; leave the attack off for it"
         )
-    word_embedding(model)  # a clear error when there is no single word embedding table
+    try:
+        word_embedding(model)
+    except ConfigurationError as error:
+        raise ConfigurationError(
+            "the word-substitution attack takes its candidates from the model's word embedding "
+            f"table: {str(error).replace('word_iat needs', 'it needs')}"
+        ) from None
 
 
 def _check_options(max_words_changed: float, min_cos_sim: float, max_candidates: int, budget: int):

@@ -4,6 +4,7 @@ import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.models.archival import load_archive
+from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 
 from attnat_allennlp.interpret.attack import attack_measures, word_substitution_attack
 from attnat_allennlp.interpret.report import load_instances
@@ -88,6 +89,9 @@ def test_bad_options_name_the_knob():
         word_substitution_attack(model, [instance("movie good")], max_words_changed=0.0)
     with pytest.raises(ConfigurationError, match="min_cos_sim"):
         word_substitution_attack(model, [instance("movie good")], min_cos_sim=2.0)
+    model._text_field_embedder = BasicTextFieldEmbedder({})
+    with pytest.raises(ConfigurationError, match="from the model's word embedding table: it needs"):
+        word_substitution_attack(model, [instance("movie good")])
 
 
 @pytest.fixture(scope="module")
