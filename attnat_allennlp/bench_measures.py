@@ -2,9 +2,18 @@
 The cost of the measures: seconds per 1,000 test texts of `study_measures` with only the cheap
 measures, then with each expensive one added (leave-one-out, each standard attribution), for one
 trained model, in one process (one torch thread; the ratios are what compare across machines).
+Then the measures that `study_measures` does not compute yet, each timed on its own and added to
+the cheap measures' time: the word-substitution attack (`interpret/attack.py`, its defaults) and
+the stability under the attack and under embedding noise (`interpret/stability.py`, given the
+attack's results).
 
     python -m attnat_allennlp.bench_measures MODEL.tar.gz DATA --max-instances 1000 \
         --output docs/results/measure_costs.json
+
+The SST model of `docs/results/measure_costs_sst.json` (a 2-epoch vanilla BiLSTM, GloVe 50d):
+
+    allennlp train training_config/sst_vanilla.jsonnet -s /tmp/sst_vanilla \
+        -o '{"trainer.num_epochs": 2}' --include-package attnat_allennlp
 
 prints a Markdown table and writes the numbers as JSON; `--table-of JSON` prints the table of a
 JSON written before (what the docs quote).
@@ -71,6 +80,7 @@ def main(arguments: Optional[List[str]] = None) -> Dict[str, Any]:
                 "cpu_seconds_per_1000": round(seconds * 1000 / len(instances), 2),
             }
         )
+    rows.extend(_own_rows(archive.model, instances, rows[0]["cpu_seconds"]))
     base = rows[0]["cpu_seconds"]
     for row in rows:
         row["ratio_to_base"] = round(row["cpu_seconds"] / base, 2) if base else None
@@ -91,6 +101,34 @@ def main(arguments: Optional[List[str]] = None) -> Dict[str, Any]:
     return result
 
 
+def _own_rows(model, instances, base: float) -> List[Dict[str, Any]]:
+    """The attack's and the stability's rows: each timed alone, then added to `base`."""
+    from attnat_allennlp.interpret.attack import word_substitution_attack
+    from attnat_allennlp.interpret.stability import explanation_stability
+
+    start = time.process_time()
+    results, attack = word_substitution_attack(model, instances)
+    attack_seconds = time.process_time() - start
+    start = time.process_time()
+    _, stability = explanation_stability(model, instances, results)
+    stability_seconds = time.process_time() - start
+    rows = []
+    for added, seconds, measures in (
+        ("word_substitution_attack", attack_seconds, attack),
+        ("stability (attack and noise; the attack's results given)", stability_seconds, stability),
+    ):
+        rows.append(
+            {
+                "added": added,
+                "own_cpu_seconds": round(seconds, 2),
+                "cpu_seconds": round(base + seconds, 2),
+                "cpu_seconds_per_1000": round((base + seconds) * 1000 / len(instances), 2),
+                "measures": measures,
+            }
+        )
+    return rows
+
+
 def format_table(result: Dict[str, Any]) -> str:
     """The Markdown table of a result of `main`."""
     lines = [
@@ -104,6 +142,15 @@ def format_table(result: Dict[str, Any]) -> str:
         lines.append(
             f"| {row['added']} | {row['cpu_seconds_per_1000']:.1f} | {row['ratio_to_base']:.2f} |"
         )
+    measured = [row for row in result["rows"] if row.get("measures")]
+    if measured:
+        lines += ["", "What those runs measured on the same texts:", ""]
+    for row in measured:
+        values = ", ".join(
+            f"{name} {'-' if value is None else format(value, '.3f')}"
+            for name, value in row["measures"].items()
+        )
+        lines.append(f"- {row['added']}: {values}")
     return "\n".join(lines)
 
 

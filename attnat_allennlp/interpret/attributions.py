@@ -24,8 +24,15 @@ from typing import Any, Dict, List, Sequence
 
 import torch
 from allennlp.common.checks import ConfigurationError
+from allennlp.data import Instance
 
-from attnat_allennlp.interpret.batching import attended_field
+from attnat_allennlp.interpret.batching import (
+    attended_field,
+    build_state,
+    chunks,
+    real_lengths,
+    tensorize,
+)
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 
 ATTRIBUTION_METHODS = ("integrated_gradients", "input_x_gradient", "occlusion")
@@ -130,3 +137,30 @@ def attributions_for_state(
     scores = signed_attributions(model, state, method, n_steps).abs()
     total = scores.sum(-1, keepdim=True)
     return torch.where(total > 0, scores / total.clamp_min(1e-30), scores)
+
+
+def instance_attributions(
+    model: AttentionModel,
+    instances: List[Instance],
+    methods: Sequence[str],
+    batch_size: int = 32,
+    n_steps: int = DEFAULT_IG_STEPS,
+) -> List[Dict[str, List[float]]]:
+    """
+    Per instance, `{method: the attribution of each real token of the attended field}`
+    (`attributions_for_state`), the instances run in batches of `batch_size`.
+    """
+    methods = check_attributions(methods)
+    results: List[Dict[str, List[float]]] = []
+    for chunk in chunks(instances, batch_size):
+        state = build_state(model, tensorize(model, chunk))
+        lengths = real_lengths(state)
+        by_method = {
+            method: attributions_for_state(model, state, method, n_steps).cpu()
+            for method in methods
+        }
+        results.extend(
+            {method: values[i, :n].tolist() for method, values in by_method.items()}
+            for i, n in enumerate(lengths)
+        )
+    return results

@@ -18,9 +18,12 @@ from attnat_allennlp.data.dataset_readers.base import (
     SkipExample,
     not_utf8,
 )
-from attnat_allennlp.data.pretrained_transformer import merge_wordpieces
+from attnat_allennlp.data.dataset_readers.sst import token_word_labels
+from attnat_allennlp.data.pretrained_transformer import merge_wordpieces, wordpiece_words
+from attnat_allennlp.interpret.attributions import check_attributions, instance_attributions
 from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
+from attnat_allennlp.interpret.plausibility import plausibility
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
 
@@ -90,6 +93,20 @@ class _AttentionPredictor(Predictor):
     attention_entropy : `bool`, optional (default = `False`)
         Adds `attention_entropy` (natural log) and `attention_entropy_normalised` (divided by
         log(number of tokens); `null` for one token).
+    attributions : `Optional[List[str]]`, optional (default = `None`)
+        Adds `attributions`, `{method: one value per token}` beside `attention`, for each of the
+        Captum methods named (`integrated_gradients`, `input_x_gradient`, `occlusion`; see
+        `attnat_allennlp.interpret.attributions`: |attribution| summed over the embedding, summing
+        to 1 over the tokens); wordpiece models also get `word_attributions` (a word's pieces
+        summed, as `word_attention`). From the command line:
+        `--predictor-args '{"attributions": ["integrated_gradients", "occlusion"]}'`.
+
+    Where an instance carries the annotators' word labels (the metadata's `word_sentiment`: the
+    `attnat_sst` reader's `word_labels`, or a `"word_labels"` list in the classifier's JSON input,
+    one 0-4 label per space-separated word of the text), the output also has `word_sentiment`
+    (one label per token, or per word of a wordpiece model) and `plausibility`: for `attention`,
+    the `importance` (under its method's name) and each attribution, the `auprc`, `f1` and
+    `spearman` of `attnat_allennlp.interpret.plausibility` against those labels.
     """
 
     def __init__(
@@ -99,6 +116,7 @@ class _AttentionPredictor(Predictor):
         frozen: bool = True,
         importance: Optional[str] = None,
         attention_entropy: bool = False,
+        attributions: Optional[List[str]] = None,
     ) -> None:
         expected = self._model_class()
         if not isinstance(model, expected):
@@ -121,6 +139,9 @@ class _AttentionPredictor(Predictor):
             )
         self._importance = importance
         self._attention_entropy = attention_entropy
+        if isinstance(attributions, str):
+            attributions = [attributions]
+        self._attributions = check_attributions(attributions or [], "the predictor's attributions")
         vocab = model.vocab
         namespace = getattr(model, "_label_namespace", "labels")
         self._labels = [
@@ -297,7 +318,38 @@ class _AttentionPredictor(Predictor):
                 entropy, normalised = attention_entropy(output["attention"])
                 output["attention_entropy"] = entropy
                 output["attention_entropy_normalised"] = normalised
+        if self._attributions:
+            by_instance = instance_attributions(self._model, instances, self._attributions)
+            for output, values in zip(outputs, by_instance):
+                output["attributions"] = values
+                if "words" in output:
+                    output["word_attributions"] = {
+                        method: merge_wordpieces(output["tokens"], row)[1]
+                        for method, row in values.items()
+                    }
+        for output, instance in zip(outputs, instances):
+            self._add_plausibility(output, instance)
         return outputs
+
+    def _add_plausibility(self, output: JsonDict, instance: Instance) -> None:
+        # `word_sentiment` and `plausibility` of every ranking, where the instance has word labels.
+        metadata = instance.fields.get("metadata")
+        labels = None if metadata is None else metadata.metadata.get("word_sentiment")  # type: ignore
+        if labels is None:
+            return
+        labels = list(labels)[: len(output["attention"])]
+        words = "words" in output
+        if words:
+            labels = [labels[word[0]] for word in wordpiece_words(output["tokens"])]
+        rankings = {"attention": output["word_attention" if words else "attention"]}
+        importance = output.get("word_importance" if words else "importance")
+        if importance is not None:
+            rankings[self._importance] = importance
+        rankings.update(output.get("word_attributions" if words else "attributions", {}))
+        output["word_sentiment"] = labels
+        output["plausibility"] = {
+            name: plausibility(scores, labels) for name, scores in rankings.items()
+        }
 
     def predictions_to_labeled_instances(
         self, instance: Instance, outputs: Dict[str, numpy.ndarray]
@@ -339,7 +391,24 @@ class AttentionClassifierPredictor(_AttentionPredictor):
             raise ConfigurationError(
                 f"expected a 'text' (or 'sentence') key, got {sorted(json_dict)}"
             )
-        return self._dataset_reader.text_to_instance(text)
+        instance = self._dataset_reader.text_to_instance(text)
+        if "word_labels" in json_dict:
+            words = text.split()
+            labels = json_dict["word_labels"]
+            if (
+                not isinstance(labels, list)
+                or len(labels) != len(words)
+                or not all(type(x) is int and 0 <= x <= 4 for x in labels)
+            ):
+                raise BadValue(
+                    f"word_labels must be one sentiment 0-4 per space-separated word of the text "
+                    f"({len(words)} words), got {json.dumps(labels)[:80]}"
+                )
+            tokens = instance["tokens"].tokens  # type: ignore
+            instance["metadata"].metadata["word_sentiment"] = token_word_labels(  # type: ignore
+                tokens, words, labels
+            )
+        return instance
 
 
 @Predictor.register("attnat_pair_classifier")

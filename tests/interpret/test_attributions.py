@@ -153,10 +153,22 @@ def test_the_cost_bench_times_each_added_measure(tiny_archive, tmp_path, capsys)
         [tiny_archive, TEXT_DATA, "--max-instances", "6", "--output", str(output)]
     )
     added = [row["added"] for row in result["rows"]]
-    assert added[1:] == ["leave_one_out", "integrated_gradients", "input_x_gradient", "occlusion"]
+    assert added[1:5] == ["leave_one_out", "integrated_gradients", "input_x_gradient", "occlusion"]
+    assert added[5] == "word_substitution_attack" and added[6].startswith("stability")
     assert result["instances"] == 6 and result["rows"][0]["ratio_to_base"] == 1.0
     for row in result["rows"]:
         assert row["cpu_seconds_per_1000"] == pytest.approx(row["cpu_seconds"] * 1000 / 6, abs=1.0)
+    base = result["rows"][0]["cpu_seconds"]
+    for row in result["rows"][5:]:
+        # timed alone, added to the cheap measures; the measures it computed kept beside
+        assert row["cpu_seconds"] == pytest.approx(base + row["own_cpu_seconds"], abs=0.02)
+    assert set(result["rows"][5]["measures"]) == {
+        "attack_accuracy",
+        "attack_success_rate",
+        "attack_words_changed",
+        "attack_queries",
+    }
+    assert "stability_jsd_noise" in result["rows"][6]["measures"]
     table = capsys.readouterr().out
-    assert table.count("\n| ") == 6  # the header and one line per row
+    assert table.count("\n| ") == 8  # the header and one line per row
     assert bench_measures.main(["--table-of", str(output)]) == json.loads(output.read_text())

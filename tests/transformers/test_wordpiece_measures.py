@@ -238,3 +238,34 @@ def test_predictor_word_leave_one_out_drops_whole_words(pretrained):
     expected = leave_one_out_importance(model, _instances(reader, TEXTS[:1]), words=True)[0]
     assert output["word_importance"] == pytest.approx(expected, abs=1e-6)
     assert len(output["word_importance"]) == len(output["words"]) == 6
+
+
+def test_the_attack_refuses_wordpieces_and_the_stability_takes_them(pretrained):
+    from allennlp.common.checks import ConfigurationError
+
+    from attnat_allennlp.interpret.attack import word_substitution_attack
+    from attnat_allennlp.interpret.stability import explanation_stability
+
+    _, model, reader = pretrained
+    instances = _instances(reader)
+    with pytest.raises(ConfigurationError, match="reads the wordpieces of a pretrained"):
+        word_substitution_attack(model, instances)
+    rows, measures = explanation_stability(model, instances, noise_scale=0.0)
+    assert measures["stability_jsd_noise"] == 0.0 and measures["stability_topk_noise"] == 1.0
+
+
+def test_predictor_attributions_and_plausibility_are_word_level(pretrained):
+    from allennlp.predictors import Predictor
+
+    path, _, _ = pretrained
+    predictor = Predictor.from_path(path, "attnat_classifier", attributions=["occlusion"])
+    output = predictor.predict_json({"text": TEXTS[0], "word_labels": [2, 3, 3, 2, 4]})
+    groups = wordpiece_words(output["tokens"])
+    assert output["word_attributions"]["occlusion"] == pytest.approx(
+        sum_by_word(output["attributions"]["occlusion"], groups)
+    )
+    assert len(output["words"]) == len(groups)
+    # "cinematography." is one word of the input and two words of the model (its "." apart)
+    assert output["words"][-2:] == ["cinematography", "."]
+    assert output["word_sentiment"] == [2, 3, 3, 2, 4, 4]
+    assert set(output["plausibility"]) == {"attention", "occlusion"}
