@@ -39,6 +39,7 @@ demo: install
 	$(BIN)/allennlp prepare-attnat-data glove-6b-50d
 	OMP_NUM_THREADS=1 $(BIN)/allennlp attention-study studies/demo.jsonnet -s $(RUN) --jobs 2 \
 		--include-package attnat_allennlp
+	@$(BIN)/python -m attnat_allennlp.study.results_doc --brief rt_polarity
 	$(BIN)/allennlp attention-compare data/rotten_tomatoes/test.jsonl \
 		$(DEMO_RUNS)/vanilla/eps_config/seed_1/model.tar.gz \
 		$(DEMO_RUNS)/attention_iat/eps_config/seed_1/model.tar.gz \

@@ -2,8 +2,8 @@
 The cost of the measures: seconds per 1,000 test texts of `study_measures` with only the cheap
 measures, then with each expensive one added (leave-one-out, each standard attribution), for one
 trained model, in one process (one torch thread; the ratios are what compare across machines).
-Then the measures that `study_measures` does not compute yet, each timed on its own and added to
-the cheap measures' time: the word-substitution attack (`interpret/attack.py`, its defaults) and
+Then the attack and the stability (which `study_measures` computes with `attack`, `stability`),
+each timed on its own and added to the cheap measures' time: the word-substitution attack (`interpret/attack.py`, its defaults) and
 the stability under the attack and under embedding noise (`interpret/stability.py`, given the
 attack's results).
 
@@ -29,8 +29,14 @@ import torch
 
 from attnat_allennlp.interpret.attributions import ATTRIBUTION_METHODS
 
-# The cheap measures only: no leave-one-out, no attributions, no robustness.
-_BASE: Dict[str, Any] = {"leave_one_out": False, "attributions": (), "robustness_eps": {}}
+# The cheap measures only: no leave-one-out, no attributions, no robustness, no attack, no stability.
+_BASE: Dict[str, Any] = {
+    "leave_one_out": False,
+    "attributions": (),
+    "robustness_eps": {},
+    "attack": False,
+    "stability": False,
+}
 
 
 def _variants() -> List[Dict[str, Any]]:

@@ -24,13 +24,17 @@ GROUPS = (
     "faithfulness",
     "plausibility",
     "robustness",
+    "attack",
+    "stability",
     "jain_wallace",
 )
 # What a measure costs beyond the one forward and backward pass per batch ("cheap"): one forward
 # pass per token ("leave_one_out"), a Captum attribution ("attribution": integrated gradients is
 # ~20 backward passes per batch), a forward pass per AOPC fraction ("faithfulness"), one per eps
-# ("robustness"), or Jain & Wallace's searches ("search": a pass per permutation or Adam step).
-COSTS = ("cheap", "leave_one_out", "attribution", "faithfulness", "robustness", "search")
+# ("robustness"), the word-substitution attack ("attack": ~100 forward passes per attacked
+# instance, and the stability measured on its results), or Jain & Wallace's searches ("search": a
+# pass per permutation or Adam step).
+COSTS = ("cheap", "leave_one_out", "attribution", "faithfulness", "robustness", "attack", "search")
 DIRECTIONS = ("higher", "lower", None)
 
 # The token rankings whose faithfulness is always measured; the standard attributions
@@ -261,6 +265,58 @@ MEASURES: Tuple[Measure, ...] = (
         for ranking in PLAUSIBILITY_RANKINGS + ATTRIBUTION_METHODS
         for measure in PLAUSIBILITY_MEASURES
     ),
+    Measure(
+        "attack_accuracy",
+        "attack",
+        "test accuracy under the greedy word-substitution attack (the model's own embedding "
+        "neighbours; no technique trains against it)",
+        "higher",
+        "attack",
+        brief=True,
+    ),
+    Measure(
+        "attack_success_rate",
+        "attack",
+        "share of the correctly predicted test examples whose prediction the attack flipped",
+        "lower",
+        "attack",
+        table_order=1,
+    ),
+    Measure(
+        "attack_words_changed",
+        "attack",
+        "mean share of the words a successful attack changed (more = harder to attack)",
+        "higher",
+        "attack",
+        table_order=2,
+    ),
+    Measure(
+        "attack_queries",
+        "attack",
+        "mean forward passes the attack spent per attacked example (more = harder to attack)",
+        "higher",
+        "attack",
+        table_order=3,
+    ),
+    *(
+        Measure(
+            f"stability_{measure}_{kind}",
+            "stability",
+            {
+                "jsd": "mean Jensen-Shannon divergence of the attention",
+                "topk": "mean top-k overlap (k = 25% of the tokens) of the attention",
+            }[measure]
+            + {
+                "attack": " on an attacked text whose prediction stayed (SEAT)",
+                "noise": " under Gaussian noise on the embeddings, prediction unchanged (SEAT)",
+            }[kind],
+            "lower" if measure == "jsd" else "higher",
+            "attack" if kind == "attack" else "cheap",
+            table_order=4 + 2 * ("attack", "noise").index(kind) + ("jsd", "topk").index(measure),
+        )
+        for kind in ("attack", "noise")
+        for measure in ("jsd", "topk")
+    ),
     *(
         robust_measure(target, f"{eps:g}")
         for target in ROBUSTNESS_TARGETS
@@ -302,6 +358,11 @@ TABLES: Sequence[Tuple[str, Tuple[str, ...]]] = (
     (
         "Robustness: test accuracy under a worst-case perturbation of norm eps",
         ("robustness",),
+    ),
+    (
+        "Robustness to a word-substitution attack (trained against by no technique) and the "
+        "attention's stability (SEAT)",
+        ("attack", "stability"),
     ),
 )
 

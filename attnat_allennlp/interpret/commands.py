@@ -114,6 +114,16 @@ class AttentionReportCommand(Subcommand):
             "--no-leave-one-out", action="store_true", help="skip leave-one-out importance"
         )
         subparser.add_argument(
+            "--no-attack",
+            action="store_true",
+            help="skip the word-substitution attack (about 100 forward passes per example)",
+        )
+        subparser.add_argument(
+            "--no-stability",
+            action="store_true",
+            help="skip the attention's stability under noise and the attack (SEAT)",
+        )
+        subparser.add_argument(
             "--gradient",
             choices=GRADIENT_MEASURES,
             default="gradient",
@@ -174,6 +184,8 @@ def attention_report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
             faithfulness=not args.no_faithfulness,
             attention=args.attention,
             attributions=tuple(args.attributions),
+            attack=not args.no_attack,
+            stability=not args.no_stability,
             robustness_eps={
                 "scores": args.robustness_eps_scores,
                 "embeddings": args.robustness_eps_embeddings,

@@ -19,6 +19,8 @@ import torch
 from allennlp.data import Instance
 
 from attnat_allennlp.interpret.agreement import summarize
+from attnat_allennlp.interpret.attack import ATTACK_MEASURES
+from attnat_allennlp.interpret.attack_stability import attack_and_stability
 from attnat_allennlp.interpret.attributions import ATTRIBUTION_METHODS
 from attnat_allennlp.interpret.catalogue import (
     MEASURE_DESCRIPTIONS,
@@ -42,6 +44,7 @@ from attnat_allennlp.interpret.jain_wallace import (
 )
 from attnat_allennlp.interpret.rationale_report import rationale_report
 from attnat_allennlp.interpret.report_text import format_report
+from attnat_allennlp.interpret.stability import STABILITY_MEASURES
 from attnat_allennlp.interpret.study_measures import study_measures
 from attnat_allennlp.interpret.transformer_attention import (
     has_pooling_attention,
@@ -120,6 +123,13 @@ class ReportOptions:
         `occlusion`) computed beside attention: each is a reference of `agreement` (under its
         name), a ranking of `faithfulness` and of `plausibility`, and a per-instance row.
         Integrated gradients costs about 20 backward passes per batch: `()` leaves them out.
+    attack : `bool`, optional (default = `True`)
+        The word-substitution attack (`interpret/attack.py`) on the labelled instances: the
+        report's `attack` section (attacked accuracy, success rate, words changed, queries).
+        About 100 forward passes per attacked instance. Models over wordpieces are not attacked.
+    stability : `bool`, optional (default = `True`)
+        SEAT's stability of the attention (`interpret/stability.py`) under embedding noise, and
+        under the attack with `attack`: the report's `stability` section.
     """
 
     batch_size: int = 32
@@ -134,6 +144,8 @@ class ReportOptions:
     robustness_eps: Optional[Dict[str, Sequence[float]]] = None
     attention: Optional[str] = None
     attributions: Sequence[str] = ATTRIBUTION_METHODS
+    attack: bool = True
+    stability: bool = True
 
 
 def attention_report(
@@ -182,6 +194,17 @@ def attention_report(
         "metrics": model.get_metrics(reset=True) if any(r["label"] for r in rows) else {},
         **_measure_sections(collector, options.faithfulness),
     }
+    if options.attack or options.stability:
+        measures, _, skipped = attack_and_stability(
+            model, instances, options.attack, options.stability, options.seed, options.batch_size
+        )
+        if options.attack:
+            report["attack"] = {
+                **{n: measures[n] for n in ATTACK_MEASURES},
+                "skipped": skipped,
+            }
+        if options.stability:
+            report["stability"] = {n: measures[n] for n in STABILITY_MEASURES}
     checked = [row for row in rows if row["permutation_median_tvd"] is not None]
     report.update(
         {

@@ -89,6 +89,27 @@ def format_report(report: Dict[str, Any]) -> str:
         for target, by_eps in report["robustness"].items():
             for eps, value in by_eps.items():
                 lines.append(f"  {target + ' eps ' + eps:<26}{_fmt(value):>8}")
+    attack = report.get("attack")
+    if attack:
+        if attack.get("skipped"):
+            lines.append(attack["skipped"])
+        else:
+            lines.append("word-substitution attack")
+            for name, label in (
+                ("attack_accuracy", "attacked accuracy"),
+                ("attack_success_rate", "success rate"),
+                ("attack_words_changed", "words changed (share)"),
+                ("attack_queries", "queries per example"),
+            ):
+                lines.append(f"  {label:<26}{_fmt(attack[name]):>8}")
+    stability = report.get("stability")
+    if stability:
+        lines.append(f"{'stability (SEAT)':<28}{'JSD':>8}{'top-k':>8}")
+        for kind, label in (("attack", "attacked, same prediction"), ("noise", "embedding noise")):
+            lines.append(
+                f"  {label:<26}{_fmt(stability[f'stability_jsd_{kind}']):>8}"
+                f"{_fmt(stability[f'stability_topk_{kind}']):>8}"
+            )
     perm = report["permutation"]["median_tvd"]
     adv = report["adversarial"]["max_jsd"]
     lines.append(_row("permutation median TVD", perm))

@@ -9,6 +9,7 @@ import numpy
 from allennlp.data import Instance
 
 from attnat_allennlp.interpret.agreement import summarize
+from attnat_allennlp.interpret.attack_stability import attack_and_stability
 from attnat_allennlp.interpret.attributions import ATTRIBUTION_METHODS
 from attnat_allennlp.interpret.catalogue import MEASURES, RANKINGS, study_measure_names
 from attnat_allennlp.interpret.collector import MeasureCollector, check_robustness_eps, eps_key
@@ -32,6 +33,8 @@ def study_measures(
     leave_one_out: bool = True,
     attention: Optional[str] = None,
     attributions: Sequence[str] = ATTRIBUTION_METHODS,
+    attack: bool = True,
+    stability: bool = True,
 ) -> Dict[str, Optional[float]]:
     """
     The summary numbers of a model on labelled instances that a study needs, as one flat dict
@@ -48,7 +51,10 @@ def study_measures(
     token's for a model that pools its first token), what the agreement, entropy and attention
     ranking measures read. A model without pooling attention has `None` robust accuracies of the
     `scores` target. `attributions`: the standard attributions computed (as in `attention_report`);
-    the measures of the others are `None`.
+    the measures of the others are `None`. `attack`: the word-substitution attack's measures
+    (`attack_stability`; about 100 forward passes per attacked instance, the costliest measure
+    with integrated gradients; models over wordpieces are not attacked: `None`); `stability`:
+    SEAT's stability of the attention under embedding noise, and under the attack with `attack`.
     """
     attention = resolve_explanation(model, attention)
     model.eval()
@@ -90,6 +96,7 @@ def study_measures(
             )
     result.update({m.name: None for m in MEASURES if m.group == "plausibility"})
     result.update(collector.plausibility.means())
+    result.update(attack_and_stability(model, instances, attack, stability, seed, batch_size)[0])
     robust = collector.robust_accuracy()
     for target in ROBUSTNESS_TARGETS:
         for value in eps[target]:

@@ -344,6 +344,31 @@ def build(results_dir: str) -> Tuple[str, str]:
     return "\n".join(head + body).rstrip() + "\n", readme
 
 
+def brief(results_dir: str, folder: str) -> str:
+    """
+    What the multi-seed study of `folder` found, in a few lines (beside a one-seed table, such as
+    `make demo`'s, so that a one-seed difference is not read as the result).
+    """
+    directory = os.path.join(results_dir, folder)
+    summary = read_summary(directory)
+    title = next((t for f, t, _ in STUDIES if f == folder), folder)
+    if not is_protocol(summary):
+        return (
+            f"One seed is an example, not evidence. The multi-seed study of the same data, {title}, "
+            "has not run under the protocol yet (docs/results.md; the earlier round: "
+            "docs/results_before_protocol.md)."
+        )
+    runs = read_runs(os.path.join(directory, "runs.csv"))
+    lines = [
+        f"One seed is an example, not evidence. What the {SEEDS}-seed study of the same data "
+        f"found ({title}; docs/results.md), Attention iAT against vanilla:"
+    ]
+    for dataset in dict.fromkeys(r["dataset"] for r in summary):
+        section, _ = dataset_section(directory, dataset, summary, runs, {})
+        lines += [line for line in section if line.startswith("- **")]
+    return "\n".join(lines)
+
+
 def _with_block(text: str, block: str) -> str:
     start, stop = text.index(BEGIN_README), text.index(END_README) + len(END_README)
     return text[:start] + block + text[stop:]
@@ -355,7 +380,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--output", default="docs/results.md")
     parser.add_argument("--readme", default="README.md")
     parser.add_argument("--check", action="store_true", help="only say whether the files differ")
+    parser.add_argument(
+        "--brief",
+        metavar="STUDY",
+        help="only print what the study in this folder of the results found, in a few lines",
+    )
     args = parser.parse_args(argv)
+    if args.brief:
+        print(brief(args.results_dir, args.brief))
+        return 0
     page, block = build(args.results_dir)
     readme = open(args.readme).read() if os.path.isfile(args.readme) else None
     new_readme = _with_block(readme, block) if readme and BEGIN_README in readme else readme

@@ -79,6 +79,7 @@ def test_entries_are_well_formed_and_unique():
         "comprehensiveness_aopc_attention",
         "sufficiency_aopc_attention",
         "entropy",
+        "attack_accuracy",
     )
     with pytest.raises(KeyError, match="unknown study measure"):
         measure("accuracy_at_noon")
@@ -150,3 +151,47 @@ def test_the_attention_divergence_of_the_comparison_page_is_scipys_on_renormalis
 def test_model_device_of_a_model_without_parameters_is_the_cpu():
     assert model_device(torch.nn.ReLU()) == torch.device("cpu")
     assert model_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+
+
+def test_the_attack_and_the_stability_are_the_study_and_report_measures_of_their_functions(
+    measured,
+):
+    from attnat_allennlp.interpret.attack import ATTACK_MEASURES, word_substitution_attack
+    from attnat_allennlp.interpret.report_text import format_report
+    from attnat_allennlp.interpret.stability import STABILITY_MEASURES, explanation_stability
+
+    model, instances = measured
+    results, attacked = word_substitution_attack(model, instances, batch_size=4)
+    _, stable = explanation_stability(model, instances, attack_results=results, batch_size=4)
+    computed = study_measures(model, instances, batch_size=4, leave_one_out=False)
+    assert {n: computed[n] for n in ATTACK_MEASURES} == attacked
+    assert {n: computed[n] for n in STABILITY_MEASURES} == stable
+    assert attacked["attack_accuracy"] is not None
+    assert computed["stability_jsd_noise"] is not None
+    # each can be left out; the stability without the attack keeps its noise measures
+    off = study_measures(model, instances, batch_size=4, leave_one_out=False, attack=False)
+    assert all(off[n] is None for n in ATTACK_MEASURES)
+    assert off["stability_jsd_attack"] is None and off["stability_jsd_noise"] == pytest.approx(
+        stable["stability_jsd_noise"]
+    )
+    none = study_measures(
+        model, instances, batch_size=4, leave_one_out=False, attack=False, stability=False
+    )
+    assert all(none[n] is None for n in ATTACK_MEASURES + STABILITY_MEASURES)
+    # the report prints both sections with the same numbers
+    report = attention_report(
+        model, instances, ReportOptions(num_permutations=2, adversarial_steps=2, batch_size=4)
+    )
+    assert report["attack"]["attack_accuracy"] == attacked["attack_accuracy"]
+    assert report["stability"]["stability_topk_noise"] == pytest.approx(
+        stable["stability_topk_noise"]
+    )
+    text = format_report(report)
+    assert f"  {'attacked accuracy':<26}{attacked['attack_accuracy']:>8.3f}" in text
+    assert "stability (SEAT)" in text and "embedding noise" in text
+    quiet = attention_report(
+        model,
+        instances,
+        ReportOptions(num_permutations=2, adversarial_steps=2, attack=False, stability=False),
+    )
+    assert "attack" not in quiet and "stability" not in quiet

@@ -96,6 +96,13 @@ def test_each_claim_is_read_by_the_rules_of_claims_md(results):
     assert "not determined on 1: tiny (P, Δ +0.000 [" in readme
 
 
+def test_the_brief_says_what_the_study_of_the_same_data_found(results, tmp_path):
+    text = results_doc.brief(str(results), "sst")
+    assert text.startswith("One seed is an example, not evidence. What the 5-seed study")
+    assert "- **A, more accurate** (`accuracy`): supported (Δ +0.053" in text
+    assert "has not run under the protocol yet" in results_doc.brief(str(results), "20news")
+
+
 def test_claim_d_pairs_the_released_arm_with_iat_by_seed(results):
     page, _ = results_doc.build(str(results))
     # released - iAT = -0.02 - 0.001 * seed: mean -0.023, every pair below 0

@@ -162,6 +162,8 @@ def _args(archive, **changes):
         adversarial_steps=3,
         tvd_threshold=0.01,
         no_leave_one_out=False,
+        no_attack=False,
+        no_stability=False,
         gradient="gradient",
         no_faithfulness=False,
         attributions=["integrated_gradients", "input_x_gradient", "occlusion"],
