@@ -6,7 +6,7 @@ import logging
 import pytest
 from allennlp.training.callbacks import TrainerCallback
 
-from attnat_allennlp.interpret.eps_sweep import run_sweep
+from attnat_allennlp.study.sweep import run_sweep
 from helpers import FIXTURE_DATA
 
 TRAIN = str(FIXTURE_DATA / "bad" / "train.jsonl")
@@ -31,7 +31,7 @@ def sweep_log():
     messages = []
     handler = logging.Handler(logging.INFO)
     handler.emit = lambda record: messages.append(record.getMessage())
-    logger = logging.getLogger("attnat_allennlp.interpret.eps_sweep")
+    logger = logging.getLogger("attnat_allennlp.study.sweep")
     logger.addHandler(handler)
     level = logger.level
     logger.setLevel(logging.INFO)
@@ -109,7 +109,7 @@ def test_a_folder_that_cannot_be_resumed_is_moved_aside_not_deleted(tmp_path, sw
 def _sweep_args(tmp_path, *eps):
     import argparse
 
-    from attnat_allennlp.interpret.commands import EpsSweepCommand
+    from attnat_allennlp.study.sweep_command import EpsSweepCommand
 
     parser = argparse.ArgumentParser()
     EpsSweepCommand().add_subparser(parser.add_subparsers())
@@ -132,7 +132,7 @@ def test_a_non_finite_or_absurd_eps_is_refused_before_anything_trains(tmp_path, 
 
 
 def test_repeated_eps_values_are_trained_once(tmp_path, monkeypatch, caplog):
-    from attnat_allennlp.interpret import commands
+    from attnat_allennlp.study import sweep_command as commands
 
     trained = []
 
