@@ -79,12 +79,16 @@ def measure(data: str = DATA, seeds: int = 3) -> Dict[str, Any]:
 
 
 def sentence(result: Dict[str, Any], json_path: str) -> str:
+    extra = result["dask2_seconds"] - result["jobs2_seconds"]
     return (
-        f"On this machine ({result['cpus']} cores, shared; {result['date']}), the tiny study of "
-        f"{result['runs']} runs took {result['jobs2_seconds']:.1f} s with `--jobs 2` and "
-        f"{result['dask2_seconds']:.1f} s on 2 local Dask workers ({result['ratio']:.2f}x, "
-        f"{result['overhead_seconds_per_run']:+.2f} s a run; starting the cluster took "
-        f"{result['dask_cluster_start_seconds']:.1f} s more). From `{json_path}`, written by "
+        f"On this machine ({result['cpus']} cores, shared with other jobs; {result['date']}), the "
+        f"tiny study of {result['runs']} runs of a few seconds each took "
+        f"{result['jobs2_seconds']:.1f} s with `--jobs 2` and {result['dask2_seconds']:.1f} s on 2 "
+        f"local Dask workers ({result['ratio']:.2f}x, {extra:.1f} s more; starting the cluster "
+        f"took {result['dask_cluster_start_seconds']:.1f} s before that). The extra time should be "
+        "mostly a fixed cost per worker, not per run (each worker imports the package, then "
+        "starts the fork server its runs train under, which imports it again; not timed "
+        f"separately), which runs of minutes would hide and tiny runs do not. From `{json_path}`, written by "
         f"`{COMMAND.format(output=json_path)}`."
     )
 
