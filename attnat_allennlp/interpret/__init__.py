@@ -5,7 +5,8 @@ Jain & Wallace compute it, or through attention; leave-one-out), agreement of at
 (ERASER: AUPRC, top-k F1), attention entropy, ERASER faithfulness (comprehensiveness and
 sufficiency AOPC), accuracy under worst-case perturbations, Jain & Wallace's permutation and
 adversarial-attention checks, `report.study_measures` (the summary numbers of a study), and the
-`attention-report`, `attention-eps-sweep` and `attention-heatmap` subcommands.
+`attention-report` and `attention-heatmap` subcommands (`attention-eps-sweep` is the study
+engine's: `attnat_allennlp/study/sweep_command.py`).
 """
 
 from attnat_allennlp.interpret import commands  # noqa: F401  (registers the subcommands)

@@ -4,5 +4,9 @@ eps on the validation set, measure the test set, and summarise mean +- std over 
 seed-paired test against vanilla (`allennlp attention-study`).
 """
 
-from attnat_allennlp.study import command, compare  # noqa: F401  (registers the subcommands)
+from attnat_allennlp.study import (  # noqa: F401  (registers the subcommands)
+    command,
+    compare,
+    sweep_command,
+)
 from attnat_allennlp.study.spec import RunSpec, StudySpec, read_study  # noqa: F401

@@ -1,6 +1,7 @@
 """
-`allennlp attention-study STUDY_FILE -s OUT_DIR [--jobs N]`: runs (or resumes) a multi-seed study
-and writes `runs.csv`, `summary.csv`, `summary.md` and plots in `OUT_DIR` (see `docs/study.md`).
+`allennlp attention-study STUDY_FILE -s OUT_DIR [--jobs N | --cuda-devices 0,1 | --executor dask
+--address HOST:PORT]`: runs (or resumes) a multi-seed study and writes `runs.csv`, `summary.csv`,
+`summary.md` and plots in `OUT_DIR` (see `docs/study.md`).
 """
 
 import argparse
@@ -8,11 +9,14 @@ import json
 import logging
 import os
 import sys
+from typing import Optional, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.interpret.transformer_attention import EXPLANATIONS
+from attnat_allennlp.study.devices import DeviceSlots, parse_devices
+from attnat_allennlp.study.executors import Executor
 from attnat_allennlp.study.scheduler import StudyError, run_study
 from attnat_allennlp.study.spec import check_attention, read_study
 
@@ -73,9 +77,60 @@ class AttentionStudyCommand(Subcommand):
             "file's measures.attention; default: the pooling attention, or the first token's for "
             "a model that pools its first token)",
         )
+        subparser.add_argument(
+            "--executor",
+            choices=("local", "dask"),
+            default="local",
+            help="where the runs train: this machine (--jobs worker processes, the default) or "
+            "the workers of a Dask cluster (--address; pip install attnat_allennlp[cluster])",
+        )
+        subparser.add_argument(
+            "--address", type=str, default=None, help="the Dask scheduler's HOST:PORT"
+        )
+        subparser.add_argument(
+            "--cuda-devices",
+            type=str,
+            default=None,
+            help="train every run on one of these GPUs (0,1); default: the CPU",
+        )
+        subparser.add_argument(
+            "--runs-per-device",
+            type=int,
+            default=1,
+            help="runs that share one GPU at once (with --cuda-devices; as its memory allows)",
+        )
         subparser.add_argument("--no-progress", action="store_true", help="no progress bar")
         subparser.set_defaults(func=study_from_args)
         return subparser
+
+
+def _executor(args: argparse.Namespace) -> Tuple[Optional[Executor], DeviceSlots]:
+    """The executor and the GPUs of the command's options (`None`: the local one of `--jobs`)."""
+    kind = getattr(args, "executor", "local")
+    address = getattr(args, "address", None)
+    devices = DeviceSlots(
+        parse_devices(getattr(args, "cuda_devices", None)), getattr(args, "runs_per_device", 1)
+    )
+    if kind == "dask":
+        if not address:
+            raise ConfigurationError("--executor dask needs --address HOST:PORT of its scheduler")
+        if devices.devices:
+            raise ConfigurationError(
+                "--cuda-devices applies to this machine's runs; on a Dask cluster give each "
+                "worker one GPU (CUDA_VISIBLE_DEVICES) and the study the override "
+                'trainer.cuda_device 0 (docs/study.md, "GPUs on a cluster")'
+            )
+        from attnat_allennlp.study.dask_executor import DaskExecutor
+
+        return DaskExecutor(address), devices
+    if address:
+        raise ConfigurationError(f"--address {address} is for --executor dask")
+    if devices.devices and args.jobs > 1:
+        raise ConfigurationError(
+            f"--jobs {args.jobs} with --cuda-devices: the runs at once are the GPUs times "
+            "--runs-per-device; leave --jobs out"
+        )
+    return None, devices
 
 
 def study_from_args(args: argparse.Namespace) -> None:
@@ -102,14 +157,18 @@ def study_from_args(args: argparse.Namespace) -> None:
         len(study.seeds),
         study.num_runs(),
     )
+    executor, devices = _executor(args)
     try:
         run_study(
             study,
-            args.serialization_dir,
+            # a cluster's workers resolve the path elsewhere: give them the whole of it
+            args.serialization_dir if executor is None else os.path.abspath(args.serialization_dir),
             jobs=args.jobs,
             threads=args.threads,
             progress=not args.no_progress,
             remeasure=getattr(args, "remeasure", False),
+            executor=executor,
+            devices=devices,
         )
     except StudyError as error:
         logger.error("%s", error)

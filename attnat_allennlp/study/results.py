@@ -1,9 +1,8 @@
 """`runs.csv`: one row per finished run of a study, read back with its types."""
 
-import csv
-import os
 from typing import Any, Dict, List, Optional, Tuple
 
+from attnat_allennlp.interpret.csv_rows import read_rows, write_rows
 from attnat_allennlp.study.spec import RunSpec, StudySpec
 
 KEY_COLUMNS = ("dataset", "technique", "eps", "seed", "phase")
@@ -27,27 +26,9 @@ def row_key(row: Dict[str, Any]) -> Tuple:
     return (row["dataset"], row["technique"], None if eps is None else float(eps), int(row["seed"]))
 
 
-def _value(column: str, text: str) -> Any:
-    if text == "":
-        return None
-    if column in TEXT_COLUMNS:
-        return text
-    if column == "seed":
-        return int(float(text))
-    if text in ("True", "False"):
-        return text == "True"
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 def read_runs(path: str) -> List[Dict[str, Any]]:
     """The rows of a `runs.csv` (none when the file does not exist)."""
-    if not os.path.isfile(path):
-        return []
-    with open(path, newline="") as handle:
-        return [{k: _value(k, v) for k, v in row.items()} for row in csv.DictReader(handle)]
+    return read_rows(path, TEXT_COLUMNS, {"seed"})
 
 
 def _order(study: Optional[StudySpec], row: Dict[str, Any]) -> Tuple:
@@ -65,13 +46,4 @@ def _order(study: Optional[StudySpec], row: Dict[str, Any]) -> Tuple:
 
 def write_runs(path: str, rows: List[Dict[str, Any]], study: Optional[StudySpec] = None) -> None:
     """Writes rows (key columns first, then every other column in order of appearance), atomically."""
-    columns: List[str] = list(KEY_COLUMNS)
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    temporary = path + ".tmp"
-    with open(temporary, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for row in sorted(rows, key=lambda r: _order(study, r)):
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    os.replace(temporary, path)
+    write_rows(path, rows, KEY_COLUMNS, lambda row: _order(study, row))

@@ -26,8 +26,8 @@ from typing import Any, Dict, Optional
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
-from attnat_allennlp.interpret.eps_sweep import has_perturbation, set_eps
 from attnat_allennlp.study import provenance
+from attnat_allennlp.study.configs import has_perturbation, set_eps
 from attnat_allennlp.study.spec import DatasetSpec, RunSpec, StudySpec
 from attnat_allennlp.training.train_loop import archive_problem
 
@@ -95,8 +95,9 @@ def run_config(
     dataset: DatasetSpec,
     run: RunSpec,
     adjustments: Optional[Dict[str, Any]] = None,
+    cuda_device: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """The full training config (a dict) of one run."""
+    """The full training config (a dict) of one run (on `cuda_device`, when one is given)."""
     overrides = {**dataset.overrides, **study.overrides}
     path = dataset.technique_config(run.technique)
     config = Params.from_file(path, params_overrides=json.dumps(overrides)).as_dict(quiet=True)
@@ -113,11 +114,13 @@ def run_config(
             raise ConfigurationError(
                 f"{path}: an eps grid for {run.technique}, whose config has no perturbation"
             )
-        config = set_eps(config, run.eps)
+        config = set_eps(config, run.technique, run.eps, path)
     config["random_seed"] = 13370 + run.seed
     config["numpy_seed"] = 1337 + run.seed
     config["pytorch_seed"] = 133 + run.seed
     trainer = config["trainer"]
+    if cuda_device is not None:
+        trainer["cuda_device"] = cuda_device
     # A study keeps only the archive and the metrics of a run: no TensorBoard logs.
     trainer["callbacks"] = [
         c for c in trainer.get("callbacks", []) if c.get("type") != "tensorboard"
@@ -209,10 +212,11 @@ def execute(
     adjustments: Optional[Dict[str, Any]] = None,
     threads: Optional[int] = 1,
     remeasure: bool = False,
+    cuda_device: Optional[int] = None,
 ) -> Dict[str, Any]:
     """
-    Trains (unless already trained) and measures one run, and returns its row (also written to
-    `row.json` in the run's folder). `row["measured"]` is false when the measures could not be
+    Trains (unless already trained; on `cuda_device` when one is given) and measures one run, and
+    returns its row (also written to `row.json` in the run's folder). `row["measured"]` is false when the measures could not be
     computed (the training is kept; a later call measures it). With `remeasure`, a trained run is
     measured again (after a change of the measures).
     """
@@ -229,7 +233,7 @@ def execute(
         if row.get("measured") and not remeasure:
             return row
     dataset = study.dataset(run.dataset)
-    config = run_config(study, dataset, run, adjustments)
+    config = run_config(study, dataset, run, adjustments, cuda_device)
     metrics_path = os.path.join(directory, "metrics.json")
     if os.path.isfile(metrics_path):
         problem = archive_problem(os.path.join(directory, "model.tar.gz"))

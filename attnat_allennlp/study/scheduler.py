@@ -1,41 +1,39 @@
 """
-The order of a study's runs and their execution in worker processes.
+The order of a grid's runs, and the one scheduler that hands them to an executor.
 
 The runs that need no choice (vanilla, every technique's eps grid at the selection seeds) come
 first, in study order; as soon as a technique's grid is complete, its eps is chosen on the
 validation set (`summary.choose_eps`) and its other seeds are queued ahead of later techniques, so
 that an interrupted study leaves whole techniques behind; the `matched_eps` runs come last in each
-technique, and a run asked for twice (a matched eps that the grid also trains) is trained once. With `jobs > 1` the runs go to worker
-processes (started once, by a fork server that has imported this package, each with `threads`
-torch threads); with one job they run in this process.
+technique, and a run asked for twice (a matched eps that the grid also trains) is trained once.
+The scheduler alone records rows and failures (one handler, whatever the executor: in this
+process, a local pool of worker processes, or a Dask cluster: `study/executors.py`), and it alone
+writes the grid's CSV (`runs.csv` of a study, `sweep.csv` of an eps sweep) after every run.
 """
 
-import concurrent.futures
+import functools
 import json
 import logging
-import multiprocessing
 import os
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tqdm import tqdm
 
 from attnat_allennlp.study import runner
+from attnat_allennlp.study.devices import DeviceSlots
+from attnat_allennlp.study.executors import Executor, Outcome, PoolExecutor, SerialExecutor, Task
 from attnat_allennlp.study.results import read_runs, row_key, run_key, write_runs
 from attnat_allennlp.study.spec import RunSpec, StudySpec, to_dict
 from attnat_allennlp.study.summary import choose_eps, write_summary
 
 logger = logging.getLogger(__name__)
 
+Row = Dict[str, Any]
+
 
 class StudyError(RuntimeError):
     """Some runs of a study failed; the others are recorded."""
-
-
-def _init_worker(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
 
 
 def _priority(study: StudySpec, run: RunSpec) -> Tuple:
@@ -49,51 +47,163 @@ def _priority(study: StudySpec, run: RunSpec) -> Tuple:
     )
 
 
-def _describe(row: Dict[str, Any]) -> str:
+def describe(run: RunSpec, row: Row) -> str:
+    """The log line of a finished study run."""
     eps = "" if row.get("eps") is None else f" eps {row['eps']:g}"
     test = row.get("accuracy", row.get("test_accuracy"))
     test_text = "" if test is None else f", test accuracy {test:.3f}"
     seconds = row.get("training_seconds")
     time_text = "" if seconds is None else f", trained in {seconds:.0f} s"
-    return (
+    message = (
         f"{row['dataset']} {row['technique']}{eps} seed {row['seed']}: "
         f"{row['validation_metric']} {row['best_validation']:.4f} (dev){test_text}{time_text}"
     )
+    return message if row.get("measured") else message + " (not measured yet)"
 
 
-def run_study(
-    study: StudySpec,
-    study_dir: str,
-    jobs: int = 1,
-    threads: int = 1,
-    progress: bool = True,
-    remeasure: bool = False,
-) -> List[Dict[str, Any]]:
+class Scheduler:
     """
-    Runs (or resumes) a study in `study_dir` and writes `runs.csv`, `summary.csv`, `summary.md` and
-    the plots after every run. Returns the rows of `runs.csv`. With `remeasure`, every recorded run
-    whose archive is still here is measured again (the others keep their measures, with a warning). Raises a `StudyError` at the end
-    when some runs failed (the others are recorded).
-    """
-    os.makedirs(study_dir, exist_ok=True)
-    with open(os.path.join(study_dir, "study.json"), "w") as handle:
-        json.dump(to_dict(study), handle, indent=1)
-    csv_path = os.path.join(study_dir, "runs.csv")
-    results: Dict[Tuple, Dict[str, Any]] = {row_key(row): row for row in read_runs(csv_path)}
-    if remeasure:
-        names = {d.name for d in study.datasets}
-        for key, row in list(results.items()):
-            if row["dataset"] not in names or row["technique"] not in study.techniques:
-                continue
-            spec = RunSpec(
-                row["dataset"], row["technique"], key[2], key[3], row.get("phase") or "seed"
-            )
-            if os.path.isfile(os.path.join(runner.run_dir(study_dir, spec), "model.tar.gz")):
-                del results[key]
-            else:
-                logger.warning("%s has no archive here: its measures stay as recorded", spec.key)
-    recorded = len(results)
+    Runs (or resumes) the runs of `study` through an executor.
 
+    # Parameters
+
+    study : `StudySpec`
+        The grid: its runs, their order and the eps choice after each technique's grid.
+    results : `Dict[Tuple, Row]`
+        The rows already recorded, by `run_key` (their runs are not run again).
+    write : `Callable[[List[Row]], None]`
+        Writes the grid's CSV (and whatever goes with it) from every recorded row; called after
+        each finished run.
+    describe : `Callable[[RunSpec, Row], str]`, optional
+        The log line of a finished run.
+    """
+
+    def __init__(
+        self,
+        study: StudySpec,
+        results: Dict[Tuple, Row],
+        write: Callable[[List[Row]], None],
+        describe: Callable[[RunSpec, Row], str] = describe,
+    ) -> None:
+        self.study = study
+        self.results = results
+        self.write = write
+        self.describe = describe
+        self.queued: List[RunSpec] = list(study.first_runs()) + study.matched_runs()
+        self.expanded: set = set()
+        self.running: Dict[Tuple, Tuple[RunSpec, Optional[int]]] = {}
+        self.failures: List[Tuple[RunSpec, str]] = []
+
+    def expand(self) -> None:
+        """Queues the other seeds of each technique whose grid is complete, at its chosen eps."""
+        if not self.study.seeds[self.study.selection_seeds :]:
+            return  # every seed trains the grid: nothing to choose eps for
+        for dataset in self.study.datasets:
+            for technique in self.study.techniques:
+                if (
+                    len(self.study.grid(technique)) < 2
+                    or (dataset.name, technique) in self.expanded
+                ):
+                    continue
+                rows = list(self.results.values())
+                chosen = choose_eps(self.study, rows, dataset.name, technique)
+                if chosen is not None:
+                    self.expanded.add((dataset.name, technique))
+                    self.queued.extend(self.study.seed_runs(dataset.name, technique, chosen))
+
+    def pending(self) -> List[RunSpec]:
+        """The runs to start, in order; a run asked for twice is run once."""
+        unique: Dict[Tuple, RunSpec] = {}
+        for run in sorted(self.queued, key=lambda r: _priority(self.study, r)):
+            key = run_key(run)
+            if key not in self.results and key not in self.running:
+                unique.setdefault(key, run)
+        return list(unique.values())
+
+    def finish(self, outcome: Outcome, bar: tqdm) -> None:
+        """The one handler of a finished run, whichever executor ran it: record, or fail."""
+        run = outcome.run
+        key = run_key(run)
+        self.running.pop(key, None)
+        if outcome.row is None:
+            logger.error("run %s failed: %s\n%s", run.key, outcome.error, outcome.details)
+            self.failures.append((run, outcome.error or "failed"))
+            self.queued[:] = [r for r in self.queued if run_key(r) != key]
+            return
+        self.results[key] = outcome.row
+        self.write(list(self.results.values()))
+        bar.update(1)
+        message = self.describe(run, outcome.row)
+        logger.info(message)
+        bar.write(message)
+
+    def run(
+        self,
+        executor: Executor,
+        task: Callable[[RunSpec, Optional[int]], Task],
+        devices: Optional[DeviceSlots] = None,
+        progress: bool = True,
+        recorded: int = 0,
+    ) -> List[Tuple[RunSpec, str]]:
+        """
+        Hands every pending run to `executor` (`task(run, device)` makes its task; `devices`
+        gives each run its GPU, at most `per_device` runs on one) until none is left; returns the
+        failures.
+        """
+        devices = devices or DeviceSlots()
+        self.expand()
+        total = self.study.num_runs()
+        bar = tqdm(
+            total=total, initial=min(recorded, total), disable=not progress, desc="grid", unit="run"
+        )
+        try:
+            while True:
+                todo = self.pending()
+                room = executor.slots()
+                if devices.capacity:
+                    room = min(room, devices.capacity)
+                while todo and len(self.running) < room:
+                    run = todo.pop(0)
+                    device = devices.acquire()
+                    self.running[run_key(run)] = (run, device)
+                    executor.submit(run, task(run, device))
+                if not self.running:
+                    break
+                bar.set_postfix_str(", ".join(r.key for r, _ in self.running.values()))
+                for outcome in executor.wait():
+                    devices.release(self.running.get(run_key(outcome.run), (None, None))[1])
+                    self.finish(outcome, bar)
+                self.expand()
+        finally:
+            bar.close()
+            executor.close()
+        return self.failures
+
+
+def local_executor(jobs: int = 1, threads: int = 1) -> Executor:
+    """This process (one job) or a pool of `jobs` worker processes."""
+    return PoolExecutor(jobs, threads) if jobs > 1 else SerialExecutor()
+
+
+def _recorded(study: StudySpec, study_dir: str, csv_path: str, remeasure: bool) -> Dict[Tuple, Row]:
+    """The rows of `runs.csv`; with `remeasure`, less those whose archive is here to measure."""
+    results: Dict[Tuple, Row] = {row_key(row): row for row in read_runs(csv_path)}
+    if not remeasure:
+        return results
+    names = {d.name for d in study.datasets}
+    for key, row in list(results.items()):
+        if row["dataset"] not in names or row["technique"] not in study.techniques:
+            continue
+        spec = RunSpec(row["dataset"], row["technique"], key[2], key[3], row.get("phase") or "seed")
+        if os.path.isfile(os.path.join(runner.run_dir(study_dir, spec), "model.tar.gz")):
+            del results[key]
+        else:
+            logger.warning("%s has no archive here: its measures stay as recorded", spec.key)
+    return results
+
+
+def _adjustments(study: StudySpec) -> Dict[str, Dict[str, Any]]:
+    """The validation adjustments of each classifier dataset (`runner.validation_adjustments`)."""
     adjustments: Dict[str, Dict[str, Any]] = {}
     for dataset in study.datasets:
         config = runner.run_config(
@@ -104,105 +214,59 @@ def run_study(
             adjustments[dataset.name] = runner.validation_adjustments(
                 config, labels, config["train_data_path"]
             )
+    return adjustments
 
-    queued: List[RunSpec] = list(study.first_runs()) + study.matched_runs()
-    expanded: set = set()
-    failures: List[Tuple[RunSpec, str]] = []
 
-    def expand() -> None:
-        for dataset in study.datasets:
-            for technique in study.techniques:
-                if len(study.grid(technique)) < 2 or (dataset.name, technique) in expanded:
-                    continue
-                chosen = choose_eps(study, list(results.values()), dataset.name, technique)
-                if chosen is not None:
-                    expanded.add((dataset.name, technique))
-                    queued.extend(study.seed_runs(dataset.name, technique, chosen))
+def run_study(
+    study: StudySpec,
+    study_dir: str,
+    jobs: int = 1,
+    threads: int = 1,
+    progress: bool = True,
+    remeasure: bool = False,
+    executor: Optional[Executor] = None,
+    devices: Optional[DeviceSlots] = None,
+) -> List[Row]:
+    """
+    Runs (or resumes) a study in `study_dir` and writes `runs.csv`, `summary.csv`, `summary.md` and
+    the plots after every run. Returns the rows of `runs.csv`. With `remeasure`, every recorded run
+    whose archive is still here is measured again (the others keep their measures, with a
+    warning). The runs go to `executor` (default: this process with one job, else a pool of `jobs`
+    worker processes, as many as `devices` hold runs when GPUs are given), each on its GPU of
+    `devices` when given. Raises a `StudyError` at the end when some runs failed (the others are
+    recorded).
+    """
+    os.makedirs(study_dir, exist_ok=True)
+    with open(os.path.join(study_dir, "study.json"), "w") as handle:
+        json.dump(to_dict(study), handle, indent=1)
+    csv_path = os.path.join(study_dir, "runs.csv")
+    results = _recorded(study, study_dir, csv_path, remeasure)
+    recorded = len(results)
+    adjustments = _adjustments(study)
 
-    def pending() -> List[RunSpec]:
-        # a run asked for twice (a matched eps that is also the chosen one) is trained once
-        busy = {run_key(r) for r in running.values()}
-        unique: Dict[Tuple, RunSpec] = {}
-        for run in sorted(queued, key=lambda r: _priority(study, r)):
-            if run_key(run) not in results and run_key(run) not in busy:
-                unique.setdefault(run_key(run), run)
-        return list(unique.values())
+    def write(rows: List[Row]) -> None:
+        write_runs(csv_path, [r for r in rows if r.get("measured")], study)
+        write_summary(study, rows, study_dir)
 
-    def record(run: RunSpec, row: Dict[str, Any]) -> None:
-        results[run_key(run)] = row
-        write_runs(csv_path, [r for r in results.values() if r.get("measured")], study)
-        write_summary(study, list(results.values()), study_dir)
+    def task(run: RunSpec, device: Optional[int]) -> Task:
+        return functools.partial(
+            runner.execute,
+            study_dir,
+            study,
+            run,
+            adjustments.get(run.dataset),
+            threads,
+            remeasure,
+            device,
+        )
 
-    expand()
-    total = study.num_runs()
-    bar = tqdm(
-        total=total, initial=min(recorded, total), disable=not progress, desc="study", unit="run"
-    )
-    running: Dict[Any, RunSpec] = {}
-    executor: Optional[concurrent.futures.Executor] = None
-    if jobs > 1:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["attnat_allennlp"])
-        executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(threads,)
+    if executor is None:
+        executor = local_executor(
+            devices.capacity if devices and devices.capacity else jobs, threads
         )
     started = time.time()
-    try:
-        while True:
-            todo = pending()
-            if executor is None:
-                if not todo:
-                    break
-                run = todo[0]
-                running[None] = run
-                bar.set_postfix_str(run.key)
-                try:
-                    row = runner.execute(
-                        study_dir, study, run, adjustments.get(run.dataset), threads, remeasure
-                    )
-                except Exception as error:  # keep going: one failed run must not stop the study
-                    logger.exception("run %s failed", run.key)
-                    failures.append((run, repr(error)))
-                    queued[:] = [r for r in queued if run_key(r) != run_key(run)]
-                    running.clear()
-                    continue
-                running.clear()
-                _finish(run, row, record, bar)
-                expand()
-                continue
-            while todo and len(running) < jobs:
-                run = todo.pop(0)
-                future = executor.submit(
-                    runner.execute,
-                    study_dir,
-                    study,
-                    run,
-                    adjustments.get(run.dataset),
-                    threads,
-                    remeasure,
-                )
-                running[future] = run
-            if not running:
-                break
-            bar.set_postfix_str(", ".join(r.key for r in running.values()))
-            finished, _ = concurrent.futures.wait(
-                list(running), return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            for future in finished:
-                run = running.pop(future)
-                try:
-                    row = future.result()
-                except Exception as error:
-                    logger.error("run %s failed: %r", run.key, error)
-                    failures.append((run, repr(error)))
-                    queued[:] = [r for r in queued if run_key(r) != run_key(run)]
-                    continue
-                _finish(run, row, record, bar)
-            expand()
-    finally:
-        bar.close()
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+    scheduler = Scheduler(study, results, write)
+    failures = scheduler.run(executor, task, devices, progress, recorded)
     logger.info("study: %d runs in %.0f s", len(results) - recorded, time.time() - started)
     rows = read_runs(csv_path)
     if failures:
@@ -211,13 +275,3 @@ def run_study(
             + "; ".join(f"{run.key}: {error}" for run, error in failures)
         )
     return rows
-
-
-def _finish(run: RunSpec, row: Dict[str, Any], record, bar) -> None:
-    record(run, row)
-    bar.update(1)
-    message = _describe(row)
-    if not row.get("measured"):
-        message += " (not measured yet)"
-    logger.info(message)
-    bar.write(message)

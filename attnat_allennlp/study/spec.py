@@ -41,14 +41,14 @@ file whose siblings `<dataset>_<technique>.jsonnet` are the techniques' configs 
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.interpret.attributions import check_attributions
-from attnat_allennlp.interpret.eps_sweep import technique_config
 from attnat_allennlp.perturbations.base import check_eps
+from attnat_allennlp.study.configs import technique_config
 
 
 @dataclass(frozen=True)
@@ -231,32 +231,30 @@ def check_attention(attention: Any, where: str) -> None:
         )
 
 
-def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
-    """A `StudySpec` from the dict of a study file; errors name the file and the bad key."""
-    where = path or "study"
-    known = {
-        "datasets",
-        "techniques",
-        "seeds",
-        "eps",
-        "epochs",
-        "overrides",
-        "selection_seeds",
-        "measures",
-        "primary",
-        "matched_eps",
-        "matched_techniques",
-        "patience",
-    }
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigurationError(
-            f"{where}: unknown keys {unknown}; expected some of {sorted(known)}"
-        )
-    raw = {"seeds": list(DEFAULT_SEEDS), **raw}
-    for key in ("datasets", "techniques", "seeds"):
-        if not raw.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is missing or empty")
+_KNOWN_KEYS = {
+    "datasets",
+    "techniques",
+    "seeds",
+    "eps",
+    "epochs",
+    "overrides",
+    "selection_seeds",
+    "measures",
+    "primary",
+    "matched_eps",
+    "matched_techniques",
+    "patience",
+}
+_MEASURES_OPTIONS = [
+    "attention",
+    "attributions",
+    "leave_one_out",
+    "max_instances",
+    "robustness_eps",
+]
+
+
+def _datasets(raw: Dict[str, Any], where: str) -> List[DatasetSpec]:
     datasets = []
     for item in raw["datasets"]:
         if isinstance(item, str):
@@ -277,11 +275,19 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         check_path_part(dataset.name, "dataset", where)
     if len({d.name for d in datasets}) != len(datasets):
         raise ConfigurationError(f"{where}: repeated dataset names {[d.name for d in datasets]}")
+    return datasets
+
+
+def _techniques(raw: Dict[str, Any], where: str) -> List[str]:
     techniques = list(raw["techniques"])
     if len(set(techniques)) != len(techniques):
         raise ConfigurationError(f"{where}: repeated techniques {techniques}")
     for technique in techniques:
         check_path_part(technique, "technique", where)
+    return techniques
+
+
+def _seeds(raw: Dict[str, Any], where: str) -> List[int]:
     seeds = raw["seeds"]
     if any(
         isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED for s in seeds
@@ -289,6 +295,10 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(
             f"{where}: seeds must be distinct integers between 0 and {MAX_SEED}, got {seeds!r}"
         )
+    return list(seeds)
+
+
+def _grids(raw: Dict[str, Any], techniques: List[str], where: str) -> Dict[str, List[float]]:
     eps = raw.get("eps") or {}
     for technique in eps:
         if technique not in techniques:
@@ -297,20 +307,26 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
             )
         if technique == "vanilla":
             raise ConfigurationError(f"{where}: vanilla has no eps")
-    grids = {t: _number_list(v, f"{where}: eps.{t}") for t, v in eps.items()}
+    return {t: _number_list(v, f"{where}: eps.{t}") for t, v in eps.items()}
+
+
+def _positive(raw: Dict[str, Any], key: str, where: str) -> Optional[int]:
+    value = raw.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ConfigurationError(f"{where}: {key} must be a positive integer, got {value!r}")
+    return value
+
+
+def _selection_seeds(raw: Dict[str, Any], seeds: List[int], where: str) -> int:
     selection_seeds = int(raw.get("selection_seeds", min(DEFAULT_SELECTION_SEEDS, len(seeds))))
     if not 1 <= selection_seeds <= len(seeds):
         raise ConfigurationError(
             f"{where}: selection_seeds must be between 1 and the number of seeds ({len(seeds)}), got {selection_seeds}"
         )
-    epochs = raw.get("epochs")
-    if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
-        raise ConfigurationError(f"{where}: epochs must be a positive integer, got {epochs!r}")
-    patience = raw.get("patience")
-    if patience is not None and (
-        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
-    ):
-        raise ConfigurationError(f"{where}: patience must be a positive integer, got {patience!r}")
+    return selection_seeds
+
+
+def _primary(raw: Dict[str, Any], where: str) -> List[str]:
     primary = raw.get("primary", DEFAULT_PRIMARY)
     if (
         not isinstance(primary, (list, tuple))
@@ -320,6 +336,10 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(
             f"{where}: primary must be a list of distinct measure names, got {primary!r}"
         )
+    return list(primary)
+
+
+def _matched(raw: Dict[str, Any], techniques: List[str], where: str):
     matched_eps = (
         _number_list(raw["matched_eps"], f"{where}: matched_eps")
         if raw.get("matched_eps") not in (None, [])
@@ -335,15 +355,15 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(f"{where}: matched_techniques: vanilla has no eps")
     if matched_techniques and not matched_eps:
         raise ConfigurationError(f"{where}: matched_techniques without matched_eps")
+    return matched_eps, matched_techniques
+
+
+def _measures(raw: Dict[str, Any], where: str) -> Dict[str, Any]:
     measures = dict(raw.get("measures") or {})
-    unknown = sorted(
-        set(measures)
-        - {"robustness_eps", "max_instances", "leave_one_out", "attention", "attributions"}
-    )
+    unknown = sorted(set(measures) - set(_MEASURES_OPTIONS))
     if unknown:
         raise ConfigurationError(
-            f"{where}: unknown measures options {unknown}; expected some of "
-            "['attention', 'attributions', 'leave_one_out', 'max_instances', 'robustness_eps']"
+            f"{where}: unknown measures options {unknown}; expected some of {_MEASURES_OPTIONS}"
         )
     if "attributions" in measures:
         if not isinstance(measures["attributions"], list):
@@ -357,27 +377,56 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         raise ConfigurationError(
             f"{where}: measures.leave_one_out must be true or false, got {measures['leave_one_out']!r}"
         )
-    study = StudySpec(
-        datasets=datasets,
-        techniques=techniques,
-        seeds=list(seeds),
-        eps=grids,
-        epochs=epochs,
-        overrides=dict(raw.get("overrides") or {}),
-        selection_seeds=selection_seeds,
-        measures=measures,
-        path=path,
-        primary=list(primary),
-        matched_eps=matched_eps,
-        matched_techniques=matched_techniques,
-        patience=patience,
-    )
-    for dataset in study.datasets:  # every config must exist before anything trains
+    return measures
+
+
+def _check_configs(study: StudySpec, where: str) -> None:
+    """Every technique's config of every dataset exists (before anything trains)."""
+    for dataset in study.datasets:
         for technique in study.techniques:
             try:
                 dataset.technique_config(technique)
             except ConfigurationError as error:
                 raise ConfigurationError(f"{where}: dataset {dataset.name}: {error}") from None
+
+
+def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
+    """A `StudySpec` from the dict of a study file; errors name the file and the bad key."""
+    where = path or "study"
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: unknown keys {unknown}; expected some of {sorted(_KNOWN_KEYS)}"
+        )
+    raw = {"seeds": list(DEFAULT_SEEDS), **raw}
+    for key in ("datasets", "techniques", "seeds"):
+        if not raw.get(key):
+            raise ConfigurationError(f"{where}: '{key}' is missing or empty")
+    datasets = _datasets(raw, where)
+    techniques = _techniques(raw, where)
+    seeds = _seeds(raw, where)
+    grids = _grids(raw, techniques, where)
+    selection_seeds = _selection_seeds(raw, seeds, where)
+    epochs = _positive(raw, "epochs", where)
+    patience = _positive(raw, "patience", where)
+    primary = _primary(raw, where)
+    matched_eps, matched_techniques = _matched(raw, techniques, where)
+    study = StudySpec(
+        datasets=datasets,
+        techniques=techniques,
+        seeds=seeds,
+        eps=grids,
+        epochs=epochs,
+        overrides=dict(raw.get("overrides") or {}),
+        selection_seeds=selection_seeds,
+        measures=_measures(raw, where),
+        path=path,
+        primary=primary,
+        matched_eps=matched_eps,
+        matched_techniques=matched_techniques,
+        patience=patience,
+    )
+    _check_configs(study, where)
     return study
 
 
@@ -405,11 +454,3 @@ def to_dict(study: StudySpec) -> Dict[str, Any]:
         "matched_techniques": study.matched_techniques,
         "patience": study.patience,
     }
-
-
-def ordered_unique(values: Sequence[Any]) -> List[Any]:
-    seen: List[Any] = []
-    for value in values:
-        if value not in seen:
-            seen.append(value)
-    return seen

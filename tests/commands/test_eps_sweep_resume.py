@@ -2,11 +2,12 @@
 
 import json
 import logging
+import os
 
 import pytest
 from allennlp.training.callbacks import TrainerCallback
 
-from attnat_allennlp.interpret.eps_sweep import run_sweep
+from attnat_allennlp.study.sweep import run_sweep
 from helpers import FIXTURE_DATA
 
 TRAIN = str(FIXTURE_DATA / "bad" / "train.jsonl")
@@ -31,7 +32,7 @@ def sweep_log():
     messages = []
     handler = logging.Handler(logging.INFO)
     handler.emit = lambda record: messages.append(record.getMessage())
-    logger = logging.getLogger("attnat_allennlp.interpret.eps_sweep")
+    logger = logging.getLogger("attnat_allennlp.study.sweep")
     logger.addHandler(handler)
     level = logger.level
     logger.setLevel(logging.INFO)
@@ -109,7 +110,7 @@ def test_a_folder_that_cannot_be_resumed_is_moved_aside_not_deleted(tmp_path, sw
 def _sweep_args(tmp_path, *eps):
     import argparse
 
-    from attnat_allennlp.interpret.commands import EpsSweepCommand
+    from attnat_allennlp.study.sweep_command import EpsSweepCommand
 
     parser = argparse.ArgumentParser()
     EpsSweepCommand().add_subparser(parser.add_subparsers())
@@ -132,7 +133,7 @@ def test_a_non_finite_or_absurd_eps_is_refused_before_anything_trains(tmp_path, 
 
 
 def test_repeated_eps_values_are_trained_once(tmp_path, monkeypatch, caplog):
-    from attnat_allennlp.interpret import commands
+    from attnat_allennlp.study import sweep_command as commands
 
     trained = []
 
@@ -146,3 +147,45 @@ def test_repeated_eps_values_are_trained_once(tmp_path, monkeypatch, caplog):
         args.func(args)
     assert trained == [1.0, 2.0]
     assert "--eps 1 1 2: repeated values are trained once: 1 2" in caplog.text
+
+
+def test_a_failed_run_does_not_stop_the_sweep_and_the_rows_keep_the_eps_order(
+    tmp_path, monkeypatch
+):
+    """The sweep is run by the study's scheduler: its failure handling and one CSV writer."""
+    from attnat_allennlp.interpret.csv_rows import read_rows
+    from attnat_allennlp.study import sweep
+    from attnat_allennlp.study.configs import technique_perturbation
+    from attnat_allennlp.study.scheduler import StudyError
+
+    def fake_training(config, run_dir, name=""):
+        if run_dir.endswith("eps_2"):
+            raise RuntimeError("diverged")
+        os.makedirs(run_dir)
+        eps = technique_perturbation(config, "attention_iat")["eps"] if "eps_" in run_dir else 0
+        with open(os.path.join(run_dir, "metrics.json"), "w") as handle:
+            json.dump({"test_accuracy": 0.5, "test_eps": eps, "training_loss": 1.0}, handle)
+
+    monkeypatch.setattr(sweep, "train_or_resume", fake_training)
+    plain = {k: v for k, v in overrides().items() if k != "trainer.callbacks"}
+    csv_path = str(tmp_path / "sweep.csv")
+    with pytest.raises(
+        StudyError, match=r"1 run\(s\) of the sweep failed .*attention_iat eps 2.0: RuntimeError"
+    ):
+        run_sweep(
+            "rt_polarity",
+            ["vanilla", "attention_iat"],
+            [5.0, 2.0, 0.5],
+            str(tmp_path),
+            plain,
+            agreement=False,
+            csv_path=csv_path,
+        )
+    rows = read_rows(csv_path)
+    # the order of --eps, not sorted; the eps reached the technique's perturbation
+    assert [(r["technique"], r["eps"], r["test_eps"]) for r in rows] == [
+        ("vanilla", None, 0),
+        ("attention_iat", 5.0, 5.0),
+        ("attention_iat", 0.5, 0.5),
+    ]
+    assert list(rows[0]) == ["technique", "eps", "serialization_dir", "test_accuracy", "test_eps"]

@@ -11,12 +11,10 @@ import numpy
 import pytest
 from scipy import stats
 
-from attnat_allennlp.interpret.commands import (
-    AttentionReportCommand,
-    EpsSweepCommand,
-    HeatmapCommand,
-)
-from attnat_allennlp.interpret.eps_sweep import read_csv, technique_config
+from attnat_allennlp.interpret.commands import AttentionReportCommand, HeatmapCommand
+from attnat_allennlp.interpret.csv_rows import read_rows
+from attnat_allennlp.study.configs import technique_config
+from attnat_allennlp.study.sweep_command import EpsSweepCommand
 from helpers import RATIONALES, TEXT_DATA, tiny_overrides
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -283,7 +281,7 @@ def test_eps_sweep_trains_each_technique_and_eps(tmp_path):
         ("attention_iat", 0.5),
         ("attention_iat", 2.0),
     ]
-    assert read_csv(str(tmp_path / "sweep.csv")) == rows
+    assert read_rows(str(tmp_path / "sweep.csv")) == rows
     for row in rows:
         assert 0.0 <= row["test_accuracy"] <= 1.0
         assert -1.0 <= row["gradient_pearson"] <= 1.0
