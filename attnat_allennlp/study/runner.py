@@ -166,8 +166,8 @@ def measure(
     """
     The study's measures of a trained run on its test set (`study_measures`), with the study's
     `measures` options: `max_instances`, `leave_one_out`, `robustness_eps`, `attention` (the
-    attention that explains a prediction; `None`: the model's default) and `attributions` (the
-    standard attributions; default all).
+    attention that explains a prediction; `None`: the model's default), `attributions` (the
+    standard attributions; default all), `attack` and `stability` (default true).
     """
     from allennlp.models.archival import load_archive
 
@@ -181,6 +181,8 @@ def measure(
         "seed": run.seed,
         "leave_one_out": options.get("leave_one_out", True),
         "attention": options.get("attention"),
+        "attack": options.get("attack", True),
+        "stability": options.get("stability", True),
     }
     if options.get("robustness_eps") is not None:
         kwargs["robustness_eps"] = options["robustness_eps"]

@@ -27,9 +27,12 @@ A study file is Jsonnet (or JSON):
               attributions: ['integrated_gradients', 'input_x_gradient', 'occlusion'],
                                       // the standard attributions (Captum) beside attention; []:
                                       // none (integrated gradients: ~20 backward passes a batch)
-              attention: null },      // the attention that explains a prediction: 'pooling',
+              attention: null,        // the attention that explains a prediction: 'pooling',
                                       // 'first_token', 'rollout' or 'rollout_first_token'; null:
                                       // pooling, or first_token for a first-token-pooling model
+              attack: true,           // false: no word-substitution attack (~100 forward passes
+                                      // per attacked text; wordpiece models are never attacked)
+              stability: true },      // false: no stability of the attention (SEAT)
 }
 ```
 
@@ -246,11 +249,13 @@ _KNOWN_KEYS = {
     "patience",
 }
 _MEASURES_OPTIONS = [
+    "attack",
     "attention",
     "attributions",
     "leave_one_out",
     "max_instances",
     "robustness_eps",
+    "stability",
 ]
 
 
@@ -373,10 +378,11 @@ def _measures(raw: Dict[str, Any], where: str) -> Dict[str, Any]:
             )
         check_attributions(measures["attributions"], f"{where}: measures.attributions")
     check_attention(measures.get("attention"), f"{where}: measures.attention")
-    if not isinstance(measures.get("leave_one_out", True), bool):
-        raise ConfigurationError(
-            f"{where}: measures.leave_one_out must be true or false, got {measures['leave_one_out']!r}"
-        )
+    for switch in ("leave_one_out", "attack", "stability"):
+        if not isinstance(measures.get(switch, True), bool):
+            raise ConfigurationError(
+                f"{where}: measures.{switch} must be true or false, got {measures[switch]!r}"
+            )
     return measures
 
 

@@ -91,6 +91,8 @@ class TestStudyFile:
             ),
             ({"selection_seeds": 3}, "selection_seeds"),
             ({"measures": {"leave_one_out": "no"}}, "measures.leave_one_out must be true or false"),
+            ({"measures": {"attack": "off"}}, "measures.attack must be true or false, got 'off'"),
+            ({"measures": {"stability": 0}}, "measures.stability must be true or false, got 0"),
             ({"measures": {"loo": False}}, r"unknown measures options \['loo'\]"),
             (
                 {"measures": {"attributions": ["integrated_gradients", "lime"]}},
@@ -304,3 +306,29 @@ def test_remeasure_measures_recorded_runs_again_without_training(tmp_path, monke
     again = run_study(study, str(tmp_path), progress=False, remeasure=True)
     assert [r["accuracy"] for r in again] == [0.25, 0.25]
     assert [r["best_validation"] for r in again] == [r["best_validation"] for r in first]
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [({}, (True, True)), ({"attack": False}, (False, True)), ({"stability": False}, (True, False))],
+)
+def test_the_attack_and_stability_options_reach_the_measures(monkeypatch, options, expected):
+    import allennlp.models.archival
+
+    from attnat_allennlp.interpret import report
+
+    seen = {}
+
+    class Archive:
+        model = validation_dataset_reader = None
+
+    monkeypatch.setattr(allennlp.models.archival, "load_archive", lambda path: Archive())
+    monkeypatch.setattr(report, "load_instances", lambda reader, path, limit: [])
+    monkeypatch.setattr(
+        report, "study_measures", lambda model, instances, **kwargs: seen.update(kwargs) or {}
+    )
+    from attnat_allennlp.study.spec import RunSpec
+
+    run = RunSpec("tiny", "attention_at", 1.0, 3, "seed")
+    runner.measure("unused", {"test_data_path": "unused"}, run, options)
+    assert (seen["attack"], seen["stability"]) == expected
