@@ -17,6 +17,6 @@
     word_at: [5],
   },
   epochs: 8,
-  primary: ['accuracy', 'comprehensiveness_aopc_attention'],
+  primary: ['accuracy', 'comprehensiveness_aopc_attention', 'attack_accuracy'],
   measures: { leave_one_out: false },
 }

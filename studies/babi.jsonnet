@@ -15,6 +15,6 @@
   },
   epochs: 30,
   patience: 5,
-  primary: ['accuracy', 'comprehensiveness_aopc_attention'],
+  primary: ['accuracy', 'comprehensiveness_aopc_attention', 'attack_accuracy'],
   measures: { leave_one_out: false },
 }
