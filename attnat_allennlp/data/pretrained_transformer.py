@@ -121,28 +121,6 @@ class PretrainedTransformerTokenizer(Tokenizer):
         return tokens
 
 
-def word_spans(tokens: List[Token]) -> List[List[int]]:
-    """
-    Groups wordpieces into words by their character offsets: a piece that starts where the previous
-    one ended continues its word. Returns the piece indices of each word; special tokens (no offsets)
-    belong to no word. Tokens without offsets at all (a word tokenizer) are one word each.
-    """
-    if all(getattr(token, "idx", None) is None for token in tokens):
-        return [[index] for index in range(len(tokens))]
-    words: List[List[int]] = []
-    previous_end: Optional[int] = None
-    for index, token in enumerate(tokens):
-        if token.idx is None:
-            previous_end = None
-            continue
-        if previous_end is not None and token.idx == previous_end and words:
-            words[-1].append(index)
-        else:
-            words.append([index])
-        previous_end = token.idx_end
-    return words
-
-
 @TokenIndexer.register("attnat_pretrained_transformer")
 class PretrainedTransformerIndexer(TokenIndexer):
     """
