@@ -11,6 +11,7 @@ importing any module, this one included, installs nothing. Each workaround is ap
 | `jsonnet_library` | `allennlp/common/params.py` `Params.from_file` evaluates a config with no Jsonnet library path. `evaluate_file` is wrapped to add `training_config/lib/`. |
 | `predict_manager` | `allennlp/commands/predict.py` `_PredictManager._get_json_data` drops blank lines and stops at a line that is not UTF-8; `run` cannot report the lines that failed. Both replaced, for predictors that read raw lines. |
 | `attnat_allennlp.data.counting_vocabulary` | `allennlp/data/vocabulary.py` `Vocabulary` keeps no token counts: the registered subclass `attnat_counting` overrides the private `Vocabulary._extend`. It stays in `data/`, where it is registered with the other data components; `install()` only checks the version for it. |
+| `attnat_allennlp.data.pretrained_transformer` | `allennlp/data/tokenizers/pretrained_transformer_tokenizer.py` and the matching indexer fail with today's `transformers` ("add_special_tokens conflicts"): replaced by registered components of their own (`attnat_pretrained_transformer`), not by a patch. |
 | `newsgroups_text` | Not allennlp: scikit-learn's private `sklearn.datasets._twenty_newsgroups`, copied (BSD-3-Clause) rather than imported. Nothing to install. |
 
 Uses of allennlp that change nothing of it and so stay where they are used: `errors.py`
