@@ -1,4 +1,3 @@
-
 from attnat_allennlp.perturbations.base import Perturbation
 from attnat_allennlp.perturbations.virtual import AttentionVirtualPerturbation
 
