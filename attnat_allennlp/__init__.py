@@ -7,11 +7,10 @@
 # `.allennlp_plugins` imports only this one): commands = prepare-attnat-data, interpret =
 # attention-report/-eps-sweep/-heatmap, study = attention-study/-compare.
 from attnat_allennlp import (
-    archive_safety,
     commands,
+    compat,
     data,
     interpret,
-    jsonnet_library,
     models,
     modules,
     perturbations,
@@ -21,7 +20,6 @@ from attnat_allennlp import (
 )
 from attnat_allennlp.version import VERSION as __version__  # noqa: F401
 
-# Refuse model archives whose members would be extracted outside their folder (archive_safety.py).
-archive_safety.install()
-# `import 'attnat.libsonnet'` from a config in any folder (jsonnet_library.py; allennlp 2.10.1 only).
-jsonnet_library.install()
+# The allennlp 2.10.1 workarounds (archive extraction, Jsonnet library path, `allennlp predict`'s
+# input reading), once, here and nowhere else: see the index in compat/__init__.py.
+compat.install()

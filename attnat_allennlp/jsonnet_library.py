@@ -1,53 +1,12 @@
 """
-The technique library for configs anywhere: `import 'attnat.libsonnet'` (and `transformer.libsonnet`,
-`datasets.libsonnet`, `techniques.libsonnet`) resolves to this clone's `training_config/lib/` from a
-config in any folder, so that a user's own config imports the library instead of copying it:
+The old path of `attnat_allennlp.compat.jsonnet_library`, kept for the documented command
 
-    local lib = import 'attnat.libsonnet';
-    lib.experiment(lib.datasets.rt_polarity, lib.techniques.attention_iat)
+    python -m attnat_allennlp.jsonnet_library    # prints the technique library's folder
 
-allennlp 2.10.1 evaluates a config with `_jsonnet.evaluate_file(file, ext_vars=...)` and no library
-path, so an import resolves only next to the config. Importing this package (`--include-package
-attnat_allennlp`, or `.allennlp_plugins`) installs `install`'s wrapper around allennlp's
-`evaluate_file`, which adds the library folder as a Jsonnet library path (searched after the
-config's own folder, so a config that resolved before resolves the same). Only for allennlp
-2.10.1, whose `Params.from_file` is known to call it so; other versions are left alone.
-
-    python -m attnat_allennlp.jsonnet_library    # prints the folder (for `jsonnet -J <folder>`)
+Importing it installs nothing.
 """
 
-import logging
-from pathlib import Path
-
-logger = logging.getLogger(__name__)
-
-LIBRARY = Path(__file__).resolve().parents[1] / "training_config" / "lib"
-
-
-def install() -> None:
-    """Adds `LIBRARY` to the Jsonnet library paths of allennlp's config evaluation (once)."""
-    import allennlp
-    from allennlp.common import params
-
-    original = params.evaluate_file
-    if getattr(original, "_attnat_library", False) or not LIBRARY.is_dir():
-        return
-    if allennlp.__version__ != "2.10.1":
-        logger.warning(
-            "allennlp %s: `import 'attnat.libsonnet'` resolves only next to a config (use the "
-            "library path %s)",
-            allennlp.__version__,
-            LIBRARY,
-        )
-        return
-
-    def evaluate_file(filename: str, **kwargs):
-        kwargs.setdefault("jpathdir", str(LIBRARY))
-        return original(filename, **kwargs)
-
-    evaluate_file._attnat_library = True  # type: ignore
-    params.evaluate_file = evaluate_file
-
+from attnat_allennlp.compat.jsonnet_library import LIBRARY, install  # noqa: F401
 
 if __name__ == "__main__":
     print(LIBRARY)

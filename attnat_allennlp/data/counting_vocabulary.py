@@ -31,6 +31,10 @@ class CountingVocabulary(Vocabulary):
     without occurring (`tokens_to_add`, pretrained-only words) count 0. What the
     `attnat_normalized_embedding` token embedder uses as Miyato et al.'s word frequencies.
 
+    The counts are collected by overriding allennlp 2.10.1's private `Vocabulary._extend`
+    (`allennlp/data/vocabulary.py`), the one place that sees the counter of every namespace: one of
+    the allennlp workarounds listed in `attnat_allennlp/compat/__init__.py`.
+
     Registered as a `Vocabulary` with name "attnat_counting" (the `from_instances` constructor;
     the parameters are those of `Vocabulary`).
     """

@@ -1,7 +1,10 @@
 """
 Wordpiece tokenization and indexing for the pretrained Transformers, in place of allennlp 2.10.1's
 `pretrained_transformer` tokenizer and indexer, which fail with today's `transformers` (their
-special-token probe passes `add_special_tokens` twice: "add_special_tokens conflicts").
+special-token probe passes `add_special_tokens` twice: "add_special_tokens conflicts"; listed in
+the compat index, `attnat_allennlp/compat/__init__.py`). The classes are named apart from
+allennlp's (`TransformerWordpieceTokenizer`, `TransformerWordpieceIndexer`); their registered
+names are unchanged.
 """
 
 import os
@@ -52,7 +55,7 @@ def check_model_folder(model_name: str, what: str = "model") -> None:
 
 
 @Tokenizer.register("attnat_pretrained_transformer")
-class PretrainedTransformerTokenizer(Tokenizer):
+class TransformerWordpieceTokenizer(Tokenizer):
     """
     The (fast) tokenizer of a pretrained Transformer: wordpieces with the model's special tokens
     (`[CLS] ... [SEP]`, `<s> ... </s>`), each `Token` carrying its id (`text_id`), and its character
@@ -121,30 +124,8 @@ class PretrainedTransformerTokenizer(Tokenizer):
         return tokens
 
 
-def word_spans(tokens: List[Token]) -> List[List[int]]:
-    """
-    Groups wordpieces into words by their character offsets: a piece that starts where the previous
-    one ended continues its word. Returns the piece indices of each word; special tokens (no offsets)
-    belong to no word. Tokens without offsets at all (a word tokenizer) are one word each.
-    """
-    if all(getattr(token, "idx", None) is None for token in tokens):
-        return [[index] for index in range(len(tokens))]
-    words: List[List[int]] = []
-    previous_end: Optional[int] = None
-    for index, token in enumerate(tokens):
-        if token.idx is None:
-            previous_end = None
-            continue
-        if previous_end is not None and token.idx == previous_end and words:
-            words[-1].append(index)
-        else:
-            words.append([index])
-        previous_end = token.idx_end
-    return words
-
-
 @TokenIndexer.register("attnat_pretrained_transformer")
-class PretrainedTransformerIndexer(TokenIndexer):
+class TransformerWordpieceIndexer(TokenIndexer):
     """
     Indexes the wordpieces of the `attnat_pretrained_transformer` tokenizer by their own ids
     (`text_id`), with an explicit mask (so that an id 0, RoBERTa's `<s>`, is not taken for padding)
@@ -258,3 +239,9 @@ def word_texts(pieces: List[str], words: List[List[int]]) -> List[str]:
     """The text of each word (`wordpiece_words`), its pieces joined without their markers."""
     bpe = any(piece.startswith(_WORD_START) for piece in pieces)
     return ["".join(_piece_text(pieces[position], bpe) for position in word) for word in words]
+
+
+# The classes' former names, which shadowed allennlp's own `PretrainedTransformerTokenizer` and
+# `...Indexer`; kept while `bench_transformer.py` imports them.
+PretrainedTransformerTokenizer = TransformerWordpieceTokenizer
+PretrainedTransformerIndexer = TransformerWordpieceIndexer

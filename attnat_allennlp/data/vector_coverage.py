@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Set
 from allennlp.common import Params
 from allennlp.data import DatasetReader
 
-from attnat_allennlp import jsonnet_library
+from attnat_allennlp.compat import jsonnet_library
 
 RESULT = Path("docs/results/vector_coverage.json")
 DOC = Path("docs/datasets.md")

@@ -27,8 +27,8 @@ from attnat_allennlp.interpret.rationales import (
     rationale_instance,
     rationale_scores,
 )
-from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
 from attnat_allennlp.models.base import AttentionModel
+from attnat_allennlp.models.pair_classifier import AttentionPairClassifier
 
 
 def rationale_report(

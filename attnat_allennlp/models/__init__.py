@@ -1,3 +1,3 @@
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
-from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
 from attnat_allennlp.models.base import AttentionModel, AttentionState
+from attnat_allennlp.models.pair_classifier import AttentionPairClassifier

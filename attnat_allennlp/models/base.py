@@ -176,7 +176,8 @@ class AttentionModel(Model):
             )
 
     # ---- shared -------------------------------------------------------------------------------
-    def embed(self, field_name: str, text: TextFieldTensors):
+    def embed(self, text: TextFieldTensors):
+        """The embeddings, the mask and the token ids of one text field's tensors."""
         mask = util.get_text_field_mask(text)
         embedded = self._text_field_embedder(text)
         token_ids = util.get_token_ids_from_text_field_tensors(text)
@@ -224,7 +225,7 @@ class AttentionModel(Model):
     ) -> AttentionState:
         embeddings, masks, token_ids = {}, {}, {}
         for name, text in texts.items():
-            embeddings[name], masks[name], token_ids[name] = self.embed(name, text)
+            embeddings[name], masks[name], token_ids[name] = self.embed(text)
         features = features or {}
         encoded = self._encode(self._encoder_inputs(embeddings, features), masks)
         return AttentionState(

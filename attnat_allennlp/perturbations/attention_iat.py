@@ -43,13 +43,10 @@ class AttentionInterpretableAdversarialPerturbation(
     weight : `float`, optional (default = `1.0`)
         lambda, the weight of the extra loss (1 in the paper).
     target : `str`, optional (default = `"scores"`)
-        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
-        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
-        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps is
-        the norm per example, layer and head.
     layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
-        (`[-1]`: the last layer).
+        The attention the perturbation is added to, as in `AttentionTargetConstructor`
+        (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
+        self-attention.
     """
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:

@@ -35,11 +35,11 @@ class AttentionIATReleasedPerturbation(AttentionTargetConstructor, GradientPertu
     weight : `float`, optional (default = `1.0`)
         lambda, the weight of the extra loss (`lam_adv`, 1 in the released code).
     target : `str`, optional (default = `"scores"`)
-        `"scores"`: the pre-softmax scores of the pooling attention (the released code's only
-        target); `"self_attention"`: the pre-softmax self-attention scores of a Transformer
-        encoder, each head of each chosen layer (this package's extension, as for `attention_at`).
     layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top.
+        The attention the perturbation is added to, as in `AttentionTargetConstructor`
+        (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
+        self-attention. The released code has `"scores"` only; `"self_attention"` is this
+        package's extension.
     """
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:

@@ -1,19 +1,19 @@
 import logging
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Tuple
 
 import torch
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.perturbations import self_attention as sa
-from attnat_allennlp.perturbations.base import ATTENTION_TARGETS, Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import Perturbation, detach_fields
 from attnat_allennlp.perturbations.util import Fields, combine, iat_directions, normalize
-from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
+from attnat_allennlp.perturbations.virtual import AttentionVirtualPerturbation
 
 logger = logging.getLogger(__name__)
 
 
 @Perturbation.register("attention_ivat")
-class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
+class AttentionInterpretableVirtualAdversarialPerturbation(AttentionVirtualPerturbation):
     """
     Attention iVAT (Kitada & Iyatomi, arXiv 2104.08763), *reconstructed* after Sato et al.'s iVAT,
     since no public source states it: VAT on the attention scores, restricted to the iAT directions
@@ -41,26 +41,11 @@ class AttentionInterpretableVirtualAdversarialPerturbation(VirtualAdversarialPer
     num_power_iterations : `int`, optional (default = `1`)
         The number of power iterations (0: the mean of the directions).
     target : `str`, optional (default = `"scores"`)
-        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
-        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
-        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps and
-        xi are norms per example, layer and head.
     layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
-        (`[-1]`: the last layer).
+        The attention the perturbation is added to, as in `AttentionTargetConstructor`
+        (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
+        self-attention.
     """
-
-    def __init__(
-        self,
-        eps: float = 5.0,
-        weight: float = 1.0,
-        xi: float = 0.1,
-        num_power_iterations: int = 1,
-        target: str = "scores",
-        layers: Optional[Union[str, List[int]]] = None,
-    ) -> None:
-        super().__init__(eps, weight, xi, num_power_iterations)
-        self.choose_target(target, layers, ATTENTION_TARGETS)
 
     def initial(self, model: AttentionModel, state: AttentionState) -> Tuple[Fields, Any]:
         batch_size = state.batch_size

@@ -1,11 +1,9 @@
-from typing import List, Optional, Union
-
-from attnat_allennlp.perturbations.base import ATTENTION_TARGETS, Perturbation
-from attnat_allennlp.perturbations.virtual import VirtualAdversarialPerturbation
+from attnat_allennlp.perturbations.base import Perturbation
+from attnat_allennlp.perturbations.virtual import AttentionVirtualPerturbation
 
 
 @Perturbation.register("attention_vat")
-class AttentionVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
+class AttentionVirtualAdversarialPerturbation(AttentionVirtualPerturbation):
     """
     Attention VAT (Kitada & Iyatomi, arXiv 2104.08763): VAT on the pre-softmax attention scores s.
     Power iteration (K steps): d ~ N(0, I) on the real tokens, d <- xi * d / ||d||,
@@ -30,23 +28,8 @@ class AttentionVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
     num_power_iterations : `int`, optional (default = `1`)
         K, the number of power iterations (0: a random direction).
     target : `str`, optional (default = `"scores"`)
-        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
-        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
-        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps and
-        xi are norms per example, layer and head.
     layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
-        (`[-1]`: the last layer).
+        The attention the perturbation is added to, as in `AttentionTargetConstructor`
+        (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
+        self-attention.
     """
-
-    def __init__(
-        self,
-        eps: float = 5.0,
-        weight: float = 1.0,
-        xi: float = 0.1,
-        num_power_iterations: int = 1,
-        target: str = "scores",
-        layers: Optional[Union[str, List[int]]] = None,
-    ) -> None:
-        super().__init__(eps, weight, xi, num_power_iterations)
-        self.choose_target(target, layers, ATTENTION_TARGETS)

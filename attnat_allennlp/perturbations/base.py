@@ -298,7 +298,9 @@ class AttentionTargetConstructor:
     """
     The constructor shared by the attention-level techniques whose only knobs are eps, the weight
     and the target (Attention RP, AT, iAT): put it before their `Perturbation` base,
-    `class MyPerturbation(AttentionTargetConstructor, GradientPerturbation)`.
+    `class MyPerturbation(AttentionTargetConstructor, GradientPerturbation)`. Its `target` and
+    `layers` are those of every attention-level technique (the VAT pair's too): their docstrings
+    refer here.
 
     # Parameters
 
@@ -307,9 +309,13 @@ class AttentionTargetConstructor:
     weight : `float`, optional (default = `1.0`)
         lambda, the weight of the extra loss.
     target : `str`, optional (default = `"scores"`)
-        `"scores"` or `"self_attention"` (see the techniques' docstrings).
+        `"scores"`: the pre-softmax scores of the pooling attention (re-runs the attention head);
+        `"self_attention"`: the pre-softmax self-attention scores of a Transformer encoder, each
+        head of each chosen layer (re-runs the layers from the lowest chosen one up). Then eps
+        (and the VAT pair's xi) is a norm per example, layer and head.
     layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        For `"self_attention"`: `"all"` (the default) or layer indices.
+        For `"self_attention"`: `"all"` (the default) or layer indices, negative from the top
+        (`[-1]`: the last layer).
     """
 
     def __init__(

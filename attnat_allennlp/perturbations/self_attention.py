@@ -63,11 +63,6 @@ def normalize_per_head(fields: Fields, masks: Masks, scale: float = 1.0) -> Fiel
     return result
 
 
-def random_per_head(like: Fields, masks: Masks, scale: float = 1.0) -> Fields:
-    """Gaussian noise shaped like `like`, masked, of norm `scale` for each head of each example."""
-    return normalize_per_head({n: torch.randn_like(v) for n, v in like.items()}, masks, scale)
-
-
 class HeadDirections(NamedTuple):
     """
     The iAT directions of one layer, kept implicit: `d[i, j, h] = m_i (s_j[h] - s_i[h]) / n[i, h, j]`

@@ -26,11 +26,6 @@ def _expand_mask(mask: torch.BoolTensor, like: torch.Tensor) -> torch.Tensor:
     return mask
 
 
-def mask_fields(fields: Fields, masks: Masks) -> Fields:
-    """Sets every padding position to exactly 0."""
-    return {name: value * _expand_mask(masks[name], value) for name, value in fields.items()}
-
-
 def example_norms(fields: Fields, masks: Masks) -> torch.Tensor:
     """The L2 norm `(batch,)` of each example over the real tokens of all its fields."""
     squares = sum(

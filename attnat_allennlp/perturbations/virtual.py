@@ -1,12 +1,18 @@
-"""The shared core of the virtual adversarial techniques (VAT and iVAT)."""
+"""The shared core of the virtual adversarial techniques (VAT and iVAT), and the constructor of
+the attention-level pair."""
 
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
 
 from attnat_allennlp.models.base import AttentionModel, AttentionState
-from attnat_allennlp.perturbations.base import CleanPass, Perturbation, detach_fields
+from attnat_allennlp.perturbations.base import (
+    ATTENTION_TARGETS,
+    CleanPass,
+    Perturbation,
+    detach_fields,
+)
 from attnat_allennlp.perturbations.util import Fields, kl_from_logits
 
 
@@ -104,3 +110,33 @@ class VirtualAdversarialPerturbation(Perturbation):
         return kl_from_logits(
             clean_logits, self.perturbed_logits(model, state, perturbation)
         ).mean()
+
+
+class AttentionVirtualPerturbation(VirtualAdversarialPerturbation):
+    """
+    The constructor shared by the attention-level virtual adversarial techniques (Attention VAT and
+    iVAT): the knobs of `VirtualAdversarialPerturbation` and the attention target.
+
+    # Parameters
+
+    eps : `float`, optional (default = `5.0`)
+    weight : `float`, optional (default = `1.0`)
+    xi : `float`, optional (default = `0.1`)
+    num_power_iterations : `int`, optional (default = `1`)
+        As in `VirtualAdversarialPerturbation`.
+    target : `str`, optional (default = `"scores"`)
+    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+        As in `AttentionTargetConstructor` (`perturbations/base.py`).
+    """
+
+    def __init__(
+        self,
+        eps: float = 5.0,
+        weight: float = 1.0,
+        xi: float = 0.1,
+        num_power_iterations: int = 1,
+        target: str = "scores",
+        layers: Optional[Union[str, List[int]]] = None,
+    ) -> None:
+        super().__init__(eps, weight, xi, num_power_iterations)
+        self.choose_target(target, layers, ATTENTION_TARGETS)

@@ -1,6 +1,5 @@
 import json
 import logging
-import sys
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 import numpy
@@ -25,7 +24,7 @@ from attnat_allennlp.interpret.faithfulness import attention_entropy
 from attnat_allennlp.interpret.importance import IMPORTANCE_METHODS, token_importance
 from attnat_allennlp.interpret.plausibility import plausibility
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
-from attnat_allennlp.models.attention_pair_model import AttentionPairClassifier
+from attnat_allennlp.models.pair_classifier import AttentionPairClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class _AttentionPredictor(Predictor):
     from its first `max_tokens` tokens, and its output says so: `"truncated": {"tokens": n,
     "max_tokens": m}`. (`allennlp predict` itself drops blank lines and reads the file as text
     before a predictor sees it; this package reads the lines itself for its own predictors, see
-    `_install_predict_hooks`.) A predictor that does not fit the archive's model is a one-line
+    `attnat_allennlp/compat/predict_manager.py`.) A predictor that does not fit the archive's model is a one-line
     `ConfigurationError` naming both.
 
     # Parameters
@@ -447,46 +446,3 @@ class AttentionPairPredictor(_AttentionPredictor):
                 f"{sorted(json_dict)}"
             )
         return self._dataset_reader.text_to_instance(premise, hypothesis)
-
-
-def _install_predict_hooks() -> None:
-    """
-    For this package's predictors, `allennlp predict` (`_PredictManager`) reads the input lines as
-    bytes and hands every one to `load_raw_line`, so that a blank line (which allennlp drops) or
-    a line that is not UTF-8 (which stops allennlp's text reading with a `UnicodeDecodeError`)
-    gets an error output in its place and output line n still answers input line n; a byte order
-    mark is dropped. When the last line is written, the predictor reports how many inputs could
-    not be predicted (`report_errors`). Other predictors keep allennlp's behaviour.
-    """
-    from allennlp.commands import predict
-    from allennlp.common.file_utils import cached_path, open_compressed
-
-    manager = predict._PredictManager
-    if getattr(manager._get_json_data, "_attnat", False):
-        return
-    original_data, original_run = manager._get_json_data, manager.run
-
-    def _get_json_data(self):
-        if not isinstance(self._predictor, _AttentionPredictor):
-            yield from original_data(self)
-        elif self._input_file == "-":
-            for raw in sys.stdin.buffer:
-                yield self._predictor.load_raw_line(raw)
-        else:
-            with open_compressed(cached_path(self._input_file), "rb", encoding=None) as handle:
-                for raw in handle:
-                    yield self._predictor.load_raw_line(raw)
-
-    def run(self) -> None:
-        try:
-            original_run(self)
-        finally:
-            if isinstance(self._predictor, _AttentionPredictor):
-                self._predictor.report_errors()
-
-    _get_json_data._attnat = True  # type: ignore
-    manager._get_json_data = _get_json_data
-    manager.run = run
-
-
-_install_predict_hooks()

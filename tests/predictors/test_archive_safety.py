@@ -8,7 +8,7 @@ import pytest
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
-from attnat_allennlp.archive_safety import UnsafeArchiveError, check_archive, extract_archive
+from attnat_allennlp.compat.archive_safety import UnsafeArchiveError, check_archive, extract_archive
 from attnat_allennlp.interpret.commands import _load
 
 
@@ -147,7 +147,7 @@ def test_extraction_itself_refuses_a_link_out_when_the_check_is_bypassed(
 ):
     # Defence in depth: with `check_archive` switched off, tarfile's "data" filter still refuses
     # the chain, and nothing lands outside the extraction folder.
-    from attnat_allennlp import archive_safety
+    from attnat_allennlp.compat import archive_safety
 
     monkeypatch.setattr(archive_safety, "check_archive", lambda archive_file: None)
     (tmp_path / "x" / "y").mkdir(parents=True)

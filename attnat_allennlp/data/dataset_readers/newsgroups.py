@@ -4,12 +4,11 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader
-from sklearn.datasets._twenty_newsgroups import (
+from attnat_allennlp.compat.newsgroups_text import (
     strip_newsgroup_footer,
     strip_newsgroup_header,
     strip_newsgroup_quoting,
 )
-
 from attnat_allennlp.data.dataset_readers.base import (
     DataFormatError,
     TextClassificationReader,
@@ -33,7 +32,7 @@ class NewsgroupsReader(TextClassificationReader):
 
     Only the folders of `groups` are read; each gives its label (Jain & Wallace's task: baseball vs.
     hockey). Parts of each post are removed as scikit-learn's `fetch_20newsgroups(remove=...)`
-    does, with its functions: `"headers"` drops everything before the first blank line (the mail
+    does, with a copy of its functions (`attnat_allennlp.compat.newsgroups_text`): `"headers"` drops everything before the first blank line (the mail
     headers: From, Subject, Organization, Lines, ...); `"footers"` drops the last block set apart by
     a blank or dashed line (a signature, heuristically); `"quotes"` drops quoted lines (starting
     with `>` or `|`) and lines that introduce a quote ("... writes:"). Posts left empty (also those

@@ -61,7 +61,7 @@ def check_forward(folder: Path, sentences: Sequence[str] = CHECK_SENTENCES) -> f
     from allennlp.nn.util import get_mask_from_sequence_lengths
     from transformers import AutoModel, AutoTokenizer
 
-    from attnat_allennlp.data.pretrained_transformer import PretrainedTransformerTokenizer
+    from attnat_allennlp.data.pretrained_transformer import TransformerWordpieceTokenizer
     from attnat_allennlp.modules.transformer_pretrained import (
         PretrainedTransformerEncoder,
         PretrainedWordEmbeddings,
@@ -71,7 +71,7 @@ def check_forward(folder: Path, sentences: Sequence[str] = CHECK_SENTENCES) -> f
     reference_tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=True)
     batch = reference_tokenizer(list(sentences), padding=True, return_tensors="pt")
     ours: List[List[int]] = [
-        [token.text_id for token in PretrainedTransformerTokenizer(name).tokenize(text)]
+        [token.text_id for token in TransformerWordpieceTokenizer(name).tokenize(text)]
         for text in sentences
     ]
     lengths = batch["attention_mask"].sum(-1)

@@ -1,10 +1,13 @@
 """
+Fixes allennlp 2.10.1's `allennlp/models/archival.py` `extracted_archive` (called by
+`load_archive`), which extracts a model archive with no check of its members.
+
 Model archives from elsewhere are untrusted. allennlp 2.10.1's `load_archive` extracts a
 `model.tar.gz` with `tarfile.extractall` and no filter, so a member named `../../x`, an absolute
 path, or a link pointing out (directly, or through a chain of links that earlier members create) is
 written outside the temporary folder.
 
-`install()` (called once by the plugin's `__init__`) replaces that extraction
+`install()` (called once by `attnat_allennlp.compat.install`, for allennlp 2.10.1 only) replaces that extraction
 (`allennlp.models.archival.extracted_archive`, which `load_archive` calls for every archive:
 `allennlp predict`, `evaluate`, and this package's `attention-report`, `-heatmap`, `-eps-sweep`,
 `-compare` and `attention-study`) by one that first runs `check_archive` and then extracts with
@@ -27,11 +30,9 @@ from typing import Iterator, Union
 
 from allennlp.common.checks import ConfigurationError
 
-logger = logging.getLogger(__name__)
+from attnat_allennlp.compat.guard import applies
 
-# The allennlp releases whose `archival.extracted_archive(resolved_archive_file, cleanup=True)` this
-# module replaces (same signature, a context manager yielding the folder).
-_PATCHED_ALLENNLP = ("2.10.",)
+logger = logging.getLogger(__name__)
 
 
 class UnsafeArchiveError(ConfigurationError):
@@ -128,19 +129,19 @@ def _checked_extracted_archive(resolved_archive_file, cleanup: bool = True) -> I
 
 
 def install() -> None:
-    """Replaces allennlp's archive extraction by `_checked_extracted_archive` (once per process)."""
+    """
+    Replaces allennlp's `archival.extracted_archive` by `_checked_extracted_archive` (once per
+    process; allennlp 2.10.1 only, whose signature `(resolved_archive_file, cleanup=True)` it keeps).
+    """
     from allennlp.models import archival
-    from allennlp.version import VERSION as version
 
     if getattr(archival.extracted_archive, "_attnat_checked", False):
         return
-    if not version.startswith(_PATCHED_ALLENNLP):
-        logger.warning(
-            "attnat_allennlp replaces allennlp's archive extraction, written for allennlp %s; "
-            "this is allennlp %s: check that `allennlp.models.archival.extracted_archive` still "
-            "has the signature (resolved_archive_file, cleanup=True).",
-            " / ".join(v + "x" for v in _PATCHED_ALLENNLP),
-            version,
-        )
+    if not applies(
+        "the archive extraction (allennlp.models.archival.extracted_archive)",
+        "model archives are extracted without refusing links or members outside their folder; "
+        "check an untrusted archive with `attnat_allennlp.compat.archive_safety.check_archive`",
+    ):
+        return
     _checked_extracted_archive._attnat_checked = True  # type: ignore
     archival.extracted_archive = _checked_extracted_archive
