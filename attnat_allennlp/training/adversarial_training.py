@@ -243,11 +243,10 @@ class AdversarialTrainingCallback(TrainerCallback):
             return
         # The clean loss's gradient below the word embeddings (the embedder; for a normalised
         # embedding the moments of the whole matrix) goes down in the extra losses' pass, once.
-        embeddings = clean.gradients["embeddings"]
-        roots = [value for value in state.embeddings.values() if value.requires_grad]
-        grads = [
-            embeddings[name] for name, value in state.embeddings.items() if value.requires_grad
-        ]
+        embeddings = clean.gradients.get("embeddings", {})
+        names = [name for name in embeddings if state.embeddings[name].requires_grad]
+        roots = [state.embeddings[name] for name in names]
+        grads = [embeddings[name] for name in names]
         if extra.requires_grad:
             roots, grads = roots + [step.scale(extra)], grads + [None]
         if roots:
@@ -277,7 +276,8 @@ class AdversarialTrainingCallback(TrainerCallback):
         inputs = [value for target in targets for value in fields[target].values()]
         parameters: List[torch.nn.Parameter] = []
         if any(TARGETS[target].below_encoder for target in targets):
-            below = embedder_only_parameters(step.model)
+            # the embedder's share goes down from the embeddings in the final pass (`backward`)
+            below = embedder_only_parameters(step.model) if "embeddings" in targets else set()
             parameters = [
                 p for p in step.model.parameters() if p.requires_grad and id(p) not in below
             ]
