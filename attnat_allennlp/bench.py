@@ -152,17 +152,17 @@ def write_between_markers(into: str, name: str, table: str, generated: str) -> N
         handle.write(f"{before}{start}\n<!-- {generated} -->\n\n{table}\n\n{end}{after}")
 
 
-def render(json_paths: List[str], into: str) -> None:
+def render(json_paths: List[str], into: str, name: Optional[str] = None) -> None:
     """
     Writes the table of the runs `json_paths` into `into` between the lines
-    `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, NAME the first file's stem.
+    `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, NAME `name` or the first file's stem.
     """
     summaries = []
     for path in json_paths:
         with open(path, encoding="utf-8") as handle:
             summaries.append(json.load(handle))
     generated = f"generated from {' '.join(json_paths)} by python -m attnat_allennlp.bench --render"
-    name = os.path.splitext(os.path.basename(json_paths[0]))[0]
+    name = name or os.path.splitext(os.path.basename(json_paths[0]))[0]
     write_between_markers(into, name, markdown_table(summaries), generated)
 
 
@@ -257,9 +257,14 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     parser.add_argument(
         "--into", default="docs/benchmarks.md", help="the file --render writes into"
     )
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="--render: NAME of the markers (default: the first file's stem)",
+    )
     args = parser.parse_args(argv)
     if args.render:
-        render(args.render, args.into)
+        render(args.render, args.into, args.name)
         return {}
     data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
     glove = args.glove or os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
