@@ -90,8 +90,8 @@ def test_word_embedding_needs_exactly_one_embedding():
     )
     with pytest.raises(
         ConfigurationError,
-        match="word_iat needs a text_field_embedder with exactly one 'embedding' token embedder, "
-        "found 2",
+        match="^word_iat needs a text_field_embedder with exactly one 'embedding' token embedder, "
+        "found 2$",
     ):
         word_embedding(model)
 
@@ -136,11 +136,18 @@ def test_detached_state_keeps_the_query_values_without_the_graph(model):
     assert Perturbation.detached(state).query is None
 
 
-def test_random_fields_have_the_norm_asked_for():
+def test_random_fields_have_the_norm_asked_for_and_1_by_default():
     masks = {"a": torch.tensor([[True, True, False], [True, False, False]])}
-    noise = random_fields({"a": torch.zeros(2, 3, 4)}, masks, 3.0)
+    like = {"a": torch.zeros(2, 3, 4)}
+    noise = random_fields(like, masks, 3.0)
     torch.testing.assert_close(example_norms(noise, masks), torch.full((2,), 3.0))
     assert (noise["a"][~masks["a"]] == 0).all()
+    torch.testing.assert_close(example_norms(random_fields(like, masks), masks), torch.ones(2))
+    at = Perturbation.by_name("attention_at")()
+    torch.testing.assert_close(example_norms(at.random(like, masks), masks), torch.ones(2))
+    heads = {"layer_0": torch.randn(2, 3, 4, 4)}
+    per_head = sa.normalize_per_head(heads, {"layer_0": torch.ones(2, 1, 4, 4, dtype=torch.bool)})
+    torch.testing.assert_close(per_head["layer_0"].flatten(2).norm(dim=-1), torch.ones(2, 3))
 
 
 def test_kl_of_half_precision_logits_is_computed_in_float32():

@@ -7,7 +7,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from perturbations.tiny import tiny_model, tiny_state
 
-from attnat_allennlp.perturbations import Perturbation
+from attnat_allennlp.perturbations import CleanPass, Perturbation
 from attnat_allennlp.perturbations.util import (
     combine,
     example_norms,
@@ -37,7 +37,7 @@ def test_defaults_and_given_knobs_reach_the_perturbation(name):
     assert default.layers == "all" and not default.requires_labels
     given = Perturbation.by_name(name)(eps=0.3, weight=0.2, xi=0.05, num_power_iterations=3)
     assert (given.eps, given.weight, given.xi, given.num_power_iterations) == (0.3, 0.2, 0.05, 3)
-    with pytest.raises(ConfigurationError, match="num_power_iterations must be non-negative"):
+    with pytest.raises(ConfigurationError, match="^num_power_iterations must be non-negative$"):
         Perturbation.by_name(name)(num_power_iterations=-1)
     assert Perturbation.by_name(name)(num_power_iterations=0).num_power_iterations == 0
 
@@ -55,11 +55,12 @@ def spy_on_probes(perturbation):
     return probes
 
 
-def reference_vat(model, state, perturbation, seed):
+def reference_vat(model, state, perturbation, seed, clean=None):
     """Plain VAT's power iteration written out: (the probes, the perturbation)."""
     fields, masks = perturbation.target_fields(state)
     frozen = perturbation.detached(state)
-    clean = model.logits_from_scores(state)[0].detach()
+    if clean is None:
+        clean = model.logits_from_scores(state)[0].detach()
     torch.manual_seed(seed)
     noise = {name: torch.randn_like(value) for name, value in fields.items()}
     d = normalize_fields(noise, masks, perturbation.xi)
@@ -120,3 +121,16 @@ def test_ivat_first_probe_is_xi_times_the_mean_direction_and_counts_its_iteratio
             expected = combine(alpha, directions)
             expected = 0.7 * expected / expected.norm(dim=-1, keepdim=True)
             torch.testing.assert_close(r["scores"], expected)
+
+
+@pytest.mark.parametrize("name", ["attention_vat", "word_vat"])
+def test_vat_iterates_against_the_clean_logits_it_is_given(model, name):
+    state, _ = tiny_state(model)
+    perturbation = Perturbation.by_name(name)(eps=0.7, num_power_iterations=2)
+    given = model.logits_from_scores(state)[0].detach().flip(-1)  # the other label predicted
+    torch.manual_seed(5)
+    r = perturbation.perturb(model, state, CleanPass(given))
+    _, expected = reference_vat(model, state, perturbation, seed=5, clean=given)
+    torch.testing.assert_close(r, expected)
+    _, unflipped = reference_vat(model, state, perturbation, seed=5)
+    assert not torch.allclose(r[next(iter(r))], unflipped[next(iter(r))])

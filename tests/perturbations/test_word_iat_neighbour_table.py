@@ -45,6 +45,7 @@ def test_each_batch_searches_its_new_words_and_the_next_slice_of_the_searched_on
         table = expected_table(weights, history, size, k)
         assert torch.equal(perturbation._neighbours, table)
         assert torch.equal(result, table[ids]) and result.shape == ids.shape + (k,)
+        assert result.dtype == perturbation._neighbours.dtype == torch.long
     # the slice pointer went 4, 8, 0 (wrapped at the end of the vocabulary), 4, 8
     assert perturbation._next_refresh == 8
 
@@ -61,6 +62,11 @@ def test_a_row_whose_nearest_neighbour_is_id_0_counts_as_searched():
     # the next batch holds word 3 only: the refresh (the whole table, one step) searches word 2
     perturbation.neighbours(moved, torch.tensor([3]), EXCLUDED)
     assert perturbation._neighbours[2, 0] == 3
+    # and a batch that holds it again does not search it as a new word: with one row refreshed a
+    # batch (rows 0, then 1), word 2 keeps the neighbour 0 found first
+    slow = WordInterpretableAdversarialPerturbation(num_neighbours=1, neighbour_refresh_steps=5)
+    slow.neighbours(weight, torch.tensor([2]), EXCLUDED)
+    assert slow.neighbours(moved, torch.tensor([2]), EXCLUDED).tolist() == [[0]]
 
 
 def test_a_small_vocabulary_limits_the_neighbours_and_a_grown_one_rebuilds_the_table():
