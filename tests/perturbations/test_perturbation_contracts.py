@@ -190,3 +190,16 @@ def test_self_attention_directions_between_scores_equal_up_to_rounding_are_none(
     assert (directions.inverse_norms[0, :, 1] == 0).all()
     assert (directions.inverse_norms[1, :, 0] == 0).all()
     assert (directions.inverse_norms[0, :, 2] > 0).all()
+
+
+def test_eps_and_weight_bounds_are_inclusive_and_non_numbers_are_refused():
+    from attnat_allennlp.perturbations.base import MAX_EPS, check_eps
+
+    assert check_eps(0) == 0.0 and check_eps(MAX_EPS) == MAX_EPS
+    for bad in (True, "5", float("nan"), -1.0, MAX_EPS * 2):
+        with pytest.raises(ConfigurationError, match=r"^eps must be a finite number between 0"):
+            check_eps(bad)
+    assert Perturbation.by_name("attention_at")(weight=0).weight == 0
+    for bad in (True, "a", float("inf"), -0.5):
+        with pytest.raises(ConfigurationError, match=r"^the perturbation 'attention_at': weight"):
+            Perturbation.by_name("attention_at")(weight=bad)
