@@ -49,7 +49,7 @@ def test_self_attention_target_names_its_layers_sorted_once_and_reads_those_laye
     assert self_attention_target("all") == sa.SELF_ATTENTION
     TARGETS.pop("self_attention[0, 2]", None)
     name = self_attention_target([2, 0, 2])
-    assert name == "self_attention[0, 2]" and not TARGETS[name].below_encoder
+    assert name == "self_attention[0, 2]" and TARGETS[name].below_encoder is False
     target = TARGETS[name]
     assert self_attention_target([0, 2]) == name and TARGETS[name] is target  # not rebuilt
     state = tiny_transformer_state()
@@ -203,3 +203,19 @@ def test_eps_and_weight_bounds_are_inclusive_and_non_numbers_are_refused():
     for bad in (True, "a", float("inf"), -0.5):
         with pytest.raises(ConfigurationError, match=r"^the perturbation 'attention_at': weight"):
             Perturbation.by_name("attention_at")(weight=bad)
+
+
+def test_the_base_defaults_and_a_detached_state_cut_from_the_graph():
+    base = Perturbation(0.5)
+    assert (base.eps, base.weight) == (0.5, 1.0)
+    masks = {"a": torch.tensor([[True, False]])}
+    unit = base.normalize({"a": torch.tensor([[3.0, 9.0]])}, masks)
+    torch.testing.assert_close(unit["a"], torch.tensor([[1.0, 0.0]]))
+    state = tiny_transformer_state()
+    assert sorted(sa.self_attention_fields(state)[0]) == ["layer_0", "layer_1", "layer_2"]
+    detached = Perturbation.detached(state)
+    tensors = list(detached.embeddings.values()) + [detached.states, detached.scores]
+    tensors += list(detached.self_attention.inputs) + list(detached.self_attention.scores)
+    assert state.states.requires_grad and not any(t.requires_grad for t in tensors)
+    torch.testing.assert_close(detached.states, state.states.detach())
+    torch.testing.assert_close(detached.self_attention.scores[1], state.self_attention.scores[1])
