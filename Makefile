@@ -54,11 +54,14 @@ demo: install
 
 # Step time and peak memory of every technique against vanilla on ../shared/data/rt-polarity
 # (the BiLSTM model, then the from-scratch Transformer's self-attention); the VAT family also with
-# an unlabeled stream (the plot snippets cut at 60 tokens, as the configs do); then the packed
-# BiLSTM against attnat_bilstm on long texts.
+# an unlabeled stream (the plot snippets cut at 60 tokens, as the configs do), its table written to
+# docs/results/bench/bilstm.json and put into docs/benchmarks.md; then the packed BiLSTM against
+# attnat_bilstm on long texts.
+BILSTM_BENCH := docs/results/bench/bilstm.json
 bench: install
 	$(BIN)/python -m attnat_allennlp.bench --threads 1 --steps 40 --data-dir ../shared/data \
-		--unlabeled-max-tokens 60
+		--unlabeled-max-tokens 60 --output $(BILSTM_BENCH)
+	$(BIN)/python -m attnat_allennlp.bench --render $(BILSTM_BENCH) --into docs/benchmarks.md
 	$(BIN)/python -m attnat_allennlp.bench_transformer --threads 1 --steps 40
 	$(BIN)/python -m attnat_allennlp.bench_lstm --threads 1 --steps 3
 

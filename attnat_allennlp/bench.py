@@ -18,7 +18,8 @@ training texts themselves read as unlabeled text (as long as the labeled ones). 
 the target is 1.2 x (1 + U/L).
 
     python -m attnat_allennlp.bench [--steps 20] [--threads 2] [--techniques attention_at word_at]
-        [--streams attention_vat+plot] [--data-dir ../shared/data]
+        [--streams attention_vat+plot] [--data-dir ../shared/data] [--output run.json]
+    python -m attnat_allennlp.bench --render run1.json [run2.json ...] [--into docs/benchmarks.md]
 
 Memory: on CUDA the peak allocated during a step; on CPU the bytes of the tensors saved for backward
 during a step (what grows with the number of passes), since torch keeps no CPU allocation peak.
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from typing import Dict, List, Optional
 
@@ -72,6 +74,96 @@ DEFAULT_DATA_DIR = os.path.join("..", "shared", "data")
 
 # Rows that run on the normalised embeddings, as their configs do (`normalize_embeddings`).
 NORMALIZED = ("vanilla_normalized", "word_at", "word_iat", "word_vat")
+
+# The most x vanilla each technique may cost (issue targets); a stream row's is 1.2 x (1 + U/L).
+TARGETS = {
+    "attention_rp": 1.15,
+    "attention_at": 1.15,
+    "attention_iat": 1.15,
+    "attention_vat": 1.15,
+    "attention_ivat": 1.15,
+    "word_at": 2.1,
+    "word_iat": 2.2,
+    "word_vat": 2.7,
+}
+
+
+def markdown_table(summaries: List[Dict]) -> str:
+    """
+    The Markdown table of one or more runs' JSON (`--output`): with one run, a row per technique
+    (step time, x vanilla, U/L, target, memory); with several, x vanilla of each run side by side
+    for the rows they share.
+    """
+    first = summaries[0]["results"]
+    names = [n for n in first if all(n in s["results"] for s in summaries)]
+
+    def target(row: Dict) -> str:
+        return "" if row.get("target") is None else f"<= {row['target']:g}"
+
+    def met(rows: List[Dict]) -> str:
+        if rows[0].get("target") is None:
+            return ""
+        return "yes" if all(r["ratio_to_vanilla"] <= r["target"] for r in rows) else "**no**"
+
+    if len(summaries) == 1:
+        lines = [
+            "| technique | median step (ms) | x vanilla | U/L | target | met | saved for backward (MB) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name in names:
+            row = first[name]
+            ratio = row.get("unlabeled_per_labeled_token")
+            lines.append(
+                f"| {name} | {row['median_step_ms']:.1f} | {row['ratio_to_vanilla']:.3f} | "
+                f"{'' if ratio is None else f'{ratio:.2f}'} | {target(row)} | {met([row])} | "
+                f"{row['memory_mb']:.1f} |"
+            )
+    else:
+        runs = " | ".join(f"x vanilla, run {i}" for i in range(1, len(summaries) + 1))
+        lines = [
+            f"| technique | {runs} | target | met in every run |",
+            "|---|" + "---|" * (len(summaries) + 2),
+        ]
+        for name in names:
+            rows = [s["results"][name] for s in summaries]
+            ratios = " | ".join(f"{r['ratio_to_vanilla']:.3f}" for r in rows)
+            # a stream row's target moves with its U/L: shown is the smallest of the runs'
+            shown = min(rows, key=lambda r: r.get("target") or 0)
+            lines.append(f"| {name} | {ratios} | {target(shown)} | {met(rows)} |")
+    captions = [
+        f"run {i}: vanilla {s['results']['vanilla']['median_step_ms']:.1f} ms a step, "
+        f"{s['threads']} thread(s), {s['steps']} steps, torch {s['torch']}, `{s['command']}`"
+        for i, s in enumerate(summaries, 1)
+    ]
+    return "\n".join(lines + [""] + ["; ".join(captions) if len(captions) > 1 else captions[0]])
+
+
+def write_between_markers(into: str, name: str, table: str, generated: str) -> None:
+    """Puts `table` (after the comment `generated`) into the file `into` between the lines
+    `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, replacing what was there."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    with open(into, encoding="utf-8") as handle:
+        text = handle.read()
+    if start not in text or end not in text:
+        raise SystemExit(f"{into} has no lines {start} ... {end} to put the table {name} between")
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    with open(into, "w", encoding="utf-8") as handle:
+        handle.write(f"{before}{start}\n<!-- {generated} -->\n\n{table}\n\n{end}{after}")
+
+
+def render(json_paths: List[str], into: str, name: Optional[str] = None) -> None:
+    """
+    Writes the table of the runs `json_paths` into `into` between the lines
+    `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, NAME `name` or the first file's stem.
+    """
+    summaries = []
+    for path in json_paths:
+        with open(path, encoding="utf-8") as handle:
+            summaries.append(json.load(handle))
+    generated = f"generated from {' '.join(json_paths)} by python -m attnat_allennlp.bench --render"
+    name = name or os.path.splitext(os.path.basename(json_paths[0]))[0]
+    write_between_markers(into, name, markdown_table(summaries), generated)
 
 
 def build_model(
@@ -152,7 +244,28 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         "normalize_embeddings: false)",
     )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--output", default=None, help="also write the JSON line to this file")
+    parser.add_argument(
+        "--render",
+        nargs="+",
+        default=None,
+        metavar="JSON",
+        help="run nothing: put the table of these --output files (one run, or several side by "
+        "side) into --into, between the lines <!-- bench:NAME --> and <!-- /bench:NAME -->, NAME "
+        "the first file's stem",
+    )
+    parser.add_argument(
+        "--into", default="docs/benchmarks.md", help="the file --render writes into"
+    )
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="--render: NAME of the markers (default: the first file's stem)",
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        render(args.render, args.into, args.name)
+        return {}
     data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
     glove = args.glove or os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
     if not os.path.exists(data):
@@ -255,6 +368,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             ratio = sum(runs[name][6][args.warmup :]) / labeled_tokens
             results[name]["unlabeled_per_labeled_token"] = round(ratio, 3)
             results[name]["target_ratio"] = round(1.2 * (1 + ratio), 3)
+        target = results[name].get("target_ratio", TARGETS.get(name))
+        if target is not None:
+            results[name]["target"] = target
+            results[name]["met"] = results[name]["ratio_to_vanilla"] <= target
         if name in setup:
             results[name]["one_time_search_s"] = round(setup[name], 2)
             results[name]["one_time_search_in_vanilla_steps"] = round(
@@ -280,18 +397,23 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             f"{name}: the one-time search of the neighbours of all {vocab.get_vocab_size()} words "
             f"took {seconds:.2f} s ({results[name]['one_time_search_in_vanilla_steps']} vanilla steps)"
         )
-    print(
-        json.dumps(
-            {
-                "device": str(device),
-                "threads": args.threads,
-                "steps": args.steps,
-                "batch_size": args.batch_size,
-                "unlabeled_max_tokens": args.unlabeled_max_tokens,
-                "results": results,
-            }
-        )
-    )
+    summary = {
+        "device": str(device),
+        "threads": args.threads,
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "unlabeled_max_tokens": args.unlabeled_max_tokens,
+        "torch": torch.__version__,
+        "command": "python -m attnat_allennlp.bench "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "results": results,
+    }
+    print(json.dumps(summary))
+    if args.output:
+        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=2)
+            handle.write("\n")
     return results
 
 

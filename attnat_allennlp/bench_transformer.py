@@ -40,7 +40,7 @@ from allennlp.modules.token_embedders import Embedding
 from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
-from attnat_allennlp.bench import DEFAULT_DATA_DIR, SavedBytes
+from attnat_allennlp.bench import DEFAULT_DATA_DIR, SavedBytes, write_between_markers
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.sst import SstReader
 from attnat_allennlp.data.pretrained_transformer import (
@@ -140,21 +140,12 @@ def render(json_path: str, into: str) -> None:
     Writes the table of `json_path` into `into` between the lines `<!-- bench:NAME -->` and
     `<!-- /bench:NAME -->` (NAME: the JSON file's stem), replacing what was there.
     """
-    name = os.path.splitext(os.path.basename(json_path))[0]
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     with open(json_path, encoding="utf-8") as handle:
         table = markdown_table(json.load(handle))
-    with open(into, encoding="utf-8") as handle:
-        text = handle.read()
-    if start not in text or end not in text:
-        raise SystemExit(
-            f"{into} has no lines {start} ... {end} to put the table of {json_path} between"
-        )
-    before, rest = text.split(start, 1)
-    after = rest.split(end, 1)[1]
-    generated = f"<!-- generated from {json_path} by python -m attnat_allennlp.bench_transformer --render -->"
-    with open(into, "w", encoding="utf-8") as handle:
-        handle.write(f"{before}{start}\n{generated}\n\n{table}\n\n{end}{after}")
+    generated = (
+        f"generated from {json_path} by python -m attnat_allennlp.bench_transformer --render"
+    )
+    write_between_markers(into, os.path.splitext(os.path.basename(json_path))[0], table, generated)
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:

@@ -1,6 +1,9 @@
 """
 Writes the survival rate of `make mutation` per package, from mutmut's own results in mutants/
-(the `.meta` files that `mutmut run` leaves), with the name of every surviving mutant.
+(the `.meta` files that `mutmut run` leaves), with the name of every surviving mutant and, for those
+read and found equivalent (no test can tell them from the code), the reason, from
+`tests/mutation_equivalent.txt` (lines `NAME  reason`; a reason shared by the lines below it until
+the next one can be written once, the names after it indented).
 
     python tests/mutation_report.py > docs/mutation.txt
 """
@@ -14,6 +17,24 @@ from mutmut.mutation.data import SourceFileMutationData
 from mutmut.stats import status_by_exit_code
 
 PACKAGES = ("perturbations", "interpret", "models")
+EQUIVALENT = Path(__file__).with_name("mutation_equivalent.txt")
+
+
+def equivalent_reasons(path: Path = EQUIVALENT) -> Dict[str, str]:
+    """`{mutant name: why it is equivalent}`: `NAME  reason` lines; an indented `NAME` line alone
+    takes the reason of the line above; `#` lines are comments."""
+    reasons: Dict[str, str] = {}
+    reason = ""
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, text = line.strip().partition(" ")
+        if text.strip():
+            reason = text.strip()
+        elif not line.startswith(" "):
+            raise SystemExit(f"{path}: {name} has no reason")
+        reasons[name] = reason
+    return reasons
 
 
 def main() -> int:
@@ -42,11 +63,18 @@ def main() -> int:
             f"{package:<15}{run:>6}{c['killed']:>8}{c['survived']:>10}{c['timeout']:>9}"
             f"{c['no tests']:>10}  {100 * c['survived'] / run:.1f}%"
         )
+    reasons = equivalent_reasons()
     for package in PACKAGES:
         if survivors[package]:
-            print(f"\nsurviving in {package}/ (`.venv/bin/mutmut show NAME` prints the change):")
+            equivalent = [n for n in survivors[package] if n in reasons]
+            print(
+                f"\nsurviving in {package}/: {len(survivors[package])}, {len(equivalent)} of them "
+                "read and equivalent (the reason after the name; tests/mutation_equivalent.txt), "
+                f"{len(survivors[package]) - len(equivalent)} not (`.venv/bin/mutmut show NAME` "
+                "prints the change):"
+            )
             for name in survivors[package]:
-                print(f"  {name}")
+                print(f"  {name}" + (f"  -- {reasons[name]}" if name in reasons else ""))
     return 0
 
 

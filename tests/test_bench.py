@@ -123,3 +123,48 @@ def test_lstm_bench_table_has_a_row_per_length(capsys):
     assert table[0].split() == ["max", "length", "packed", "s", "unpacked", "s", "ratio"]
     assert [row.split()[0] for row in table[1:]] == ["6", "12"]
     assert line == results
+
+
+def test_bench_output_renders_into_the_doc_between_its_markers(data_dir, tmp_path, capsys):
+    argv = ["--data-dir", str(data_dir), "--steps", "2", "--warmup", "0", "--threads", "1"]
+    argv += ["--batch-size", "4", "--techniques", "word_at", "--streams", "word_vat+plot"]
+    outputs = [tmp_path / "bilstm.json", tmp_path / "again.json"]
+    for output in outputs:
+        results = bench.main(argv + ["--output", str(output)])
+    saved = json.loads(outputs[1].read_text())
+    assert saved["results"] == results and saved["command"].endswith(f"--output {outputs[1]}")
+    # the targets: the for a technique, 1.2 x (1 + U/L) for a stream row
+    assert results["word_at"]["target"] == 2.1 and "target" not in results["vanilla"]
+    stream = results["word_vat+plot"]
+    assert stream["target"] == stream["target_ratio"]
+    assert stream["met"] == (stream["ratio_to_vanilla"] <= stream["target"])
+    doc = tmp_path / "doc.md"
+    doc.write_text("before\n<!-- bench:bilstm -->\nold\n<!-- /bench:bilstm -->\nafter\n")
+    bench.main(["--render", str(outputs[0]), "--into", str(doc)])
+    text = doc.read_text()
+    assert (
+        text.startswith("before\n<!-- bench:bilstm -->\n<!-- generated from ") and "old" not in text
+    )
+    assert text.endswith("<!-- /bench:bilstm -->\nafter\n")
+    first = json.loads(outputs[0].read_text())["results"]
+    row = next(line for line in text.splitlines() if line.startswith("| word_at |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    met = "yes" if first["word_at"]["met"] else "**no**"
+    assert cells == [
+        "word_at",
+        f"{first['word_at']['median_step_ms']:.1f}",
+        f"{first['word_at']['ratio_to_vanilla']:.3f}",
+        "",
+        "<= 2.1",
+        met,
+        f"{first['word_at']['memory_mb']:.1f}",
+    ]
+    # several runs: x vanilla side by side, met only when every run meets the target
+    bench.main(["--render", *map(str, outputs), "--into", str(doc)])
+    row = next(line for line in doc.read_text().splitlines() if line.startswith("| word_at |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    ratios = [json.loads(o.read_text())["results"]["word_at"]["ratio_to_vanilla"] for o in outputs]
+    assert cells[1:3] == [f"{r:.3f}" for r in ratios] and cells[3] == "<= 2.1"
+    assert cells[4] == ("yes" if max(ratios) <= 2.1 else "**no**")
+    with pytest.raises(SystemExit, match="no lines <!-- bench:bilstm -->"):
+        bench.main(["--render", str(outputs[0]), "--into", str(tmp_path / "bilstm.json")])

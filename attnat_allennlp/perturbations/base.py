@@ -75,9 +75,11 @@ class CleanPass:
         target that a perturbation with `uses_clean_gradient` asked for, keyed by target
         (`"scores"`, `"embeddings"`), each keyed like `target_fields(state, target)`.
     parameters_hold_gradient : `bool`, optional (default = `False`)
-        Whether the clean loss has already been backpropagated into the parameters' `.grad` (the
-        callback does so when a gradient needs the encoder's backward anyway); the extra losses are
-        then backpropagated alone.
+        Whether the clean loss has already been backpropagated into the `.grad` of the parameters
+        above the word embeddings (the callback does so when a gradient needs the encoder's
+        backward anyway); the extra losses are then backpropagated with the clean loss's gradient
+        with respect to the embeddings (`gradients["embeddings"]`), which carries it into the
+        embedder.
     """
 
     logits: torch.Tensor

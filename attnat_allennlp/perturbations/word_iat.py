@@ -139,11 +139,14 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         result = {}
         with torch.no_grad():
             all_ids = torch.cat([ids[state.masks[name]] for name, ids in state.token_ids.items()])
-            self.neighbours(word_vectors(embedding), all_ids, self._excluded(model))  # one search
+            table = word_vectors(embedding)  # the matrix normalised once, for search and lookup
+            self.neighbours(table, all_ids, self._excluded(model))  # one search
             for name, ids in state.token_ids.items():
                 ids = ids[state.masks[name]]  # (num_tokens,)
-                # One lookup (one normalisation of the matrix): the K neighbours, then the word.
-                vectors = embedding(torch.cat([self._neighbours[ids], ids.unsqueeze(-1)], dim=-1))
+                # The K neighbours, then the word (what the embedder returns for them).
+                vectors = table[torch.cat([self._neighbours[ids], ids.unsqueeze(-1)], dim=-1)]
+                if embedding._projection:
+                    vectors = embedding._projection(vectors)
                 differences = vectors[:, :-1] - vectors[:, -1:]
                 norms = differences.norm(dim=-1, keepdim=True)
                 result[name] = torch.where(

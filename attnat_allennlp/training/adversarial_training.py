@@ -1,7 +1,7 @@
 import logging
 import math
 import random
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -240,8 +240,17 @@ class AdversarialTrainingCallback(TrainerCallback):
             extra = self._extra_loss(step, state, clean)
         if not clean.parameters_hold_gradient:
             step.scale(clean_loss + extra).backward()
-        elif extra.requires_grad:
-            step.scale(extra).backward()
+            return
+        # The clean loss's gradient below the word embeddings (the embedder; for a normalised
+        # embedding the moments of the whole matrix) goes down in the extra losses' pass, once.
+        embeddings = clean.gradients.get("embeddings", {})
+        names = [name for name in embeddings if state.embeddings[name].requires_grad]
+        roots = [state.embeddings[name] for name in names]
+        grads = [embeddings[name] for name in names]
+        if extra.requires_grad:
+            roots, grads = roots + [step.scale(extra)], grads + [None]
+        if roots:
+            torch.autograd.backward(roots, grads)
 
     def clean_pass(
         self, step: TrainerStep, state: AttentionState, logits: torch.Tensor, loss: torch.Tensor
@@ -251,11 +260,14 @@ class AdversarialTrainingCallback(TrainerCallback):
         that a perturbation asks for (`uses_clean_gradient`), all from one `autograd.grad` call.
 
         When a target lies below the encoder (the word embeddings), that call runs the encoder's
-        backward pass anyway, so it also takes the gradients of the parameters and adds them to
-        their `.grad` (`parameters_hold_gradient`): the final backward pass then carries the extra
-        losses alone, and the clean loss costs one encoder backward, not two. (They are added by
-        hand, not by a second `backward`, so that under distributed training the all-reduce of the
-        one real backward pass syncs them with the rest.)
+        backward pass anyway, so it also takes the gradients of the parameters above the
+        embeddings and adds them to their `.grad` (`parameters_hold_gradient`): the final backward
+        pass then carries the extra losses and, from the embeddings down, the clean loss's gradient
+        with respect to them, so that the clean loss costs one encoder backward, not two, and the
+        embedder (a whole-vocabulary gradient; the moments of a normalised embedding) is
+        backpropagated once. (The gradients are added by hand, not by a second `backward`, so that
+        under distributed training the all-reduce of the one real backward pass syncs them with
+        the rest.)
         """
         targets = sorted({p.target for p in self.perturbations if p.uses_clean_gradient})
         if not targets:
@@ -264,7 +276,11 @@ class AdversarialTrainingCallback(TrainerCallback):
         inputs = [value for target in targets for value in fields[target].values()]
         parameters: List[torch.nn.Parameter] = []
         if any(TARGETS[target].below_encoder for target in targets):
-            parameters = [p for p in step.model.parameters() if p.requires_grad]
+            # the embedder's share goes down from the embeddings in the final pass (`backward`)
+            below = embedder_only_parameters(step.model) if "embeddings" in targets else set()
+            parameters = [
+                p for p in step.model.parameters() if p.requires_grad and id(p) not in below
+            ]
         grads = iter(
             torch.autograd.grad(
                 step.scale(loss), inputs + parameters, retain_graph=True, allow_unused=True
@@ -335,3 +351,16 @@ class AdversarialTrainingCallback(TrainerCallback):
             ) from error
         self.unlabeled_batches_seen = self.unlabeled_stream.batches_seen
         return outputs["attention_state"], CleanPass(outputs["logits"])
+
+
+def embedder_only_parameters(model: AttentionModel) -> Set[int]:
+    """
+    The ids of the parameters of the model's text field embedder that no other module shares: the
+    loss depends on them only through the word embeddings (`AttentionState.embeddings`).
+    """
+    embedder = model.text_field_embedder
+    elsewhere = {
+        id(p) for child in model.children() if child is not embedder for p in child.parameters()
+    }
+    elsewhere |= {id(p) for p in model.parameters(recurse=False)}
+    return {id(p) for p in embedder.parameters()} - elsewhere
