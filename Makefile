@@ -93,6 +93,7 @@ mutation: install
 	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) \
 		$(foreach p,$(MUTATE),"attnat_allennlp.$(p).*")
 	$(BIN)/python tests/mutation_report.py > docs/mutation.txt
+	$(BIN)/python tests/mutation_readme.py
 	cat docs/mutation.txt
 
 # Re-resolve the locked set after editing requirements/requirements.in or overrides.txt.
