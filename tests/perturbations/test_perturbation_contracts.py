@@ -130,10 +130,10 @@ def test_vat_measures_its_kl_against_the_clean_logits_it_is_given(model, name):
 def test_detached_state_keeps_the_query_values_without_the_graph(model):
     state, _ = tiny_state(model)
     query = torch.randn(state.batch_size, 8, dtype=torch.float64, requires_grad=True)
-    detached = Perturbation.detached(replace(state, query=query * 2))
+    detached = replace(state, query=query * 2).detached()
     torch.testing.assert_close(detached.query, query.detach() * 2)
     assert not detached.query.requires_grad and not detached.scores.requires_grad
-    assert Perturbation.detached(state).query is None
+    assert state.detached().query is None
 
 
 def test_random_fields_have_the_norm_asked_for_and_1_by_default():
@@ -213,7 +213,7 @@ def test_the_base_defaults_and_a_detached_state_cut_from_the_graph():
     torch.testing.assert_close(unit["a"], torch.tensor([[1.0, 0.0]]))
     state = tiny_transformer_state()
     assert sorted(sa.self_attention_fields(state)[0]) == ["layer_0", "layer_1", "layer_2"]
-    detached = Perturbation.detached(state)
+    detached = state.detached()
     tensors = list(detached.embeddings.values()) + [detached.states, detached.scores]
     tensors += list(detached.self_attention.inputs) + list(detached.self_attention.scores)
     assert state.states.requires_grad and not any(t.requires_grad for t in tensors)

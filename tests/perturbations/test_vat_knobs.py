@@ -58,7 +58,7 @@ def spy_on_probes(perturbation):
 def reference_vat(model, state, perturbation, seed, clean=None):
     """Plain VAT's power iteration written out: (the probes, the perturbation)."""
     fields, masks = perturbation.target_fields(state)
-    frozen = perturbation.detached(state)
+    frozen = state.detached()
     if clean is None:
         clean = model.logits_from_scores(state)[0].detach()
     torch.manual_seed(seed)
