@@ -45,6 +45,7 @@ import attnat_allennlp  # noqa: F401
 from attnat_allennlp.data.counting_vocabulary import CountingVocabulary
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
+from attnat_allennlp.doc_blocks import write_between
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.normalized_embedding import NormalizedEmbedding
@@ -138,18 +139,19 @@ def markdown_table(summaries: List[Dict]) -> str:
     return "\n".join(lines + [""] + ["; ".join(captions) if len(captions) > 1 else captions[0]])
 
 
+def write_json(summary: Dict, path: str) -> None:
+    """Writes a bench run's summary as indented JSON (its folder made when missing)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(summary, handle, indent=2)
+        handle.write("\n")
+
+
 def write_between_markers(into: str, name: str, table: str, generated: str) -> None:
     """Puts `table` (after the comment `generated`) into the file `into` between the lines
     `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, replacing what was there."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    with open(into, encoding="utf-8") as handle:
-        text = handle.read()
-    if start not in text or end not in text:
-        raise SystemExit(f"{into} has no lines {start} ... {end} to put the table {name} between")
-    before, rest = text.split(start, 1)
-    after = rest.split(end, 1)[1]
-    with open(into, "w", encoding="utf-8") as handle:
-        handle.write(f"{before}{start}\n<!-- {generated} -->\n\n{table}\n\n{end}{after}")
+    write_between(into, start, end, f"\n<!-- {generated} -->\n\n{table}\n\n")
 
 
 def render(json_paths: List[str], into: str, name: Optional[str] = None) -> None:
@@ -410,10 +412,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     }
     print(json.dumps(summary))
     if args.output:
-        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
-        with open(args.output, "w", encoding="utf-8") as handle:
-            json.dump(summary, handle, indent=2)
-            handle.write("\n")
+        write_json(summary, args.output)
     return results
 
 

@@ -40,7 +40,12 @@ from allennlp.modules.token_embedders import Embedding
 from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
-from attnat_allennlp.bench import DEFAULT_DATA_DIR, SavedBytes, write_between_markers
+from attnat_allennlp.bench import (
+    DEFAULT_DATA_DIR,
+    SavedBytes,
+    write_between_markers,
+    write_json,
+)
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.sst import SstReader
 from attnat_allennlp.data.pretrained_transformer import (
@@ -320,10 +325,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     }
     print(json.dumps(summary))
     if args.output:
-        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
-        with open(args.output, "w", encoding="utf-8") as handle:
-            json.dump(summary, handle, indent=2)
-            handle.write("\n")
+        write_json(summary, args.output)
     return results
 
 

@@ -8,6 +8,8 @@ the last `make mutation`) into README's development section, between its markers
 import sys
 from pathlib import Path
 
+from attnat_allennlp.doc_blocks import replace_between
+
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- mutation: copied from docs/mutation.txt by python tests/mutation_readme.py -->"
 END = "<!-- /mutation -->"
@@ -19,13 +21,8 @@ def table(report: str) -> str:
     return "\n".join(["```", *lines, "```"])
 
 
-def block(report: str) -> str:
-    return f"{BEGIN}\n{table(report)}\n{END}"
-
-
 def rewrite(readme: str, report: str) -> str:
-    start, stop = readme.index(BEGIN), readme.index(END) + len(END)
-    return readme[:start] + block(report) + readme[stop:]
+    return replace_between(readme, BEGIN, END, f"\n{table(report)}\n", "README.md")
 
 
 def main() -> int:

@@ -21,6 +21,7 @@ from allennlp.common import Params
 from allennlp.data import DatasetReader
 
 from attnat_allennlp.compat import jsonnet_library
+from attnat_allennlp.doc_blocks import write_between
 
 RESULT = Path("docs/results/vector_coverage.json")
 DOC = Path("docs/datasets.md")
@@ -89,8 +90,8 @@ def measure(names: Iterable[str]) -> Dict[str, Dict]:
 
 
 def render(result: Dict) -> str:
+    """The table of docs/datasets.md (between its markers) from `measure`'s result."""
     lines = [
-        BEGIN,
         "| dataset | vocabulary (train, min_count) | no vector in the subset | "
         "no vector in the full 6B 50d | tokens covered (subset / full) |",
         "|---|---|---|---|---|",
@@ -105,14 +106,11 @@ def render(result: Dict) -> str:
             + (f"{full['token_coverage']:.1%}" if full else "-")
             + " |"
         )
-    lines.append(END)
     return "\n".join(lines)
 
 
 def write_doc(result: Dict, doc: Path = DOC) -> None:
-    text = doc.read_text()
-    start, stop = text.index(BEGIN), text.index(END) + len(END)
-    doc.write_text(text[:start] + render(result) + text[stop:])
+    write_between(doc, BEGIN, END, f"\n{render(result)}\n")
 
 
 def main(argv: Optional[List[str]] = None) -> None:

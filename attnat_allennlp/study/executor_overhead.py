@@ -17,6 +17,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional
 
+from attnat_allennlp.doc_blocks import write_between
 from attnat_allennlp.study.scheduler import run_study
 from attnat_allennlp.study.spec import parse_study
 
@@ -98,14 +99,7 @@ def render(json_path: str, into: str) -> None:
     start, end = "<!-- overhead -->", "<!-- /overhead -->"
     with open(json_path, encoding="utf-8") as handle:
         text_of_result = sentence(json.load(handle), json_path)
-    with open(into, encoding="utf-8") as handle:
-        text = handle.read()
-    if start not in text or end not in text:
-        raise SystemExit(f"{into} has no lines {start} ... {end} to put the sentence between")
-    before, rest = text.split(start, 1)
-    after = rest.split(end, 1)[1]
-    with open(into, "w", encoding="utf-8") as handle:
-        handle.write(f"{before}{start}\n{text_of_result}\n{end}{after}")
+    write_between(into, start, end, f"\n{text_of_result}\n")
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from attnat_allennlp.doc_blocks import replace_between
 from attnat_allennlp.study.results import read_runs
 from attnat_allennlp.study.summary import paired_difference
 
@@ -288,7 +289,7 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
 
 
 def build(results_dir: str) -> Tuple[str, str]:
-    """The text of docs/results.md and of README's verdict block."""
+    """The text of docs/results.md and the verdict's lines (README's block between its markers)."""
     anchors_path = os.path.join(results_dir, "anchors.json")
     anchors = json.load(open(anchors_path)) if os.path.isfile(anchors_path) else {}
     body: List[str] = []
@@ -340,7 +341,7 @@ def build(results_dir: str) -> Tuple[str, str]:
             + ".",
             "",
         ]
-    readme = "\n".join([BEGIN_README, *verdict_lines, END_README])
+    readme = "\n".join(verdict_lines)
     return "\n".join(head + body).rstrip() + "\n", readme
 
 
@@ -369,11 +370,6 @@ def brief(results_dir: str, folder: str) -> str:
     return "\n".join(lines)
 
 
-def _with_block(text: str, block: str) -> str:
-    start, stop = text.index(BEGIN_README), text.index(END_README) + len(END_README)
-    return text[:start] + block + text[stop:]
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results-dir", default="docs/results")
@@ -391,7 +387,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     page, block = build(args.results_dir)
     readme = open(args.readme).read() if os.path.isfile(args.readme) else None
-    new_readme = _with_block(readme, block) if readme and BEGIN_README in readme else readme
+    new_readme = (
+        replace_between(readme, BEGIN_README, END_README, f"\n{block}\n", args.readme)
+        if readme and BEGIN_README in readme
+        else readme
+    )
     if args.check:
         current = open(args.output).read() if os.path.isfile(args.output) else ""
         stale = [
