@@ -116,10 +116,7 @@ def _format_cell(cell: Optional[Dict[str, Any]]) -> str:
     if _number(cell.get("std")) is not None:
         text += f" ± {float(cell['std']):.3f}"
     if _number(cell.get("difference")) is not None and _number(cell.get("ci_low")) is not None:
-        text += (
-            f"<br>Δ {float(cell['difference']):+.3f} "
-            f"[{float(cell['ci_low']):+.3f}, {float(cell['ci_high']):+.3f}]"
-        )
+        text += f"<br>{_delta(cell)}"
     if _number(cell.get("p_holm")) is not None:
         text += f" p<sub>Holm</sub> {float(cell['p_holm']):.2g}"
     elif _number(cell.get("p_value")) is not None:
@@ -127,14 +124,19 @@ def _format_cell(cell: Optional[Dict[str, Any]]) -> str:
     return text
 
 
+def _delta(entry: Dict[str, Any]) -> str:
+    """ "Δ +d [low, high]" of a paired difference (a summary row or `paired_difference`'s dict)."""
+    return (
+        f"Δ {float(entry['difference']):+.3f} [{float(entry['ci_low']):+.3f}, "
+        f"{float(entry['ci_high']):+.3f}]"
+    )
+
+
 def _interval(cell: Optional[Dict[str, Any]]) -> str:
     """ " (Δ +d [low, high])" of a cell with an interval, else ""."""
     if cell is None or _number(cell.get("ci_low")) is None:
         return ""
-    return (
-        f" (Δ {float(cell['difference']):+.3f} [{float(cell['ci_low']):+.3f}, "
-        f"{float(cell['ci_high']):+.3f}])"
-    )
+    return f" ({_delta(cell)})"
 
 
 def released_difference(
@@ -235,9 +237,7 @@ def dataset_section(
         readings[f"D:{measure}"] = "differs" if differs else "same within the interval"
         claim_lines.append(
             f"- **D, the released code's step** (`{measure}`, {RELEASED} - {TECHNIQUE}, "
-            f"{difference['pairs']} seeds): {readings[f'D:{measure}']} "
-            f"(Δ {difference['difference']:+.3f} [{difference['ci_low']:+.3f}, "
-            f"{difference['ci_high']:+.3f}])"
+            f"{difference['pairs']} seeds): {readings[f'D:{measure}']} ({_delta(difference)})"
         )
     if claim_lines:
         lines += ["The claims ([claims.md](claims.md)), Attention iAT against vanilla:", ""]
