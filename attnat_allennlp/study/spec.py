@@ -33,6 +33,8 @@ A study file is Jsonnet (or JSON):
               attack: true,           // false: no word-substitution attack (~100 forward passes
                                       // per attacked text; wordpiece models are never attacked)
               stability: true },      // false: no stability of the attention (SEAT)
+  scope: 'what was left out and why', // optional: printed beside the study's table in
+                                      // docs/results.md (a grid cut for CPU time, say)
 }
 ```
 
@@ -120,6 +122,7 @@ class StudySpec:
     matched_eps: List[float] = field(default_factory=list)
     matched_techniques: List[str] = field(default_factory=list)
     patience: Optional[int] = None
+    scope: str = ""
 
     def dataset(self, name: str) -> DatasetSpec:
         for dataset in self.datasets:
@@ -235,6 +238,7 @@ def check_attention(attention: Any, where: str) -> None:
 
 
 _KNOWN_KEYS = {
+    "scope",
     "datasets",
     "techniques",
     "seeds",
@@ -396,6 +400,13 @@ def _check_configs(study: StudySpec, where: str) -> None:
                 raise ConfigurationError(f"{where}: dataset {dataset.name}: {error}") from None
 
 
+def _scope(raw: Dict[str, Any], where: str) -> str:
+    scope = raw.get("scope", "")
+    if not isinstance(scope, str):
+        raise ConfigurationError(f"{where}: scope must be a string, got {scope!r}")
+    return " ".join(scope.split())
+
+
 def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
     """A `StudySpec` from the dict of a study file; errors name the file and the bad key."""
     where = path or "study"
@@ -431,6 +442,7 @@ def parse_study(raw: Dict[str, Any], path: Optional[str] = None) -> StudySpec:
         matched_eps=matched_eps,
         matched_techniques=matched_techniques,
         patience=patience,
+        scope=_scope(raw, where),
     )
     _check_configs(study, where)
     return study
@@ -459,4 +471,5 @@ def to_dict(study: StudySpec) -> Dict[str, Any]:
         "matched_eps": study.matched_eps,
         "matched_techniques": study.matched_techniques,
         "patience": study.patience,
+        "scope": study.scope,
     }
