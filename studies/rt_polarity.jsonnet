@@ -9,7 +9,9 @@
 {
   scope: 'The claims\' arms only (vanilla, attention_iat, attention_iat_released), eps grid {1, 5} '
          + 'instead of 6 points: CPU time (2 cores). Every technique, the VAT family with the '
-         + 'unlabeled snippets included, is studies/rt_polarity_all.jsonnet.',
+         + 'unlabeled snippets included, is studies/rt_polarity_all.jsonnet. Measures: no '
+         + 'leave-one-out agreement, and of the Captum attributions only integrated gradients '
+         + '(the SST study measured all three at ~2x the cost of training).',
   datasets: ['rt_polarity'],
   techniques: ['vanilla', 'attention_iat', 'attention_iat_released'],
   eps: {
@@ -18,4 +20,5 @@
   },
   epochs: 5,
   primary: ['accuracy', 'comprehensiveness_aopc_attention', 'attack_accuracy'],
+  measures: { leave_one_out: false, attributions: ['integrated_gradients'] },
 }
