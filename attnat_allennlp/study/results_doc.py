@@ -23,6 +23,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from attnat_allennlp.doc_blocks import replace_between
 from attnat_allennlp.study.results import read_runs
+from attnat_allennlp.study.results_explanations import (
+    chosen_eps,
+    chosen_values,
+    explanation_section,
+)
 from attnat_allennlp.study.summary import paired_difference
 
 # The studies of docs/results.md, in its order: (folder under the results folder, title, the
@@ -146,26 +151,15 @@ def released_difference(
     Claim D: the seed-paired difference `attention_iat_released` - `attention_iat`, each at the
     eps its study chose (the summary's), from `runs.csv`; None when either arm is missing.
     """
-    chosen = {}
-    for row in summary:
-        if row["dataset"] == dataset and row["technique"] in (TECHNIQUE, RELEASED):
-            chosen[row["technique"]] = _number(row["eps"])
-    if len(chosen) < 2:
+    if (
+        chosen_eps(summary, dataset, TECHNIQUE) is None
+        or chosen_eps(summary, dataset, RELEASED) is None
+    ):
         return None
-
-    def values(technique: str) -> Dict[int, float]:
-        return {
-            int(r["seed"]): float(r[measure])
-            for r in runs
-            if r["dataset"] == dataset
-            and r["technique"] == technique
-            and r.get("eps") is not None
-            and chosen[technique] is not None
-            and math.isclose(float(r["eps"]), chosen[technique])
-            and _number(r.get(measure)) is not None
-        }
-
-    result = paired_difference(values(RELEASED), values(TECHNIQUE))
+    result = paired_difference(
+        chosen_values(runs, summary, dataset, RELEASED, measure),
+        chosen_values(runs, summary, dataset, TECHNIQUE, measure),
+    )
     return result if result["pairs"] else None
 
 
@@ -242,7 +236,7 @@ def dataset_section(
     if claim_lines:
         lines += ["The claims ([claims.md](claims.md)), Attention iAT against vanilla:", ""]
         lines += claim_lines + [""]
-    return lines, readings
+    return lines + explanation_section(runs, summary, dataset), readings
 
 
 def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
@@ -288,6 +282,13 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
     return lines
 
 
+def _scope(directory: str) -> str:
+    """ " What was left out: ..." from the study file's `scope` (saved in study.json), else ""."""
+    path = os.path.join(directory, "study.json")
+    scope = json.load(open(path)).get("scope") if os.path.isfile(path) else None
+    return f" **What was left out:** {scope}" if scope else ""
+
+
 def build(results_dir: str) -> Tuple[str, str]:
     """The text of docs/results.md and the verdict's lines (README's block between its markers)."""
     anchors_path = os.path.join(results_dir, "anchors.json")
@@ -309,7 +310,7 @@ def build(results_dir: str) -> Tuple[str, str]:
             f"allennlp attention-study {study_file} -s docs/results/{folder} --jobs 2 --include-package attnat_allennlp",
             "```",
             "",
-            f"{len(runs)} runs recorded.",
+            f"{len(runs)} runs recorded." + _scope(directory),
             "",
         ]
         for dataset in dict.fromkeys(r["dataset"] for r in summary):

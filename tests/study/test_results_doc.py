@@ -150,3 +150,48 @@ def test_the_page_is_the_same_byte_for_byte_and_check_says_when_it_is_stale(resu
 
 def test_the_committed_page_is_what_the_committed_files_give():
     assert results_doc.main(["--check"]) == 0
+
+
+def test_attention_of_iat_is_set_against_the_attributions_of_vanilla(tmp_path):
+    # vanilla's integrated gradients: comprehensiveness 0.30 + 0.01 * seed; iAT's attention
+    # 0.25 + 0.01 * seed + noise: paired difference -0.05 on average (noise sums to 0)
+    study = parse_study(
+        {"datasets": [TINY], "techniques": ["vanilla", "attention_iat"], "scope": "only two"},
+        "tiny.jsonnet",
+    )
+    rows = []
+    for seed, noise in zip(SEEDS, NOISE):
+        base = {"dataset": "tiny", "seed": seed, "phase": "seed", "measured": True}
+        rows += [
+            {
+                **base,
+                "technique": "vanilla",
+                "eps": None,
+                "accuracy": 0.8,
+                "comprehensiveness_aopc_attention": 0.2,
+                "comprehensiveness_aopc_integrated_gradients": 0.30 + 0.01 * seed,
+                "comprehensiveness_aopc_gradient": 0.10,
+            },
+            {
+                **base,
+                "technique": "attention_iat",
+                "eps": None,
+                "accuracy": 0.8,
+                "comprehensiveness_aopc_attention": 0.25 + 0.01 * seed + noise,
+            },
+        ]
+    directory = tmp_path / "results" / "sst"
+    directory.mkdir(parents=True)
+    write_runs(str(directory / "runs.csv"), rows, study)
+    write_summary(study, rows, str(directory))
+    (directory / "study.json").write_text(json.dumps({"scope": "only two"}))
+    page, _ = results_doc.build(str(tmp_path / "results"))
+    assert "runs recorded. **What was left out:** only two" in page
+    assert "| vanilla: integrated gradients (Captum) | 0.330 |" in page
+    assert "| vanilla: gradient, attention detached | 0.100 |" in page
+    assert "| attention_iat: attention | 0.280 |" in page
+    assert (
+        "- comprehensiveness AOPC (higher is better): attention_iat's attention − vanilla's "
+        "integrated gradients (Captum): Δ -0.050 [" in page
+    )
+    assert "attention − vanilla's gradient, attention detached: Δ +0.180 [" in page
