@@ -47,7 +47,7 @@ from allennlp.data import Instance, Token
 from allennlp.data.fields import MetadataField, TextField
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from attnat_allennlp.data.dataset_readers.base import exact_match_field
+from attnat_allennlp.data.dataset_readers.pair import exact_match_field
 from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.models.base import AttentionModel
 from attnat_allennlp.modules.normalized_embedding import word_vectors

@@ -4,13 +4,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.data import DatasetReader, Instance, Token, Tokenizer
 
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    PairReader,
-    SkipExample,
-    local_path,
-    read_text,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.lines import local_path, read_text
+from attnat_allennlp.data.dataset_readers.pair import PairReader
 
 _MARKER = re.compile(r"(@entity\d+|@placeholder)")
 _ENTITY = re.compile(r"@entity\d+")
