@@ -118,13 +118,6 @@ class CnnReader(PairReader):
                 },
             )
 
-    def text_to_instance(  # type: ignore
-        self,
-        premise: str,
-        hypothesis: str,
-        label: Optional[str] = None,
-        candidates: Optional[List[str]] = None,
-    ) -> Instance:
-        if candidates is None:
-            candidates = passage_entities(premise)
-        return super().text_to_instance(premise, hypothesis, label, candidates)
+    def default_candidates(self, premise: str) -> Optional[List[str]]:
+        """The entity markers of the passage (an input without `candidates`, as a predictor's)."""
+        return passage_entities(premise)

@@ -37,6 +37,8 @@ class PairReader(AttentionDatasetReader):
         label: Optional[str] = None,
         candidates: Optional[List[str]] = None,
     ) -> Instance:
+        if candidates is None:
+            candidates = self.default_candidates(premise)
         premise_tokens = self.tokenize(premise)
         hypothesis_tokens = self.tokenize(hypothesis, limit=False)
         label = self.map_label(label)
@@ -58,6 +60,13 @@ class PairReader(AttentionDatasetReader):
             fields["premise_exact_match"] = exact_match_field(premise_tokens, hypothesis_tokens)
             fields["hypothesis_exact_match"] = exact_match_field(hypothesis_tokens, premise_tokens)
         return Instance(fields)
+
+    def default_candidates(self, premise: str) -> Optional[List[str]]:
+        """
+        The answer candidates of an example given none (`None`: no `answer_candidates` field);
+        a QA reader whose candidates follow from the passage says which.
+        """
+        return None
 
 
 def exact_match_flags(texts: Iterable[str], other: Iterable[str]) -> List[float]:
