@@ -12,6 +12,7 @@ importing any module, this one included, installs nothing. Each workaround is ap
 | `predict_manager` | `allennlp/commands/predict.py` `_PredictManager._get_json_data` drops blank lines and stops at a line that is not UTF-8; `run` cannot report the lines that failed. Both replaced, for predictors that read raw lines. |
 | `attnat_allennlp.data.counting_vocabulary` | `allennlp/data/vocabulary.py` `Vocabulary` keeps no token counts: the registered subclass `attnat_counting` overrides the private `Vocabulary._extend`. It stays in `data/`, where it is registered with the other data components; `install()` only checks the version for it. |
 | `attnat_allennlp.data.pretrained_transformer` | `allennlp/data/tokenizers/pretrained_transformer_tokenizer.py` and the matching indexer fail with today's `transformers` ("add_special_tokens conflicts"): replaced by registered components of their own (`attnat_pretrained_transformer`), not by a patch. |
+| `embedding_projection` | `allennlp/modules/token_embedders/embedding.py` `Embedding` keeps its `projection_dim` layer in the private `_projection`, with no accessor. Nothing is replaced: `embedding_projection()` is the one read of it (word iAT, `attnat_normalized_embedding`); `install()` only checks the version for it. |
 | `newsgroups_text` | Not allennlp: scikit-learn's private `sklearn.datasets._twenty_newsgroups`, copied (BSD-3-Clause) rather than imported. Nothing to install. |
 
 Uses of allennlp that change nothing of it and so stay where they are used: `errors.py`
@@ -21,7 +22,12 @@ Uses of allennlp that change nothing of it and so stay where they are used: `err
 reads the `GradientDescentTrainer`'s private state).
 """
 
-from attnat_allennlp.compat import archive_safety, jsonnet_library, predict_manager
+from attnat_allennlp.compat import (
+    archive_safety,
+    embedding_projection,
+    jsonnet_library,
+    predict_manager,
+)
 from attnat_allennlp.compat.guard import applies
 
 
@@ -33,6 +39,7 @@ def install() -> None:
     archive_safety.install()
     jsonnet_library.install()
     predict_manager.install()
+    embedding_projection.check()
     applies(
         "the vocabulary extension (allennlp.data.vocabulary.Vocabulary._extend)",
         "the `attnat_counting` vocabulary still overrides it: check that its token counts "

@@ -34,23 +34,29 @@ The attack measures how easily the prediction moves under small discrete changes
 trained against, not whether the changes preserve the meaning. Models over wordpieces (pretrained
 Transformers) are not attacked: a word is several pieces and its neighbours are not in one table.
 Deterministic: no randomness anywhere.
+
+The candidates are found in `attack_candidates.py`, a pair's texts handled in `attack_pairs.py`;
+this file holds the greedy search and the measures.
 """
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import Instance, Token
-from allennlp.data.fields import MetadataField, TextField
+from allennlp.data import Instance
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from attnat_allennlp.data.dataset_readers.base import exact_match_field
+from attnat_allennlp.interpret.attack_candidates import WORD, Neighbours
+from attnat_allennlp.interpret.attack_pairs import (
+    attacked_field,
+    other_field,
+    substituted_instance,
+    swapped_flags,
+)
 from attnat_allennlp.interpret.batching import build_state, tensorize
 from attnat_allennlp.models.base import AttentionModel
-from attnat_allennlp.modules.normalized_embedding import word_vectors
 from attnat_allennlp.perturbations.word_iat import word_embedding
 
 # TextFooler's defaults (Jin et al. 2020, section 3.2: N = 50, delta = 0.7); TextAttack's
@@ -66,8 +72,6 @@ ATTACK_MEASURES = (
     "attack_words_changed",
     "attack_queries",
 )
-
-_WORD = re.compile(r"\w")
 
 
 @dataclass
@@ -118,16 +122,6 @@ class AttackResult:
         }
 
 
-def attacked_field(model: AttentionModel) -> str:
-    """The text field the attack changes: `tokens`, or the `hypothesis` of a pair model."""
-    return "hypothesis" if model.attended_field == "premise" else model.attended_field
-
-
-def other_field(model: AttentionModel) -> Optional[str]:
-    """The text of a pair that the attack leaves alone (`premise`), `None` for one text."""
-    return model.attended_field if model.attended_field != attacked_field(model) else None
-
-
 def _check_model(model: AttentionModel) -> None:
     if model.uses_wordpieces:
         raise ConfigurationError(
@@ -155,42 +149,6 @@ def _check_options(max_words_changed: float, min_cos_sim: float, max_candidates:
         raise ConfigurationError(
             f"max_candidates and query_budget must be at least 1, got {max_candidates} and {budget}"
         )
-
-
-class _Neighbours:
-    """The candidates of each word id: nearest neighbours by cosine in the embedding table."""
-
-    def __init__(
-        self, model: AttentionModel, min_cos_sim: float, max_candidates: int, namespace: str
-    ) -> None:
-        with torch.no_grad():
-            weight = word_vectors(word_embedding(model)).detach().float()
-        self.unit = weight / weight.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-        self.min_cos_sim = min_cos_sim
-        self.max_candidates = max_candidates
-        vocab = model.vocab.get_index_to_token_vocabulary(namespace)
-        self.excluded = torch.tensor(
-            [i for i in range(weight.size(0)) if not _WORD.search(str(vocab.get(i, "")))]
-            + model.special_token_ids(),
-            dtype=torch.long,
-        )
-        self._cache: Dict[int, List[Tuple[int, float]]] = {}
-
-    def __call__(self, token_id: int) -> List[Tuple[int, float]]:
-        """`(id, cosine)` of the candidates of `token_id`, most similar first (ties by id)."""
-        if token_id not in self._cache:
-            with torch.no_grad():
-                similarity = self.unit @ self.unit[token_id]
-                similarity[token_id] = -math.inf
-                similarity[self.excluded] = -math.inf
-                k = min(self.max_candidates, similarity.numel())
-                values, ids = similarity.double().topk(k)
-            self._cache[token_id] = [
-                (int(i), float(v))
-                for v, i in sorted(zip(values.tolist(), ids.tolist()), key=lambda p: (-p[0], p[1]))
-                if v >= self.min_cos_sim
-            ]
-        return self._cache[token_id]
 
 
 def _repeat(value: Any, rows: int) -> Any:
@@ -233,7 +191,7 @@ class _Attacker:
         self.namespace = model.namespace
         self.vocab = model.vocab
         self.oov = self.vocab.get_token_index(self.vocab._oov_token, self.namespace)
-        self.neighbours = _Neighbours(model, min_cos_sim, max_candidates, self.namespace)
+        self.neighbours = Neighbours(model, min_cos_sim, max_candidates, self.namespace)
         self.max_words_changed = max_words_changed
         self.budget = query_budget
         self.stop_words: FrozenSet[str] = frozenset(word.lower() for word in stop_words)
@@ -270,33 +228,17 @@ class _Attacker:
         values = torch.tensor([i for _, i, _ in swaps], device=ids.device, dtype=ids.dtype)
         ids[torch.arange(len(swaps), device=ids.device), positions] = values
         for argument, text in self.features.items():
-            batch[argument] = self._flags(batch[argument], texts, swaps, text)
-        return batch
-
-    def _flags(self, flags, texts, swaps, text: str) -> torch.Tensor:
-        # The exact-match flags of `text` with each row's substitution (the pair readers' flags).
-        fresh = flags.clone()
-        for row, (position, _, word) in enumerate(swaps):
-            attacked = list(texts[self.text])
-            attacked[position] = word
-            own, other = (
-                (attacked, texts[self.other])
-                if text == self.text
-                else (
-                    texts[self.other],
-                    attacked,
-                )
+            batch[argument] = swapped_flags(
+                batch[argument], texts, swaps, text, self.text, self.other
             )
-            values = exact_match_field([Token(t) for t in own], [Token(t) for t in other]).tensor
-            fresh[row, : values.numel()] = values.to(fresh.dtype)
-        return fresh
+        return batch
 
     def eligible(self, texts: Dict[str, List[str]], ids: List[int]) -> List[int]:
         other = {t.lower() for t in texts[self.other]} if self.other else set()
         return [
             position
             for position, (word, token_id) in enumerate(zip(texts[self.text], ids))
-            if _WORD.search(word)
+            if WORD.search(word)
             and word.lower() not in self.stop_words
             and word.lower() not in other
             and token_id != self.oov
@@ -312,7 +254,7 @@ class _Attacker:
         }
         original = list(texts[self.text])
         ids = _token_ids(tensors, self.text)[0].tolist()[: len(original)]
-        words = sum(1 for word in original if _WORD.search(word))
+        words = sum(1 for word in original if WORD.search(word))
         result = AttackResult(
             attacked=False,
             text_field=self.text,
@@ -385,37 +327,6 @@ def _slice(value: Any, start: int, end: int) -> Any:
     if isinstance(value, list):
         return value[start:end]
     return value
-
-
-def substituted_instance(instance: Instance, text: str, words: Sequence[str]) -> Instance:
-    """
-    A copy of `instance` whose text field `text` holds `words` (as many as before), the metadata's
-    token texts and the exact-match flags of a pair updated as the pair readers compute them.
-    """
-    old: TextField = instance[text]  # type: ignore
-    if len(words) != len(old.tokens):
-        raise ValueError(f"{len(words)} words for the {len(old.tokens)} tokens of {text!r}")
-    tokens = [
-        token if token.text == word else Token(word, idx=token.idx)
-        for token, word in zip(old.tokens, words)
-    ]
-    fields = dict(instance.fields)
-    fields[text] = TextField(tokens, old.token_indexers)
-    metadata = instance.fields.get("metadata")
-    if metadata is not None:
-        values = dict(metadata.metadata)  # type: ignore
-        key = "tokens" if text == "tokens" else f"{text}_tokens"
-        if key in values:
-            values[key] = list(words)
-        fields["metadata"] = MetadataField(values)
-    for name in ("premise", "hypothesis"):
-        other = "hypothesis" if name == "premise" else "premise"
-        if f"{name}_exact_match" in fields and name in fields and other in fields:
-            fields[f"{name}_exact_match"] = exact_match_field(
-                fields[name].tokens,
-                fields[other].tokens,  # type: ignore
-            )
-    return Instance(fields)
 
 
 def _gold_labels(model: AttentionModel, instances: Sequence[Instance]) -> List[Optional[int]]:

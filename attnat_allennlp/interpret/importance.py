@@ -40,7 +40,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Instance
 
-from attnat_allennlp.data.dataset_readers.base import exact_match_flags
+from attnat_allennlp.data.dataset_readers.pair import exact_match_flags
 from attnat_allennlp.data.pretrained_transformer import sum_by_word, wordpiece_words
 from attnat_allennlp.interpret.batching import (
     attended_field,

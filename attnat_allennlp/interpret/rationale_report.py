@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 import torch
 from allennlp.data import DatasetReader, Instance
 
-from attnat_allennlp.data.dataset_readers.base import SkipExample
+from attnat_allennlp.data.dataset_readers.bad_input import SkipExample
 from attnat_allennlp.interpret.agreement import summarize
 from attnat_allennlp.interpret.batching import (
     attended_field,

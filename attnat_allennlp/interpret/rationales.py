@@ -30,7 +30,8 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import Instance, Token
 from sklearn.metrics import average_precision_score
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, read_jsonl
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError
+from attnat_allennlp.data.dataset_readers.lines import read_jsonl
 
 
 @dataclass

@@ -9,6 +9,8 @@ from allennlp.modules.token_embedders import Embedding, TokenEmbedder
 from allennlp.nn import util
 from torch.autograd.function import once_differentiable
 
+from attnat_allennlp.compat.embedding_projection import embedding_projection
+
 # Added to the variance before the square root, as in Miyato et al.'s code.
 VARIANCE_EPSILON = 1e-6
 
@@ -167,8 +169,8 @@ class NormalizedEmbedding(Embedding):
         rows = F.embedding(tokens, self.weight, padding_idx=self.padding_index)
         embedded = (rows - mean) / std
         embedded = util.uncombine_initial_dims(embedded, original_size)
-        if self._projection:
-            projection = self._projection
+        projection = embedding_projection(self)
+        if projection:
             for _ in range(embedded.dim() - 2):
                 projection = TimeDistributed(projection)
             embedded = projection(embedded)

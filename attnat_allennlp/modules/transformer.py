@@ -100,17 +100,21 @@ class SelfAttentionEncoder(Seq2SeqEncoder):
     perturbation, the values, the feed-forward block). `rerun` starts from the stored input and
     scores of the lowest perturbed layer, so the embeddings and the layers below it are never re-run.
 
-    Subclasses implement the steps; see [`TransformerEncoder`](#transformerencoder) and
+    Subclasses implement the steps and set `layers` (their layers, in order) and `_num_heads`; see
+    [`TransformerEncoder`](#transformerencoder) and
     `attnat_allennlp.modules.transformer_pretrained.PretrainedTransformerEncoder`.
     """
 
+    layers: Sequence[torch.nn.Module]
+    _num_heads: int
+
     @property
     def num_layers(self) -> int:
-        raise NotImplementedError
+        return len(self.layers)
 
     @property
     def num_heads(self) -> int:
-        raise NotImplementedError
+        return self._num_heads
 
     def embed_positions(self, embedded: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
         """The input of layer 0 from the token embeddings (positional encoding and the like)."""
@@ -331,14 +335,6 @@ class TransformerEncoder(SelfAttentionEncoder):
 
     def get_output_dim(self) -> int:
         return self._hidden_dim
-
-    @property
-    def num_layers(self) -> int:
-        return len(self.layers)
-
-    @property
-    def num_heads(self) -> int:
-        return self._num_heads
 
     def embed_positions(self, embedded: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
         if embedded.size(1) > self._max_length:

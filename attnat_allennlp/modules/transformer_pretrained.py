@@ -122,14 +122,6 @@ class PretrainedTransformerEncoder(SelfAttentionEncoder):
     def get_output_dim(self) -> int:
         return self._dim
 
-    @property
-    def num_layers(self) -> int:
-        return len(self.layers)
-
-    @property
-    def num_heads(self) -> int:
-        return self._num_heads
-
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
         batch, length, _ = x.shape
         return x.view(batch, length, self._num_heads, self._head_dim).transpose(1, 2)

@@ -39,14 +39,10 @@ class AttentionInterpretableAdversarialPerturbation(
     # Parameters
 
     eps : `float`, optional (default = `1.0`)
-        The L2 norm of r_iAT per example. The papers publish no value; 1.0 is this package's choice.
-    weight : `float`, optional (default = `1.0`)
-        lambda, the weight of the extra loss (1 in the paper).
-    target : `str`, optional (default = `"scores"`)
-    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        The attention the perturbation is added to, as in `AttentionTargetConstructor`
-        (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
-        self-attention.
+        The L2 norm of r_iAT per example (no published value; 1.0, as for Attention AT).
+    weight, target, layers : optional
+        lambda (1 in the paper) and the attention the perturbation is added to, as in
+        `AttentionTargetConstructor` (`perturbations/base.py`).
     """
 
     def direction(self, model: AttentionModel, state: AttentionState, gradient: Fields) -> Fields:

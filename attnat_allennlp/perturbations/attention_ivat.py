@@ -40,8 +40,7 @@ class AttentionInterpretableVirtualAdversarialPerturbation(AttentionVirtualPertu
         The scale of the probe perturbation of the power iteration.
     num_power_iterations : `int`, optional (default = `1`)
         The number of power iterations (0: the mean of the directions).
-    target : `str`, optional (default = `"scores"`)
-    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+    target, layers : optional
         The attention the perturbation is added to, as in `AttentionTargetConstructor`
         (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
         self-attention.

@@ -25,8 +25,7 @@ class AttentionRandomPerturbation(AttentionTargetConstructor, Perturbation):
         The L2 norm of r per example. The papers publish no value; 1.0 is this package's choice.
     weight : `float`, optional (default = `1.0`)
         lambda, the weight of the extra loss.
-    target : `str`, optional (default = `"scores"`)
-    layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
+    target, layers : optional
         The attention the perturbation is added to, as in `AttentionTargetConstructor`
         (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
         self-attention.

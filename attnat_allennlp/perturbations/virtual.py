@@ -1,6 +1,7 @@
 """The shared core of the virtual adversarial techniques (VAT and iVAT), and the constructor of
 the attention-level pair."""
 
+import inspect
 from typing import Any, List, Optional, Tuple, Union
 
 import torch
@@ -115,28 +116,33 @@ class VirtualAdversarialPerturbation(Perturbation):
 class AttentionVirtualPerturbation(VirtualAdversarialPerturbation):
     """
     The constructor shared by the attention-level virtual adversarial techniques (Attention VAT and
-    iVAT): the knobs of `VirtualAdversarialPerturbation` and the attention target.
+    iVAT): the knobs of `VirtualAdversarialPerturbation` (passed on as they are; allennlp's
+    `FromParams` reads them from its constructor through `**kwargs`) and the attention target.
 
     # Parameters
 
-    eps : `float`, optional (default = `5.0`)
-    weight : `float`, optional (default = `1.0`)
-    xi : `float`, optional (default = `0.1`)
-    num_power_iterations : `int`, optional (default = `1`)
-        As in `VirtualAdversarialPerturbation`.
     target : `str`, optional (default = `"scores"`)
     layers : `Optional[Union[str, List[int]]]`, optional (default = `None`)
-        As in `AttentionTargetConstructor` (`perturbations/base.py`).
+        The attention the perturbation is added to, as in `AttentionTargetConstructor`
+        (`perturbations/base.py`): the pooling attention's scores, or a Transformer's
+        self-attention.
+    *args, **kwargs
+        `eps`, `weight`, `xi` and `num_power_iterations`, as in `VirtualAdversarialPerturbation`.
     """
 
     def __init__(
         self,
-        eps: float = 5.0,
-        weight: float = 1.0,
-        xi: float = 0.1,
-        num_power_iterations: int = 1,
+        *args,
         target: str = "scores",
         layers: Optional[Union[str, List[int]]] = None,
+        **kwargs,
     ) -> None:
-        super().__init__(eps, weight, xi, num_power_iterations)
+        knobs = [k for k in inspect.signature(VirtualAdversarialPerturbation).parameters]
+        unknown = sorted(set(kwargs) - set(knobs))
+        if unknown:
+            raise ConfigurationError(
+                f"{type(self).registered_name()} has no parameter {', '.join(unknown)}; its "
+                f"parameters are {', '.join(knobs)}, target and layers"
+            )
+        super().__init__(*args, **kwargs)
         self.choose_target(target, layers, ATTENTION_TARGETS)

@@ -4,6 +4,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.token_embedders import Embedding
 
+from attnat_allennlp.compat.embedding_projection import embedding_projection
 from attnat_allennlp.models.base import AttentionModel, AttentionState
 from attnat_allennlp.modules.normalized_embedding import word_vectors
 from attnat_allennlp.perturbations.base import Perturbation
@@ -136,6 +137,7 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
         Detached.
         """
         embedding = word_embedding(model)
+        projection = embedding_projection(embedding)
         result = {}
         with torch.no_grad():
             all_ids = torch.cat([ids[state.masks[name]] for name, ids in state.token_ids.items()])
@@ -145,8 +147,8 @@ class WordInterpretableAdversarialPerturbation(GradientPerturbation):
                 ids = ids[state.masks[name]]  # (num_tokens,)
                 # The K neighbours, then the word (what the embedder returns for them).
                 vectors = table[torch.cat([self._neighbours[ids], ids.unsqueeze(-1)], dim=-1)]
-                if embedding._projection:
-                    vectors = embedding._projection(vectors)
+                if projection is not None:
+                    vectors = projection(vectors)
                 differences = vectors[:, :-1] - vectors[:, -1:]
                 norms = differences.norm(dim=-1, keepdim=True)
                 result[name] = torch.where(

@@ -22,12 +22,9 @@ class WordVirtualAdversarialPerturbation(VirtualAdversarialPerturbation):
 
     eps : `float`, optional (default = `5.0`)
         The L2 norm of r_vadv per example (Miyato's text default).
-    weight : `float`, optional (default = `1.0`)
-        lambda, the weight of L_vat.
-    xi : `float`, optional (default = `0.1`)
-        The size of the probe perturbation of the power iteration.
-    num_power_iterations : `int`, optional (default = `1`)
-        K, the number of power iterations (0: a random direction).
+    weight, xi, num_power_iterations : optional
+        lambda (the weight of L_vat), the size of the probe and K, as in
+        `VirtualAdversarialPerturbation` (`perturbations/virtual.py`).
     """
 
     target = "embeddings"

@@ -10,13 +10,9 @@ from allennlp.data.fields import LabelField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
-from attnat_allennlp.data.dataset_readers.base import (
-    AttentionDatasetReader,
-    BadValue,
-    DataFormatError,
-    SkipExample,
-    not_utf8,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import BadValue, DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader
+from attnat_allennlp.data.dataset_readers.lines import not_utf8
 from attnat_allennlp.data.dataset_readers.sst import token_word_labels
 from attnat_allennlp.data.pretrained_transformer import merge_wordpieces, wordpiece_words
 from attnat_allennlp.interpret.attributions import check_attributions, instance_attributions

@@ -9,12 +9,16 @@ from pathlib import Path
 
 import allennlp
 import pytest
+import torch
 from allennlp.commands import predict
 from allennlp.common import params
+from allennlp.common.checks import ConfigurationError
 from allennlp.models import archival
+from allennlp.modules.token_embedders import Embedding
 
 from attnat_allennlp import compat
 from attnat_allennlp.compat import newsgroups_text
+from attnat_allennlp.compat.embedding_projection import embedding_projection
 from attnat_allennlp.compat.jsonnet_library import LIBRARY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,13 +61,15 @@ def test_another_allennlp_version_is_left_untouched_with_a_warning(untouched, mo
         compat.install()
     assert _current() == untouched
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    # One warning a workaround: archive, Jsonnet library, predict's input, the vocabulary.
-    assert len(warnings) == 4
+    # One warning a workaround: archive, Jsonnet library, predict's input, the vocabulary, the
+    # embedding's projection.
+    assert len(warnings) == 5
     for fragment in (
         "allennlp.models.archival.extracted_archive",
         "allennlp.common.params.evaluate_file",
         "allennlp.commands.predict._PredictManager",
         "allennlp.data.vocabulary.Vocabulary._extend",
+        "allennlp.modules.token_embedders.Embedding._projection",
     ):
         assert sum(fragment in w for w in warnings) == 1, fragment
     assert all("written for allennlp 2.10.1, and this is allennlp 2.11.0" in w for w in warnings)
@@ -100,7 +106,9 @@ else:
 import _jsonnet
 from allennlp.commands import predict
 from allennlp.common import params
+from allennlp.common.checks import ConfigurationError
 from allennlp.models import archival
+from allennlp.modules.token_embedders import Embedding
 print(json.dumps({
     "extracted_archive": archival.extracted_archive.__module__,
     "evaluate_file": params.evaluate_file is _jsonnet.evaluate_file,
@@ -168,3 +176,25 @@ def test_the_newsgroup_functions_are_scikit_learns(name):
     theirs = getattr(twenty, f"strip_newsgroup_{name}")
     for post in POSTS:
         assert ours(post) == theirs(post), post
+
+
+@pytest.mark.parametrize("projection_dim", [None, 3])
+def test_the_embedding_projection_is_the_layer_its_forward_applies(projection_dim):
+    embedding = Embedding(embedding_dim=4, num_embeddings=6, projection_dim=projection_dim)
+    projection = embedding_projection(embedding)
+    if projection_dim is None:
+        assert projection is None
+        return
+    ids = torch.tensor([[1, 2, 5]])
+    looked_up = torch.nn.functional.embedding(ids, embedding.weight)
+    torch.testing.assert_close(embedding(ids), projection(looked_up))
+
+
+def test_an_embedding_without_the_private_projection_is_an_error_naming_it(monkeypatch):
+    embedding = Embedding(embedding_dim=4, num_embeddings=6)
+    del embedding._projection
+    monkeypatch.setattr(allennlp, "__version__", "2.11.0")
+    with pytest.raises(
+        ConfigurationError, match=r"allennlp 2\.11\.0's Embedding has no _projection"
+    ):
+        embedding_projection(embedding)

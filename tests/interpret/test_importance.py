@@ -126,7 +126,7 @@ def test_pair_model_importance_is_over_the_premise(tmp_path, config):
     from allennlp.common import Params
     from allennlp.data.fields import TensorField
 
-    from attnat_allennlp.data.dataset_readers.base import exact_match_field
+    from attnat_allennlp.data.dataset_readers.pair import exact_match_field
     from helpers import FIXTURE_DATA, REPO_ROOT
 
     params = Params.from_file(

@@ -4,6 +4,7 @@ written out here (plain VAT) or against the first probe iVAT defines."""
 
 import pytest
 import torch
+from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from perturbations.tiny import tiny_model, tiny_state
 
@@ -17,6 +18,25 @@ from attnat_allennlp.perturbations.util import (
 )
 
 VAT_FAMILY = ["attention_vat", "attention_ivat", "word_vat"]
+
+
+@pytest.mark.parametrize("name", ["attention_vat", "attention_ivat"])
+def test_the_attention_pair_builds_from_params_through_the_shared_constructor(name):
+    params = {"eps": 0.3, "weight": 0.2, "xi": 0.05, "num_power_iterations": 3}
+    built = Perturbation.from_params(
+        Params({"type": name, **params, "target": "self_attention", "layers": [-1]})
+    )
+    assert (built.eps, built.weight, built.xi, built.num_power_iterations) == (0.3, 0.2, 0.05, 3)
+    assert (built.target, built.layers) == ("self_attention[-1]", [-1])
+    positional = Perturbation.by_name(name)(0.3, 0.2, 0.05, 3, target="scores")
+    assert (positional.eps, positional.weight, positional.xi) == (0.3, 0.2, 0.05)
+    assert positional.num_power_iterations == 3 and positional.target == "scores"
+    with pytest.raises(
+        ConfigurationError,
+        match=rf"^{name} has no parameter power_iterations; its parameters are eps, weight, xi, "
+        "num_power_iterations, target and layers$",
+    ):
+        Perturbation.from_params(Params({"type": name, "power_iterations": 2}))
 
 
 @pytest.fixture

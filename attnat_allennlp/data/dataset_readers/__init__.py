@@ -1,12 +1,8 @@
 from attnat_allennlp.data.dataset_readers.agnews import AgNewsReader
 from attnat_allennlp.data.dataset_readers.babi import BabiReader
-from attnat_allennlp.data.dataset_readers.base import (
-    AttentionDatasetReader,
-    DataFormatError,
-    PairReader,
-    SkipExample,
-    TextClassificationReader,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.base import AttentionDatasetReader, TextClassificationReader
+from attnat_allennlp.data.dataset_readers.pair import PairReader
 from attnat_allennlp.data.dataset_readers.cnn import CnnReader
 from attnat_allennlp.data.dataset_readers.imdb import ImdbReader
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlNliReader, JsonlTextClassificationReader

@@ -5,12 +5,9 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    TextClassificationReader,
-    decode_line,
-    local_path,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader
+from attnat_allennlp.data.dataset_readers.lines import decode_line, local_path
 
 # AG News writes "&#39;" as " #39;" (and similar) and marks line breaks with a backslash.
 _BARE_ENTITY = re.compile(r"(?<!&)#(\d+);")

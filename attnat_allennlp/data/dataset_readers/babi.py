@@ -2,7 +2,9 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import DataFormatError, PairReader, numbered_lines
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError
+from attnat_allennlp.data.dataset_readers.lines import numbered_lines
+from attnat_allennlp.data.dataset_readers.pair import PairReader
 
 
 def read_babi_stories(file_path: str) -> Iterator[List[Tuple[str, int, str]]]:

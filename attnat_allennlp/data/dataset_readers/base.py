@@ -1,69 +1,31 @@
+"""
+The base of this package's readers (`AttentionDatasetReader`: tokenizing, labels, bad input handled
+the same way everywhere) and of its single-text readers (`TextClassificationReader`). The pair
+readers' base is in `pair.py`, the errors in `bad_input.py`, the line and field parsing in
+`lines.py`.
+"""
+
 import json
 import logging
 import os
 from collections import Counter
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
-import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.file_utils import cached_path
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
-from allennlp.data.fields import (
-    Field,
-    LabelField,
-    MetadataField,
-    MultiLabelField,
-    TensorField,
-    TextField,
-)
+from allennlp.data.fields import Field, LabelField, MetadataField, TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 
+from attnat_allennlp.data.dataset_readers.bad_input import (
+    BadValue,
+    DataFormatError,
+    SkipExample,
+    describe_labels,
+    near_duplicate,
+)
 from attnat_allennlp.data.tokenizers import JainWallaceTokenizer
-from attnat_allennlp.errors import MissingDataFile
 
 logger = logging.getLogger(__name__)
-
-
-class SkipExample(Exception):
-    """Raised by `text_to_instance` for an example that is skipped and counted, with the reason."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class DataFormatError(ConfigurationError):
-    """A malformed input line; the message names the file and the line number."""
-
-    def __init__(self, location: str, problem: str) -> None:
-        super().__init__(f"{location}: {problem}")
-        self.location = location
-
-
-class BadValue(Exception):
-    """
-    Raised by `text_to_instance` (and its helpers) for a value it cannot use; `_read` turns it into a
-    `DataFormatError` naming the file and line, the predictors into an `error` of that input.
-    """
-
-
-def describe_labels(labels: Iterable[str], limit: int = 20) -> str:
-    """`'0', '1'` (at most `limit` labels, then how many more)."""
-    labels = sorted(labels)
-    shown = ", ".join(repr(label) for label in labels[:limit])
-    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
-
-
-def _normal_label(label: str) -> str:
-    return " ".join(label.split()).lower()
-
-
-def near_duplicate(label: str, labels: Iterable[str]) -> Optional[str]:
-    """A label of `labels` that differs from `label` only in case or spaces, if there is one."""
-    normal = _normal_label(label)
-    return next(
-        (other for other in labels if other != label and _normal_label(other) == normal), None
-    )
 
 
 class AttentionDatasetReader(DatasetReader):
@@ -457,91 +419,6 @@ def _blank_text(example: Dict[str, Any]) -> bool:
     return False
 
 
-def local_path(file_path: str) -> str:
-    """
-    The local path of a file, folder or URL, through `cached_path`: downloads are cached, and
-    `archive.tar.gz!inner/path` opens `inner/path` inside the (extracted) archive. A local file
-    that is not there raises `MissingDataFile`, naming the `prepare-attnat-data` command that
-    writes it where there is one.
-    """
-    local = str(file_path).split("!")[0]
-    if "://" not in local and not os.path.exists(os.path.expanduser(local)):
-        raise MissingDataFile(str(file_path))
-    return cached_path(file_path, extract_archive="!" in file_path)
-
-
-def not_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
-    """What is wrong with a line that does not decode as UTF-8: the byte and its column."""
-    return (
-        f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8 "
-        "(convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)"
-    )
-
-
-def decode_line(raw: bytes, location: str, first: bool = False) -> str:
-    """
-    A line of a UTF-8 file as text (a byte order mark on the first line is dropped); a byte that is
-    not UTF-8 raises a `DataFormatError` naming the location and the column.
-    """
-    try:
-        return raw.decode("utf-8-sig" if first else "utf-8")
-    except UnicodeDecodeError as error:
-        raise DataFormatError(location, not_utf8(raw, error)) from None
-
-
-def read_text(path: Any, location: str) -> str:
-    """The text of a whole UTF-8 file (a byte order mark dropped), errors naming `location`."""
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    lines = raw.split(b"\n")
-    for number, line in enumerate(lines, start=1):
-        decode_line(line, f"{location}:{number}", first=number == 1)
-    return raw.decode("utf-8-sig")
-
-
-def numbered_lines(file_path: str, skip_blank: bool = True) -> Iterator[Tuple[str, str]]:
-    """
-    Yields `("path:line", line without its newline)` for the lines of a (cached) UTF-8 file; a
-    byte order mark is dropped, a byte that is not UTF-8 raises a `DataFormatError` naming the line.
-    """
-    with open(local_path(file_path), "rb") as handle:
-        for line_number, raw in enumerate(handle, start=1):
-            location = f"{file_path}:{line_number}"
-            line = decode_line(raw, location, first=line_number == 1).rstrip("\r\n")
-            if skip_blank and not line.strip():
-                continue
-            yield location, line
-
-
-def read_jsonl(file_path: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    """Yields `("path:line", record)`; a line that is not a JSON object raises `DataFormatError`."""
-    for location, line in numbered_lines(file_path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataFormatError(location, f"malformed JSON ({error.msg})") from None
-        if not isinstance(record, dict):
-            raise DataFormatError(location, "expected a JSON object")
-        yield location, record
-
-
-def require(record: Dict[str, Any], key: str, location: str) -> Any:
-    if key not in record:
-        raise DataFormatError(location, f"missing field {key!r} (has {sorted(record)})")
-    return record[key]
-
-
-def require_text(record: Dict[str, Any], key: str, location: str) -> Optional[str]:
-    """`require`, and the value must be a string (or null, an empty text)."""
-    value = require(record, key, location)
-    if value is not None and not isinstance(value, str):
-        raise DataFormatError(
-            location,
-            f"field {key!r} is {type(value).__name__} {json.dumps(value)[:80]}, expected a string",
-        )
-    return value
-
-
 class TextClassificationReader(AttentionDatasetReader):
     """
     The base of every single-text reader here: `text_to_instance(text, label)` gives the fields
@@ -562,66 +439,3 @@ class TextClassificationReader(AttentionDatasetReader):
         if label is not None:
             fields["label"] = LabelField(label)
         return Instance(fields)
-
-
-class PairReader(AttentionDatasetReader):
-    """
-    The base of the NLI and QA readers: `text_to_instance(premise, hypothesis, label, candidates)`
-    gives `premise` and `hypothesis` (`TextField`s; for QA the passage and the question), `label`
-    (`LabelField`), optionally `answer_candidates` (a `MultiLabelField` over the label namespace)
-    and `metadata` (`premise_tokens`, `hypothesis_tokens`). `max_tokens` limits the premise.
-
-    # Parameters
-
-    exact_match : `bool`, optional (default = `False`)
-        Also give `premise_exact_match` and `hypothesis_exact_match` (`TensorField`s, one float per
-        token): 1.0 where the token's lower-cased text occurs in the other text, for the pair
-        model's `exact_match_features`.
-    **kwargs
-        As in `AttentionDatasetReader`.
-    """
-
-    def __init__(self, exact_match: bool = False, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._exact_match = exact_match
-
-    def text_to_instance(  # type: ignore
-        self,
-        premise: str,
-        hypothesis: str,
-        label: Optional[str] = None,
-        candidates: Optional[List[str]] = None,
-    ) -> Instance:
-        premise_tokens = self.tokenize(premise)
-        hypothesis_tokens = self.tokenize(hypothesis, limit=False)
-        label = self.map_label(label)
-        fields: Dict[str, Field] = {
-            "premise": TextField(premise_tokens),
-            "hypothesis": TextField(hypothesis_tokens),
-            "metadata": MetadataField(
-                {
-                    "premise_tokens": [t.text for t in premise_tokens],
-                    "hypothesis_tokens": [t.text for t in hypothesis_tokens],
-                }
-            ),
-        }
-        if label is not None:
-            fields["label"] = LabelField(label)
-        if candidates is not None:
-            fields["answer_candidates"] = MultiLabelField(candidates)
-        if self._exact_match:
-            fields["premise_exact_match"] = exact_match_field(premise_tokens, hypothesis_tokens)
-            fields["hypothesis_exact_match"] = exact_match_field(hypothesis_tokens, premise_tokens)
-        return Instance(fields)
-
-
-def exact_match_flags(texts: Iterable[str], other: Iterable[str]) -> List[float]:
-    """1.0 for each text whose lower-cased form occurs among the lower-cased `other`, else 0.0."""
-    words = {text.lower() for text in other}
-    return [float(text.lower() in words) for text in texts]
-
-
-def exact_match_field(tokens: List[Token], other: List[Token]) -> TensorField:
-    """`exact_match_flags` of the tokens' texts against `other`'s, as a field (padding 0)."""
-    flags = exact_match_flags((token.text for token in tokens), (token.text for token in other))
-    return TensorField(torch.tensor(flags), padding_value=0.0)

@@ -4,13 +4,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.data import DatasetReader, Instance, Token, Tokenizer
 
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    PairReader,
-    SkipExample,
-    local_path,
-    read_text,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.lines import local_path, read_text
+from attnat_allennlp.data.dataset_readers.pair import PairReader
 
 _MARKER = re.compile(r"(@entity\d+|@placeholder)")
 _ENTITY = re.compile(r"@entity\d+")
@@ -122,13 +118,6 @@ class CnnReader(PairReader):
                 },
             )
 
-    def text_to_instance(  # type: ignore
-        self,
-        premise: str,
-        hypothesis: str,
-        label: Optional[str] = None,
-        candidates: Optional[List[str]] = None,
-    ) -> Instance:
-        if candidates is None:
-            candidates = passage_entities(premise)
-        return super().text_to_instance(premise, hypothesis, label, candidates)
+    def default_candidates(self, premise: str) -> Optional[List[str]]:
+        """The entity markers of the passage (an input without `candidates`, as a predictor's)."""
+        return passage_entities(premise)

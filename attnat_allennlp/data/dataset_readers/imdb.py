@@ -4,12 +4,9 @@ from typing import Any, Dict, Iterator, Tuple
 
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    TextClassificationReader,
-    local_path,
-    read_text,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader
+from attnat_allennlp.data.dataset_readers.lines import local_path, read_text
 
 _FILE_NAME = re.compile(r"^\d+_(\d+)\.txt$")
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)

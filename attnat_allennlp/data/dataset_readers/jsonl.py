@@ -6,16 +6,10 @@ from typing import Any, Dict, Iterator, List, Tuple
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    PairReader,
-    SkipExample,
-    TextClassificationReader,
-    local_path,
-    read_jsonl,
-    read_text,
-    require_text,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader
+from attnat_allennlp.data.dataset_readers.lines import local_path, read_jsonl, read_text, require_text
+from attnat_allennlp.data.dataset_readers.pair import PairReader
 
 FORMATS = ("auto", "jsonl", "csv", "tsv")
 

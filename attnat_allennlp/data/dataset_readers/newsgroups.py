@@ -9,11 +9,9 @@ from attnat_allennlp.compat.newsgroups_text import (
     strip_newsgroup_header,
     strip_newsgroup_quoting,
 )
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    TextClassificationReader,
-    local_path,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader
+from attnat_allennlp.data.dataset_readers.lines import local_path
 
 _STRIPPERS = {
     "headers": strip_newsgroup_header,

@@ -5,12 +5,9 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 from allennlp.data import DatasetReader, Instance, Token
 from nltk.tree import Tree
 
-from attnat_allennlp.data.dataset_readers.base import (
-    DataFormatError,
-    SkipExample,
-    TextClassificationReader,
-    numbered_lines,
-)
+from attnat_allennlp.data.dataset_readers.bad_input import DataFormatError, SkipExample
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader
+from attnat_allennlp.data.dataset_readers.lines import numbered_lines
 
 # The Penn Treebank escapes in the leaves of the SST trees: brackets, quotes, and `\/`, `\*`.
 _PTB_ESCAPES = {

@@ -2,13 +2,9 @@ from typing import Any, Dict, Iterator, Tuple
 
 from allennlp.data import DatasetReader
 
-from attnat_allennlp.data.dataset_readers.base import (
-    PairReader,
-    TextClassificationReader,
-    numbered_lines,
-    read_jsonl,
-    require_text,
-)
+from attnat_allennlp.data.dataset_readers.base import TextClassificationReader
+from attnat_allennlp.data.dataset_readers.lines import numbered_lines, read_jsonl, require_text
+from attnat_allennlp.data.dataset_readers.pair import PairReader
 
 
 @DatasetReader.register("attnat_unlabeled_text")
