@@ -44,12 +44,18 @@ def _number(text: Any) -> Optional[float]:
     return value if math.isfinite(value) else None
 
 
+def _summary_row(
+    summary: List[Dict[str, Any]], dataset: str, technique: str
+) -> Optional[Dict[str, Any]]:
+    return next(
+        (r for r in summary if r["dataset"] == dataset and r["technique"] == technique), None
+    )
+
+
 def chosen_eps(summary: List[Dict[str, Any]], dataset: str, technique: str) -> Optional[float]:
     """The eps the study chose for a technique (None for vanilla or a technique not in it)."""
-    for row in summary:
-        if row["dataset"] == dataset and row["technique"] == technique:
-            return _number(row["eps"])
-    return None
+    row = _summary_row(summary, dataset, technique)
+    return None if row is None else _number(row["eps"])
 
 
 def chosen_values(
@@ -60,21 +66,26 @@ def chosen_values(
     measure: str,
 ) -> Dict[int, float]:
     """
-    A measure of a technique by seed, from `runs.csv`, at the eps its summary chose (vanilla: its
-    runs); the runs without the measure are left out.
+    A measure of a technique by seed, from `runs.csv`, at the eps its summary chose (vanilla, or
+    a technique trained at its config's eps: the runs without one); the runs without the measure
+    are left out, and a technique the summary does not have yet (its eps not chosen) has none.
     """
-    eps = chosen_eps(summary, dataset, technique)
+    row = _summary_row(summary, dataset, technique)
+    if row is None:
+        return {}
+    eps = _number(row["eps"])
     values = {}
-    for row in runs:
-        if row["dataset"] != dataset or row["technique"] != technique:
+    for run in runs:
+        if run["dataset"] != dataset or run["technique"] != technique:
             continue
-        if eps is not None and not (
-            _number(row.get("eps")) is not None and math.isclose(float(row["eps"]), eps)
+        run_eps = _number(run.get("eps"))
+        if (eps is None) != (run_eps is None) or (
+            eps is not None and not math.isclose(run_eps, eps)
         ):
             continue
-        value = _number(row.get(measure))
+        value = _number(run.get(measure))
         if value is not None:
-            values[int(row["seed"])] = value
+            values[int(run["seed"])] = value
     return values
 
 

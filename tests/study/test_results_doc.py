@@ -195,3 +195,21 @@ def test_attention_of_iat_is_set_against_the_attributions_of_vanilla(tmp_path):
         "integrated gradients (Captum): Δ -0.050 [" in page
     )
     assert "attention − vanilla's gradient, attention detached: Δ +0.180 [" in page
+
+
+def test_a_technique_is_read_at_the_eps_its_summary_chose_and_not_before():
+    from attnat_allennlp.study.results_explanations import chosen_values
+
+    runs = [
+        {"dataset": "d", "technique": "attention_iat", "eps": "1.0", "seed": "1", "m": "0.1"},
+        {"dataset": "d", "technique": "attention_iat", "eps": "5.0", "seed": "1", "m": "0.5"},
+        {"dataset": "d", "technique": "vanilla", "eps": "", "seed": "1", "m": "0.3"},
+    ]
+    # the grid still running: no eps chosen, no row in the summary, no values
+    assert chosen_values(runs, [], "d", "attention_iat", "m") == {}
+    summary = [
+        {"dataset": "d", "technique": "attention_iat", "eps": "5.0"},
+        {"dataset": "d", "technique": "vanilla", "eps": ""},
+    ]
+    assert chosen_values(runs, summary, "d", "attention_iat", "m") == {1: 0.5}
+    assert chosen_values(runs, summary, "d", "vanilla", "m") == {1: 0.3}
