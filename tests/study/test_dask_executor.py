@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from attnat_allennlp.study.command import study_from_args
+from attnat_allennlp.commands.attention_study import study_from_args
 from attnat_allennlp.study.results import read_runs
 from tests.study.test_study import TINY, _study
 
