@@ -62,17 +62,17 @@ bench: install
 	$(BIN)/python -m attnat_allennlp.bench --threads 1 --steps 40 --data-dir ../shared/data \
 		--unlabeled-max-tokens 60 --output $(BILSTM_BENCH)
 	$(BIN)/python -m attnat_allennlp.bench --render $(BILSTM_BENCH) --into docs/benchmarks.md
-	$(BIN)/python -m attnat_allennlp.bench_transformer --threads 1 --steps 40
-	$(BIN)/python -m attnat_allennlp.bench_lstm --threads 1 --steps 3
+	$(BIN)/python -m attnat_allennlp.bench.transformer --threads 1 --steps 40
+	$(BIN)/python -m attnat_allennlp.bench.lstm --threads 1 --steps 3
 
 # The Transformer bench on MiniLM (6 layers; data/minilm from `prepare-attnat-data minilm`) on SST
 # sentences, one thread; its table goes into docs/transformers.md (--render).
 MINILM_BENCH := docs/results/bench/transformer_minilm.json
 bench-minilm: install
 	test -d data/minilm || $(BIN)/allennlp prepare-attnat-data minilm
-	OMP_NUM_THREADS=1 $(BIN)/python -m attnat_allennlp.bench_transformer --model minilm --threads 1 \
+	OMP_NUM_THREADS=1 $(BIN)/python -m attnat_allennlp.bench.transformer --model minilm --threads 1 \
 		--steps 40 --output $(MINILM_BENCH)
-	$(BIN)/python -m attnat_allennlp.bench_transformer --render $(MINILM_BENCH) --into docs/transformers.md
+	$(BIN)/python -m attnat_allennlp.bench.transformer --render $(MINILM_BENCH) --into docs/transformers.md
 
 # Formatting and lint (ruff, configured in pyproject.toml; `ruff format .` and `ruff check --fix .`
 # repair most of what they report).

@@ -4,8 +4,7 @@
 # (The training loop of the configs, `attnat` in training/train_loop.py, silences the FutureWarning
 # that allennlp 2.10.1's trainer causes on every batch, for the training run only.)
 # Every module that registers something (`--include-package` imports submodules itself;
-# `.allennlp_plugins` imports only this one): commands = prepare-attnat-data, interpret =
-# attention-report/-eps-sweep/-heatmap, study = attention-study/-compare.
+# `.allennlp_plugins` imports only this one): commands = every subcommand, one module each.
 from attnat_allennlp import (
     commands,
     compat,

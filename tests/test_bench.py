@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from attnat_allennlp import bench, bench_lstm, bench_transformer
+from attnat_allennlp.bench import lstm, techniques, transformer
 from helpers import FIXTURE_DATA
 
 
@@ -35,7 +35,7 @@ def test_bench_table_has_a_row_per_technique_and_stream(data_dir, capsys):
     argv = ["--data-dir", str(data_dir), "--steps", "2", "--warmup", "0", "--threads", "1"]
     argv += ["--batch-size", "4", "--techniques", "attention_iat", "word_iat", "word_vat"]
     argv += ["--streams", "attention_vat+plot", "attention_ivat+train"]
-    results = bench.main(argv)
+    results = techniques.main(argv)
     names = ["vanilla", "attention_iat", "word_iat", "word_vat"]
     names += ["attention_vat+plot", "attention_ivat+train"]
     assert list(results) == names
@@ -83,7 +83,7 @@ def test_bench_table_has_a_row_per_technique_and_stream(data_dir, capsys):
 
 def test_transformer_bench_table_has_a_row_per_technique_and_layers(data_dir, capsys):
     argv = ["--data-dir", str(data_dir), "--steps", "2", "--warmup", "0", "--batch-size", "4"]
-    results = bench_transformer.main(argv + ["--techniques", "attention_at", "attention_ivat"])
+    results = transformer.main(argv + ["--techniques", "attention_at", "attention_ivat"])
     names = ["vanilla", "attention_at@last", "attention_at@all"]
     names += ["attention_ivat@last", "attention_ivat@all"]
     assert list(results) == names
@@ -114,7 +114,7 @@ def test_transformer_bench_table_has_a_row_per_technique_and_layers(data_dir, ca
 
 
 def test_lstm_bench_table_has_a_row_per_length(capsys):
-    results = bench_lstm.main(["--lengths", "6", "12", "--batch-size", "3", "--steps", "2"])
+    results = lstm.main(["--lengths", "6", "12", "--batch-size", "3", "--steps", "2"])
     assert list(results) == ["6", "12"]
     for row in results.values():
         assert row["packed"] > 0 and row["unpacked"] > 0
@@ -130,7 +130,7 @@ def test_bench_output_renders_into_the_doc_between_its_markers(data_dir, tmp_pat
     argv += ["--batch-size", "4", "--techniques", "word_at", "--streams", "word_vat+plot"]
     outputs = [tmp_path / "bilstm.json", tmp_path / "again.json"]
     for output in outputs:
-        results = bench.main(argv + ["--output", str(output)])
+        results = techniques.main(argv + ["--output", str(output)])
     saved = json.loads(outputs[1].read_text())
     assert saved["results"] == results and saved["command"].endswith(f"--output {outputs[1]}")
     # the targets: the for a technique, 1.2 x (1 + U/L) for a stream row
@@ -140,7 +140,7 @@ def test_bench_output_renders_into_the_doc_between_its_markers(data_dir, tmp_pat
     assert stream["met"] == (stream["ratio_to_vanilla"] <= stream["target"])
     doc = tmp_path / "doc.md"
     doc.write_text("before\n<!-- bench:bilstm -->\nold\n<!-- /bench:bilstm -->\nafter\n")
-    bench.main(["--render", str(outputs[0]), "--into", str(doc)])
+    techniques.main(["--render", str(outputs[0]), "--into", str(doc)])
     text = doc.read_text()
     assert (
         text.startswith("before\n<!-- bench:bilstm -->\n<!-- generated from ") and "old" not in text
@@ -160,11 +160,11 @@ def test_bench_output_renders_into_the_doc_between_its_markers(data_dir, tmp_pat
         f"{first['word_at']['memory_mb']:.1f}",
     ]
     # several runs: x vanilla side by side, met only when every run meets the target
-    bench.main(["--render", *map(str, outputs), "--into", str(doc)])
+    techniques.main(["--render", *map(str, outputs), "--into", str(doc)])
     row = next(line for line in doc.read_text().splitlines() if line.startswith("| word_at |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     ratios = [json.loads(o.read_text())["results"]["word_at"]["ratio_to_vanilla"] for o in outputs]
     assert cells[1:3] == [f"{r:.3f}" for r in ratios] and cells[3] == "<= 2.1"
     assert cells[4] == ("yes" if max(ratios) <= 2.1 else "**no**")
     with pytest.raises(SystemExit, match="no lines <!-- bench:bilstm -->"):
-        bench.main(["--render", str(outputs[0]), "--into", str(tmp_path / "bilstm.json")])
+        techniques.main(["--render", str(outputs[0]), "--into", str(tmp_path / "bilstm.json")])

@@ -240,8 +240,3 @@ def word_texts(pieces: List[str], words: List[List[int]]) -> List[str]:
     bpe = any(piece.startswith(_WORD_START) for piece in pieces)
     return ["".join(_piece_text(pieces[position], bpe) for position in word) for word in words]
 
-
-# The classes' former names, which shadowed allennlp's own `PretrainedTransformerTokenizer` and
-# `...Indexer`; kept while `bench_transformer.py` imports them.
-PretrainedTransformerTokenizer = TransformerWordpieceTokenizer
-PretrainedTransformerIndexer = TransformerWordpieceIndexer

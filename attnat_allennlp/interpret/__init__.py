@@ -4,9 +4,6 @@ Jain & Wallace compute it, or through attention; leave-one-out), agreement of at
 (Pearson, Kendall and its p-value, Spearman, top-k Kendall distance) and with human rationales
 (ERASER: AUPRC, top-k F1), attention entropy, ERASER faithfulness (comprehensiveness and
 sufficiency AOPC), accuracy under worst-case perturbations, Jain & Wallace's permutation and
-adversarial-attention checks, `report.study_measures` (the summary numbers of a study), and the
-`attention-report` and `attention-heatmap` subcommands (`attention-eps-sweep` is the study
-engine's: `attnat_allennlp/study/sweep_command.py`).
+adversarial-attention checks, and `report.study_measures` (the summary numbers of a study). Their
+subcommands (`attention-report`, `attention-heatmap`) are in `attnat_allennlp/commands/`.
 """
-
-from attnat_allennlp.interpret import commands  # noqa: F401  (registers the subcommands)

@@ -27,7 +27,7 @@ class UnpackedBiLstm(Seq2SeqEncoder):
     Why: on CPU, the backward pass of `torch.nn.LSTM` over a `PackedSequence` of texts of different
     lengths costs time proportional to the number of time steps times the size of the whole batch
     (every step's slice of the packed data gets a full-size zero gradient), which is quadratic in
-    the length. `python -m attnat_allennlp.bench_lstm` times both on 16 texts of n/2 to n tokens,
+    the length. `python -m attnat_allennlp.bench.lstm` times both on 16 texts of n/2 to n tokens,
     forward and backward, on one CPU thread: 0.16 s packed against 0.12 s unpacked at n = 50, 1.06
     against 0.19 s at n = 200, 22 against 1.7 s at n = 1,000.
 

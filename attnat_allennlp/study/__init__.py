@@ -1,12 +1,8 @@
 """
 Multi-seed studies: train every technique of a study file on its datasets, choose each technique's
 eps on the validation set, measure the test set, and summarise mean +- std over seeds with a
-seed-paired test against vanilla (`allennlp attention-study`).
+seed-paired test against vanilla. Its subcommands (`attention-study`, `attention-eps-sweep`,
+`attention-compare`) are in `attnat_allennlp/commands/`.
 """
 
-from attnat_allennlp.study import (  # noqa: F401  (registers the subcommands)
-    command,
-    compare,
-    sweep_command,
-)
 from attnat_allennlp.study.spec import RunSpec, StudySpec, read_study  # noqa: F401

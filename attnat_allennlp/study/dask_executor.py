@@ -46,6 +46,21 @@ def _distributed():
     return distributed
 
 
+def local_cluster(workers: int = 2):
+    """
+    A Dask cluster on this machine, reachable on the loopback only: `workers` worker processes of
+    one thread each (one run each at a time, as `DaskExecutor` wants its workers), no dashboard.
+    A context manager; what the executor's tests and `bench/executor_overhead.py` run on.
+    """
+    return _distributed().LocalCluster(
+        n_workers=workers,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+
+
 # The worker's pool of run processes (one per worker thread), made by the first run it is sent.
 _POOL: Optional[concurrent.futures.ProcessPoolExecutor] = None
 

@@ -110,7 +110,7 @@ def test_a_folder_that_cannot_be_resumed_is_moved_aside_not_deleted(tmp_path, sw
 def _sweep_args(tmp_path, *eps):
     import argparse
 
-    from attnat_allennlp.study.sweep_command import EpsSweepCommand
+    from attnat_allennlp.commands.attention_eps_sweep import EpsSweepCommand
 
     parser = argparse.ArgumentParser()
     EpsSweepCommand().add_subparser(parser.add_subparsers())
@@ -133,7 +133,7 @@ def test_a_non_finite_or_absurd_eps_is_refused_before_anything_trains(tmp_path, 
 
 
 def test_repeated_eps_values_are_trained_once(tmp_path, monkeypatch, caplog):
-    from attnat_allennlp.study import sweep_command as commands
+    from attnat_allennlp.commands import attention_eps_sweep as commands
 
     trained = []
 

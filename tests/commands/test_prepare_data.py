@@ -20,16 +20,16 @@ import pytest
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.commands import prepare_attnat_data
 from attnat_allennlp.commands.prepare import (
     DATASETS,
-    PrepareAttnatData,
     carve_dev,
-    cli,
     helpers,
     prepare_dataset,
     wheels,
 )
 from attnat_allennlp.commands.prepare.recipes import glove, minilm, rotten_tomatoes
+from attnat_allennlp.commands.prepare_attnat_data import PrepareAttnatData
 from attnat_allennlp.data.dataset_readers import BabiReader, CnnReader, SstReader
 from helpers import FIXTURE_DATA, FIXTURES
 
@@ -386,7 +386,9 @@ def test_subcommand_arguments(tmp_path, monkeypatch):
         ["prepare-attnat-data", "babi2", "--output-dir", str(tmp_path), "--seed", "5"]
     )
     calls = []
-    monkeypatch.setattr(cli, "prepare_dataset", lambda *a: calls.append(a) or {"train": 1})
+    monkeypatch.setattr(
+        prepare_attnat_data, "prepare_dataset", lambda *a: calls.append(a) or {"train": 1}
+    )
     args.func(args)
     assert calls == [("babi2", str(tmp_path), 5, 0.1, None)]
     with pytest.raises(SystemExit):

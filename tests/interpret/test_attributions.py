@@ -146,10 +146,10 @@ def test_unknown_attributions_are_named():
 
 
 def test_the_cost_bench_times_each_added_measure(tiny_archive, tmp_path, capsys):
-    from attnat_allennlp import bench_measures
+    from attnat_allennlp.bench import measures
 
     output = tmp_path / "costs.json"
-    result = bench_measures.main(
+    result = measures.main(
         [tiny_archive, TEXT_DATA, "--max-instances", "6", "--output", str(output)]
     )
     added = [row["added"] for row in result["rows"]]
@@ -171,4 +171,4 @@ def test_the_cost_bench_times_each_added_measure(tiny_archive, tmp_path, capsys)
     assert "stability_jsd_noise" in result["rows"][6]["measures"]
     table = capsys.readouterr().out
     assert table.count("\n| ") == 8  # the header and one line per row
-    assert bench_measures.main(["--table-of", str(output)]) == json.loads(output.read_text())
+    assert measures.main(["--table-of", str(output)]) == json.loads(output.read_text())

@@ -11,10 +11,11 @@ import numpy
 import pytest
 from scipy import stats
 
-from attnat_allennlp.interpret.commands import AttentionReportCommand, HeatmapCommand
+from attnat_allennlp.commands.attention_eps_sweep import EpsSweepCommand
+from attnat_allennlp.commands.attention_heatmap import HeatmapCommand
+from attnat_allennlp.commands.attention_report import AttentionReportCommand
 from attnat_allennlp.interpret.csv_rows import read_rows
 from attnat_allennlp.study.configs import technique_config
-from attnat_allennlp.study.sweep_command import EpsSweepCommand
 from helpers import RATIONALES, TEXT_DATA, tiny_overrides
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

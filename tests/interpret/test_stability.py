@@ -134,8 +134,8 @@ def test_the_command_compares_two_archives(trained, tmp_path):
 
 
 def test_the_docs_quote_the_cost_table_of_the_measured_file():
-    # docs/interpretability.md holds exactly `bench_measures --table-of` of the JSON it names
-    from attnat_allennlp.bench_measures import format_table
+    # docs/interpretability.md holds exactly `bench.measures --table-of` of the JSON it names
+    from attnat_allennlp.bench.measures import format_table
     from helpers import REPO_ROOT
 
     page = (REPO_ROOT / "docs" / "interpretability.md").read_text()

@@ -10,9 +10,9 @@ import pytest
 from allennlp.commands.evaluate import evaluate_from_archive
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.commands.attention_compare import AttentionCompareCommand
+from attnat_allennlp.commands.attention_report import AttentionReportCommand
 from attnat_allennlp.data.dataset_readers import DataFormatError
-from attnat_allennlp.interpret.commands import AttentionReportCommand
-from attnat_allennlp.study.compare import AttentionCompareCommand
 from helpers import FIXTURE_DATA
 
 BAD = FIXTURE_DATA / "bad"

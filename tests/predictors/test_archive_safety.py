@@ -8,8 +8,8 @@ import pytest
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
+from attnat_allennlp.commands.model_arguments import load_model
 from attnat_allennlp.compat.archive_safety import UnsafeArchiveError, check_archive, extract_archive
-from attnat_allennlp.interpret.commands import _load
 
 
 def crafted(good, path, name="../../escaped.txt", link=None):
@@ -57,7 +57,7 @@ def test_every_archive_load_refuses_a_member_outside_the_folder(
         archive_file, cuda_device, overrides = str(bad), -1, ""
 
     with pytest.raises(UnsafeArchiveError, match=message):
-        _load(Args)
+        load_model(Args)
     assert not list(tmp_path.rglob("escaped.txt"))
 
 

@@ -12,7 +12,7 @@ from typing import Dict, List
 import pytest
 from allennlp.predictors import Predictor
 
-from attnat_allennlp.study.compare import compare_from_args
+from attnat_allennlp.commands.attention_compare import compare_from_args
 from helpers import FIXTURE_DATA, fixture_overrides, train_config
 
 TINY = {

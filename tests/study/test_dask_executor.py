@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from attnat_allennlp.study.command import study_from_args
+from attnat_allennlp.commands.attention_study import study_from_args
+from attnat_allennlp.study.dask_executor import local_cluster
 from attnat_allennlp.study.results import read_runs
 from tests.study.test_study import TINY, _study
 
@@ -30,13 +31,7 @@ MEASURES = {"leave_one_out": False, "attributions": [], "max_instances": 16}
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as local:
+    with local_cluster(workers=2) as local:
         yield local
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from allennlp.common.checks import ConfigurationError
 
+from attnat_allennlp.commands.attention_study import _executor
 from attnat_allennlp.study import runner
-from attnat_allennlp.study.command import _executor
 from attnat_allennlp.study.configs import set_eps, technique_perturbation
 from attnat_allennlp.study.devices import DeviceSlots, parse_devices
 from attnat_allennlp.study.executors import Executor, Outcome

@@ -12,8 +12,8 @@ import pytest
 from allennlp.common.checks import ConfigurationError
 from scipy import stats
 
+from attnat_allennlp.commands.attention_study import study_from_args
 from attnat_allennlp.study import runner
-from attnat_allennlp.study.command import study_from_args
 from attnat_allennlp.study.results import read_runs
 from attnat_allennlp.study.scheduler import run_study
 from attnat_allennlp.study.spec import parse_study

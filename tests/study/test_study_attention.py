@@ -8,8 +8,8 @@ import pytest
 from allennlp.common.checks import ConfigurationError
 from allennlp.models.archival import load_archive
 
+from attnat_allennlp.commands.attention_study import study_from_args
 from attnat_allennlp.interpret.report import load_instances, study_measures
-from attnat_allennlp.study.command import study_from_args
 from attnat_allennlp.study.results import read_runs
 from attnat_allennlp.study.spec import parse_study
 from tests.helpers import FIXTURE_DATA, TINY_TRANSFORMER

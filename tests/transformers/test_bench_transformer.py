@@ -2,13 +2,13 @@
 
 import json
 
-from attnat_allennlp import bench_transformer
+from attnat_allennlp.bench import transformer
 from helpers import FIXTURE_DATA
 
 
 def test_the_minilm_bench_runs_on_a_model_folder_and_renders_its_table(tmp_path, tiny_bert):
     output = tmp_path / "transformer_minilm.json"
-    results = bench_transformer.main(
+    results = transformer.main(
         [
             "--model", "minilm", "--model-dir", str(tiny_bert), "--data-dir", str(FIXTURE_DATA),
             "--steps", "1", "--warmup", "0", "--rows", "attention_at@last", "attention_iat@all",
@@ -24,7 +24,7 @@ def test_the_minilm_bench_runs_on_a_model_folder_and_renders_its_table(tmp_path,
     readme.write_text(
         "before\n<!-- bench:transformer_minilm -->\nold\n<!-- /bench:transformer_minilm -->\nafter\n"
     )
-    bench_transformer.main(["--render", str(output), "--into", str(readme)])
+    transformer.main(["--render", str(output), "--into", str(readme)])
     text = readme.read_text()
     assert "old" not in text and text.startswith("before\n") and text.endswith("after\n")
     assert "| attention_at @ last |" in text and "| <= 1.25 |" in text

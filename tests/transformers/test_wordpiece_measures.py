@@ -12,13 +12,14 @@ from allennlp.data.fields import TextField
 from allennlp.models.archival import load_archive
 from tiny_bert_fixture import load_pretrained_config
 
+from attnat_allennlp.commands.attention_heatmap import heatmap_from_args
+from attnat_allennlp.commands.attention_report import attention_report_from_args
 from attnat_allennlp.data.pretrained_transformer import (
     merge_wordpieces,
     sum_by_word,
     wordpiece_words,
 )
 from attnat_allennlp.interpret.batching import build_state, tensorize
-from attnat_allennlp.interpret.commands import attention_report_from_args, heatmap_from_args
 from attnat_allennlp.interpret.faithfulness import faithfulness_for_tensors
 from attnat_allennlp.interpret.importance import (
     gradient_importance,

@@ -31,26 +31,35 @@ import os
 import statistics
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
-from allennlp.data.data_loaders import MultiProcessDataLoader
-from allennlp.data.samplers import BucketBatchSampler
 from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
 from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.modules.token_embedders import Embedding
 from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
+from attnat_allennlp.bench.timing import (
+    DEFAULT_DATA_DIR,
+    Row,
+    load_batches,
+    run_interleaved,
+    step_results,
+    write_between_markers,
+    write_json,
+)
 from attnat_allennlp.data.counting_vocabulary import CountingVocabulary
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.unlabeled import UnlabeledTextReader
-from attnat_allennlp.doc_blocks import write_between
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
 from attnat_allennlp.modules.normalized_embedding import NormalizedEmbedding
 from attnat_allennlp.perturbations import Perturbation
-from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
+from attnat_allennlp.training import AdversarialTrainingCallback
+
+# How the bench is run (`bench/__main__.py` runs this one): its --help, its JSON, its tables.
+COMMAND = "python -m attnat_allennlp.bench"
 
 TECHNIQUES = [
     "vanilla_normalized",
@@ -69,8 +78,6 @@ STREAM_FILES = {
     "plot": os.path.join("rt-polarity", "unlabeled-plot.jsonl"),
     "train": os.path.join("rt-polarity", "train.jsonl"),
 }
-# The data of the configs, relative to the repository root (where `make bench` runs).
-DEFAULT_DATA_DIR = os.path.join("..", "shared", "data")
 
 
 # Rows that run on the normalised embeddings, as their configs do (`normalize_embeddings`).
@@ -139,21 +146,6 @@ def markdown_table(summaries: List[Dict]) -> str:
     return "\n".join(lines + [""] + ["; ".join(captions) if len(captions) > 1 else captions[0]])
 
 
-def write_json(summary: Dict, path: str) -> None:
-    """Writes a bench run's summary as indented JSON (its folder made when missing)."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(summary, handle, indent=2)
-        handle.write("\n")
-
-
-def write_between_markers(into: str, name: str, table: str, generated: str) -> None:
-    """Puts `table` (after the comment `generated`) into the file `into` between the lines
-    `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, replacing what was there."""
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    write_between(into, start, end, f"\n<!-- {generated} -->\n\n{table}\n\n")
-
-
 def render(json_paths: List[str], into: str, name: Optional[str] = None) -> None:
     """
     Writes the table of the runs `json_paths` into `into` between the lines
@@ -163,7 +155,7 @@ def render(json_paths: List[str], into: str, name: Optional[str] = None) -> None
     for path in json_paths:
         with open(path, encoding="utf-8") as handle:
             summaries.append(json.load(handle))
-    generated = f"generated from {' '.join(json_paths)} by python -m attnat_allennlp.bench --render"
+    generated = f"generated from {' '.join(json_paths)} by {COMMAND} --render"
     name = name or os.path.splitext(os.path.basename(json_paths[0]))[0]
     write_between_markers(into, name, markdown_table(summaries), generated)
 
@@ -183,32 +175,13 @@ def build_model(
     return AttentionClassifier(vocab, BasicTextFieldEmbedder({"tokens": embedding}), encoder)
 
 
-class SavedBytes:
-    """Counts the bytes of the tensors saved for backward while active."""
-
-    def __init__(self) -> None:
-        self.total = 0
-
-    def pack(self, tensor):
-        self.total += tensor.numel() * tensor.element_size()
-        return tensor
-
-    def __enter__(self):
-        self._hooks = torch.autograd.graph.saved_tensors_hooks(self.pack, lambda t: t)
-        self._hooks.__enter__()
-        return self
-
-    def __exit__(self, *args):
-        self._hooks.__exit__(*args)
-
-
 def tokens(batch) -> int:
     """The real tokens of the text fields of a tensor batch."""
     return sum(int(get_text_field_mask(v).sum()) for v in batch.values() if isinstance(v, dict))
 
 
-def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data-dir",
         default=DEFAULT_DATA_DIR,
@@ -264,121 +237,64 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         default=None,
         help="--render: NAME of the markers (default: the first file's stem)",
     )
-    args = parser.parse_args(argv)
-    if args.render:
-        render(args.render, args.into, args.name)
-        return {}
-    data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
-    glove = args.glove or os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
-    if not os.path.exists(data):
-        parser.error(
-            f"no labeled data at {data}: give --data-dir (the folder of ../shared/data) or --data"
-        )
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    return parser
 
-    reader = JsonlTextClassificationReader()
-    loader = MultiProcessDataLoader(
-        reader,
-        data,
-        batch_sampler=BucketBatchSampler(args.batch_size),
-        cuda_device=device,
-        quiet=True,
-    )
-    vocab = CountingVocabulary.from_instances(loader.iter_instances())
-    loader.index_with(vocab)
-    batches = []
-    for batch in loader:
-        batches.append(batch)
-        if len(batches) == args.steps + args.warmup:
-            break
 
-    names = ["vanilla"] + list(args.techniques) + list(args.streams)
+def _row(
+    name: str, args: argparse.Namespace, vocab: CountingVocabulary, glove: str, device
+) -> Tuple[Row, Optional[float]]:
+    """The row `name` (technique or technique+stream) and the seconds of its one-time set-up."""
+    technique, _, stream = name.partition("+")
     normalized = ("vanilla_normalized",) if args.plain_embeddings else NORMALIZED
-    runs = {}
-    setup: Dict[str, float] = {}
-    for name in names:
-        technique, _, stream = name.partition("+")
-        model = build_model(vocab, glove, seed=0, normalize=technique in normalized).to(device)
-        model.train()
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
-        trainer = TrainerStep(model)
-        callback = None
-        if technique not in ("vanilla", "vanilla_normalized"):
-            perturbation = Perturbation.by_name(technique)()
-            unlabeled = {}
-            if stream:
-                unlabeled = {
-                    "unlabeled_data_path": os.path.join(args.data_dir, STREAM_FILES[stream]),
-                    "unlabeled_dataset_reader": UnlabeledTextReader(
-                        max_tokens=args.unlabeled_max_tokens
-                    ),
-                    "unlabeled_batch_size": args.batch_size,
-                }
-            callback = AdversarialTrainingCallback("", [perturbation], **unlabeled)
-            callback.attach(model, cuda_device=device)
-            if hasattr(perturbation, "fill_neighbours"):
-                # Word iAT searches each word's neighbours once, when a batch first contains it:
-                # a cost of the first epoch, timed here on its own rather than in the steps.
-                start = time.perf_counter()
-                perturbation.fill_neighbours(model)
-                setup[name] = time.perf_counter() - start
-        runs[name] = (model, optimizer, trainer, callback, [], [], [])
-
-    def step(name: str, batch) -> None:
-        model, optimizer, trainer, callback, times, memory, unlabeled_tokens = runs[name]
-        stream = callback.unlabeled_stream if callback is not None else None
-        tokens_before = stream.tokens_seen if stream is not None else 0
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-        start = time.perf_counter()
-        with SavedBytes() as saved:
-            optimizer.zero_grad()
-            outputs = model(**batch)
-            if callback is None:
-                outputs["loss"].backward()
-            else:
-                callback.backward(trainer, outputs)
-            optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-            memory.append(torch.cuda.max_memory_allocated() / 2**20)
-        else:
-            memory.append(saved.total / 2**20)
-        times.append(time.perf_counter() - start)
-        unlabeled_tokens.append((stream.tokens_seen if stream is not None else 0) - tokens_before)
-
-    for index, batch in enumerate(batches):
-        order = names if index % 2 == 0 else list(reversed(names))
-        for name in order:
-            step(name, batch)
-
-    results = {}
-    vanilla = runs["vanilla"][4][args.warmup :]
-    labeled_tokens = sum(tokens(batch) for batch in batches[args.warmup :])
-    for name in names:
-        times, memory = runs[name][4][args.warmup :], runs[name][5][args.warmup :]
-        median = statistics.median(times)
-        results[name] = {
-            "median_step_ms": round(1000 * median, 2),
-            # the median over batches of the paired ratio (same batch, adjacent in time)
-            "ratio_to_vanilla": round(statistics.median(t / v for t, v in zip(times, vanilla)), 3),
-            "memory_mb": round(max(memory), 1),
+    model = build_model(vocab, glove, seed=0, normalize=technique in normalized).to(device)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
+    if technique in ("vanilla", "vanilla_normalized"):
+        return Row(model, optimizer), None
+    perturbation = Perturbation.by_name(technique)()
+    unlabeled = {}
+    if stream:
+        unlabeled = {
+            "unlabeled_data_path": os.path.join(args.data_dir, STREAM_FILES[stream]),
+            "unlabeled_dataset_reader": UnlabeledTextReader(max_tokens=args.unlabeled_max_tokens),
+            "unlabeled_batch_size": args.batch_size,
         }
+    callback = AdversarialTrainingCallback("", [perturbation], **unlabeled)
+    callback.attach(model, cuda_device=device)
+    setup = None
+    if hasattr(perturbation, "fill_neighbours"):
+        # Word iAT searches each word's neighbours once, when a batch first contains it:
+        # a cost of the first epoch, timed here on its own rather than in the steps.
+        start = time.perf_counter()
+        perturbation.fill_neighbours(model)
+        setup = time.perf_counter() - start
+    return Row(model, optimizer, callback), setup
+
+
+def _results(
+    rows: Dict[str, Row], setup: Dict[str, float], labeled_tokens: int, warmup: int
+) -> Dict[str, Dict[str, Any]]:
+    """`step_results`, with each stream row's U/L and target, the targets met, the set-up times."""
+    results = step_results(rows, warmup)
+    vanilla_median = statistics.median(rows["vanilla"].times[warmup:])
+    for name, result in results.items():
         if "+" in name:
-            ratio = sum(runs[name][6][args.warmup :]) / labeled_tokens
-            results[name]["unlabeled_per_labeled_token"] = round(ratio, 3)
-            results[name]["target_ratio"] = round(1.2 * (1 + ratio), 3)
-        target = results[name].get("target_ratio", TARGETS.get(name))
+            ratio = sum(rows[name].unlabeled_tokens[warmup:]) / labeled_tokens
+            result["unlabeled_per_labeled_token"] = round(ratio, 3)
+            result["target_ratio"] = round(1.2 * (1 + ratio), 3)
+        target = result.get("target_ratio", TARGETS.get(name))
         if target is not None:
-            results[name]["target"] = target
-            results[name]["met"] = results[name]["ratio_to_vanilla"] <= target
+            result["target"] = target
+            result["met"] = result["ratio_to_vanilla"] <= target
         if name in setup:
-            results[name]["one_time_search_s"] = round(setup[name], 2)
-            results[name]["one_time_search_in_vanilla_steps"] = round(
-                setup[name] / statistics.median(vanilla), 1
-            )
+            result["one_time_search_s"] = round(setup[name], 2)
+            result["one_time_search_in_vanilla_steps"] = round(setup[name] / vanilla_median, 1)
+    return results
+
+
+def _print_table(
+    results: Dict[str, Dict[str, Any]], setup: Dict[str, float], vocab_size: int, device
+) -> None:
     memory_kind = "peak CUDA MB" if device.type == "cuda" else "saved-for-backward MB"
     print(
         f"{'technique':<22}{'median ms':>11}{'x vanilla':>11}{'U/L':>8}{'1.2(1+U/L)':>12}{memory_kind:>24}"
@@ -396,9 +312,42 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         )
     for name, seconds in setup.items():
         print(
-            f"{name}: the one-time search of the neighbours of all {vocab.get_vocab_size()} words "
+            f"{name}: the one-time search of the neighbours of all {vocab_size} words "
             f"took {seconds:.2f} s ({results[name]['one_time_search_in_vanilla_steps']} vanilla steps)"
         )
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.render:
+        render(args.render, args.into, args.name)
+        return {}
+    data = args.data or os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
+    glove = args.glove or os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
+    if not os.path.exists(data):
+        parser.error(
+            f"no labeled data at {data}: give --data-dir (the folder of ../shared/data) or --data"
+        )
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    vocab, batches = load_batches(
+        JsonlTextClassificationReader(),
+        data,
+        args.batch_size,
+        args.steps + args.warmup,
+        CountingVocabulary,
+        device,
+    )
+    rows, setup = {}, {}
+    for name in ["vanilla"] + list(args.techniques) + list(args.streams):
+        rows[name], seconds = _row(name, args, vocab, glove, device)
+        if seconds is not None:
+            setup[name] = seconds
+    run_interleaved(rows, batches, device)
+    labeled_tokens = sum(tokens(batch) for batch in batches[args.warmup :])
+    results = _results(rows, setup, labeled_tokens, args.warmup)
+    _print_table(results, setup, vocab.get_vocab_size(), device)
     summary = {
         "device": str(device),
         "threads": args.threads,
@@ -406,8 +355,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         "batch_size": args.batch_size,
         "unlabeled_max_tokens": args.unlabeled_max_tokens,
         "torch": torch.__version__,
-        "command": "python -m attnat_allennlp.bench "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": f"{COMMAND} " + " ".join(argv if argv is not None else sys.argv[1:]),
         "results": results,
     }
     print(json.dumps(summary))

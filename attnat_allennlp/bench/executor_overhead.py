@@ -4,8 +4,8 @@ sentences, vanilla and attention AT, 1 epoch, light measures) with `--jobs 2` an
 cluster of 2 worker processes (1 thread each), each in a fresh folder; the JSON goes to `--output`
 and `--render` puts its sentence into docs/study.md (between `<!-- overhead -->` lines).
 
-    python -m attnat_allennlp.study.executor_overhead --output docs/results/study/executor_overhead.json
-    python -m attnat_allennlp.study.executor_overhead --render docs/results/study/executor_overhead.json
+    python -m attnat_allennlp.bench.executor_overhead --output docs/results/study/executor_overhead.json
+    python -m attnat_allennlp.bench.executor_overhead --render docs/results/study/executor_overhead.json
 """
 
 import argparse
@@ -22,7 +22,7 @@ from attnat_allennlp.study.scheduler import run_study
 from attnat_allennlp.study.spec import parse_study
 
 DATA = "tests/fixtures/data/text_classification.jsonl"
-COMMAND = "python -m attnat_allennlp.study.executor_overhead --output {output}"
+COMMAND = "python -m attnat_allennlp.bench.executor_overhead --output {output}"
 
 
 def tiny_study(data: str, seeds: List[int]) -> Dict[str, Any]:
@@ -42,9 +42,7 @@ def tiny_study(data: str, seeds: List[int]) -> Dict[str, Any]:
 
 def measure(data: str = DATA, seeds: int = 3) -> Dict[str, Any]:
     """Seconds of the tiny study with `--jobs 2`, and with 2 local Dask workers (cluster started)."""
-    import distributed
-
-    from attnat_allennlp.study.dask_executor import DaskExecutor
+    from attnat_allennlp.study.dask_executor import DaskExecutor, local_cluster
 
     study = parse_study(tiny_study(os.path.abspath(data), list(range(1, seeds + 1))))
     root = tempfile.mkdtemp(prefix="executor_overhead_")
@@ -53,13 +51,7 @@ def measure(data: str = DATA, seeds: int = 3) -> Dict[str, Any]:
         run_study(study, os.path.join(root, "jobs"), jobs=2, progress=False)
         jobs_seconds = time.time() - started
         started = time.time()
-        with distributed.LocalCluster(
-            n_workers=2,
-            processes=True,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster:
+        with local_cluster(workers=2) as cluster:
             cluster_seconds = time.time() - started
             started = time.time()
             executor = DaskExecutor(cluster.scheduler_address)
@@ -103,7 +95,10 @@ def render(json_path: str, into: str) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m attnat_allennlp.bench.executor_overhead",
+        description=__doc__.split("\n\n")[0],
+    )
     parser.add_argument("--data", default=DATA, help="the sentences of the tiny study")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--output", default=None, help="the JSON file of the timings")

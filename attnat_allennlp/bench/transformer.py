@@ -11,12 +11,12 @@ on the same batches, perturbing the last layer (`layers: [-1]`) and all layers (
   `--data-dir`/sst); targets (`TARGETS`): RP/AT/iAT on the last layer 1.25 x, VAT/iVAT on the last
   layer 1.5 x, AT/iAT on all layers 2.1 x.
 
-Steps are interleaved as in `attnat_allennlp.bench` (every row on batch i before batch i + 1, the
+Steps are interleaved as in `attnat_allennlp.bench.techniques` (every row on batch i before batch i + 1, the
 order reversed every other batch); prints a table and one JSON line (median step time, the median
 over batches of the ratio to vanilla's step on the same batch, the most MB of tensors saved for
 backward in a step), and with `--output` writes that JSON to a file.
 
-    python -m attnat_allennlp.bench_transformer [--model minilm] [--steps 40] [--threads 1] \
+    python -m attnat_allennlp.bench.transformer [--model minilm] [--steps 40] [--threads 1] \
         [--techniques attention_at] [--output docs/results/bench/transformer_minilm.json]
 """
 
@@ -27,22 +27,22 @@ import os
 import random
 import statistics
 import sys
-import time
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from allennlp.common import Params
-from allennlp.data import Vocabulary
-from allennlp.data.data_loaders import MultiProcessDataLoader
-from allennlp.data.samplers import BucketBatchSampler
+from allennlp.data import DatasetReader, Vocabulary
 from allennlp.modules.text_field_embedders import BasicTextFieldEmbedder
 from allennlp.modules.token_embedders import Embedding
 from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
-from attnat_allennlp.bench import (
+from attnat_allennlp.bench.timing import (
     DEFAULT_DATA_DIR,
-    SavedBytes,
+    Row,
+    load_batches,
+    run_interleaved,
+    step_results,
     write_between_markers,
     write_json,
 )
@@ -50,8 +50,8 @@ from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationRe
 from attnat_allennlp.data.dataset_readers.sst import SstReader
 from attnat_allennlp.data.pretrained_transformer import (
     MINILM_FOLDER,
-    PretrainedTransformerIndexer,
-    PretrainedTransformerTokenizer,
+    TransformerWordpieceIndexer,
+    TransformerWordpieceTokenizer,
 )
 from attnat_allennlp.models.attention_classifier import AttentionClassifier
 from attnat_allennlp.modules.attention_encoder import AttentionSeq2VecEncoder
@@ -61,8 +61,10 @@ from attnat_allennlp.modules.transformer_pretrained import (
     PretrainedWordEmbeddings,
 )
 from attnat_allennlp.perturbations import Perturbation
-from attnat_allennlp.training import AdversarialTrainingCallback, TrainerStep
+from attnat_allennlp.training import AdversarialTrainingCallback
 
+# How the bench is run: its --help, its JSON, its table.
+COMMAND = "python -m attnat_allennlp.bench.transformer"
 TECHNIQUES = ["attention_rp", "attention_at", "attention_iat", "attention_vat", "attention_ivat"]
 LAYERS = {"last": [-1], "all": "all"}
 MODELS = ("scratch", "minilm")
@@ -147,14 +149,12 @@ def render(json_path: str, into: str) -> None:
     """
     with open(json_path, encoding="utf-8") as handle:
         table = markdown_table(json.load(handle))
-    generated = (
-        f"generated from {json_path} by python -m attnat_allennlp.bench_transformer --render"
-    )
+    generated = f"generated from {json_path} by {COMMAND} --render"
     write_between_markers(into, os.path.splitext(os.path.basename(json_path))[0], table, generated)
 
 
-def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     parser.add_argument("--model", choices=MODELS, default="scratch")
     parser.add_argument(
@@ -189,62 +189,50 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     parser.add_argument(
         "--into", default="docs/transformers.md", help="the file --render writes into"
     )
-    args = parser.parse_args(argv)
-    if args.render:
-        render(args.render, args.into)
-        return {}
-    minilm = args.model == "minilm"
-    batch_size = args.batch_size or (16 if minilm else 32)
-    if minilm:
-        data = os.path.join(args.data_dir, "sst", "train.txt")
+    return parser
+
+
+def _data(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Tuple[str, DatasetReader]:
+    """The labeled data and its reader: SST's trees in wordpieces for MiniLM, else rt-polarity."""
+    if args.model == "minilm":
         if not os.path.isdir(args.model_dir):
             parser.error(
                 f"no model folder at {args.model_dir}: run `allennlp prepare-attnat-data minilm` "
                 "or give --model-dir"
             )
         reader = SstReader(
-            tokenizer=PretrainedTransformerTokenizer(args.model_dir),
-            token_indexers={"tokens": PretrainedTransformerIndexer()},
+            tokenizer=TransformerWordpieceTokenizer(args.model_dir),
+            token_indexers={"tokens": TransformerWordpieceIndexer()},
         )
-    else:
-        data = os.path.join(args.data_dir, "rt-polarity", "train.jsonl")
-        reader = JsonlTextClassificationReader()
-    glove = os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
-    if not os.path.exists(data):
-        parser.error(f"no labeled data at {data}: give --data-dir (the folder of ../shared/data)")
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
+        return os.path.join(args.data_dir, "sst", "train.txt"), reader
+    return os.path.join(
+        args.data_dir, "rt-polarity", "train.jsonl"
+    ), JsonlTextClassificationReader()
 
-    loader = MultiProcessDataLoader(
-        reader,
-        data,
-        batch_sampler=BucketBatchSampler(batch_size),
-        quiet=True,
-    )
-    vocab = Vocabulary.from_instances(loader.iter_instances())
-    loader.index_with(vocab)
-    batches = []
-    for batch in loader:
-        batches.append(batch)
-        if len(batches) == args.steps + args.warmup:
-            break
 
-    targets = TARGETS[args.model]
+def _row_names(args: argparse.Namespace, parser: argparse.ArgumentParser) -> List[str]:
+    """The technique@layers rows of `--rows` (checked), or the default ones of the model."""
     rows = args.rows
     if rows is None:
         rows = [f"{t}@{layers}" for t in args.techniques for layers in LAYERS]
-        if minilm:
-            rows = [row for row in rows if row in targets]
+        if args.model == "minilm":
+            rows = [row for row in rows if row in TARGETS[args.model]]
     for row in rows:
         technique, _, layers = row.partition("@")
         if technique not in TECHNIQUES or layers not in LAYERS:
             parser.error(
                 f"--rows: {row!r} is not technique@layers ({', '.join(TECHNIQUES)}; last, all)"
             )
-    names = ["vanilla"] + rows
-    # one pretrained model loaded, copied for every row (the same weights and pooling layer)
+    return rows
+
+
+def _rows(names: List[str], args: argparse.Namespace, vocab: Vocabulary) -> Dict[str, Row]:
+    """A model per row (MiniLM: one pretrained model loaded, copied for every row, so the same
+    weights and pooling layer) with the configs' optimizer and the row's callback."""
+    minilm = args.model == "minilm"
+    glove = os.path.join(args.data_dir, "glove", "glove.6B.50d.subset.txt.gz")
     template = build_minilm(vocab, args.model_dir, seed=0) if minilm else None
-    runs = {}
+    rows = {}
     for name in names:
         model = copy.deepcopy(template) if minilm else build_model(vocab, glove, seed=0)
         model.train()
@@ -261,38 +249,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             )
             callback = AdversarialTrainingCallback("", [perturbation])
             callback.attach(model)
-        runs[name] = (model, optimizer, TrainerStep(model), callback, [], [])
+        rows[name] = Row(model, optimizer, callback)
+    return rows
 
-    def step(name: str, batch) -> None:
-        model, optimizer, trainer, callback, times, memory = runs[name]
-        start = time.perf_counter()
-        with SavedBytes() as saved:
-            optimizer.zero_grad()
-            outputs = model(**batch)
-            if callback is None:
-                outputs["loss"].backward()
-            else:
-                callback.backward(trainer, outputs)
-            optimizer.step()
-        times.append(time.perf_counter() - start)
-        memory.append(saved.total / 2**20)
 
-    for index, batch in enumerate(batches):
-        for name in names if index % 2 == 0 else list(reversed(names)):
-            step(name, batch)
-
-    results = {}
-    vanilla = runs["vanilla"][4][args.warmup :]
-    for name in names:
-        times, memory = runs[name][4][args.warmup :], runs[name][5][args.warmup :]
-        results[name] = {
-            "median_step_ms": round(1000 * statistics.median(times), 2),
-            "ratio_to_vanilla": round(statistics.median(t / v for t, v in zip(times, vanilla)), 3),
-            "memory_mb": round(max(memory), 1),
-        }
-        if name in targets:
-            results[name]["target"] = targets[name]
-            results[name]["met"] = results[name]["ratio_to_vanilla"] <= targets[name]
+def _print_table(results: Dict[str, Dict[str, Any]]) -> None:
     print(
         f"{'Transformer: technique@layers':<30}{'median ms':>11}{'x vanilla':>11}{'target':>8}{'saved MB':>10}"
     )
@@ -302,7 +263,43 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
             f"{name:<30}{row['median_step_ms']:>11.1f}{row['ratio_to_vanilla']:>11.3f}{target:>8}"
             f"{row['memory_mb']:>10.1f}"
         )
-    timed = [batch for batch in batches[args.warmup :]]
+
+
+def _mean_tokens(batches: List[Dict[str, Any]]) -> float:
+    """The mean real tokens (wordpieces with [CLS]/[SEP] for MiniLM) of a text in `batches`."""
+    return round(
+        statistics.mean(
+            float(mask.sum(-1).float().mean())
+            for mask in (get_text_field_mask(batch["tokens"]) for batch in batches)
+        ),
+        1,
+    )
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.render:
+        render(args.render, args.into)
+        return {}
+    minilm = args.model == "minilm"
+    batch_size = args.batch_size or (16 if minilm else 32)
+    data, reader = _data(args, parser)
+    if not os.path.exists(data):
+        parser.error(f"no labeled data at {data}: give --data-dir (the folder of ../shared/data)")
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    vocab, batches = load_batches(reader, data, batch_size, args.steps + args.warmup)
+    rows = _rows(["vanilla"] + _row_names(args, parser), args, vocab)
+    # the rows train on the CPU (the models are not moved): memory is what is saved for backward
+    run_interleaved(rows, batches, torch.device("cpu"))
+    results = step_results(rows, args.warmup)
+    targets = TARGETS[args.model]
+    for name, result in results.items():
+        if name in targets:
+            result["target"] = targets[name]
+            result["met"] = result["ratio_to_vanilla"] <= targets[name]
+    _print_table(results)
     summary = {
         "model": "transformer" if not minilm else "minilm",
         "model_dir": args.model_dir if minilm else None,
@@ -310,17 +307,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         "threads": args.threads,
         "steps": args.steps,
         "batch_size": batch_size,
-        # the mean real tokens (wordpieces with [CLS]/[SEP] for MiniLM) of a text in the timed batches
-        "mean_tokens": round(
-            statistics.mean(
-                float(mask.sum(-1).float().mean())
-                for mask in (get_text_field_mask(batch["tokens"]) for batch in timed)
-            ),
-            1,
-        ),
+        "mean_tokens": _mean_tokens(batches[args.warmup :]),
         "torch": torch.__version__,
-        "command": "python -m attnat_allennlp.bench_transformer "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": f"{COMMAND} " + " ".join(argv if argv is not None else sys.argv[1:]),
         "results": results,
     }
     print(json.dumps(summary))

@@ -7,7 +7,7 @@ each timed on its own and added to the cheap measures' time: the word-substituti
 the stability under the attack and under embedding noise (`interpret/stability.py`, given the
 attack's results).
 
-    python -m attnat_allennlp.bench_measures MODEL.tar.gz DATA --max-instances 1000 \
+    python -m attnat_allennlp.bench.measures MODEL.tar.gz DATA --max-instances 1000 \
         --output docs/results/measure_costs.json
 
 The SST model of `docs/results/measure_costs_sst.json` (a 2-epoch vanilla BiLSTM, GloVe 50d):
@@ -47,7 +47,9 @@ def _variants() -> List[Dict[str, Any]]:
 
 
 def main(arguments: Optional[List[str]] = None) -> Dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m attnat_allennlp.bench.measures", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("archive", nargs="?")
     parser.add_argument("data", nargs="?")
     parser.add_argument(

@@ -7,7 +7,7 @@ before each, the lines it printed to stderr that are not allennlp's INFO log lin
 cumulative import time of the modules that dominate), and rewrites the table of
 `docs/startup.md` from every JSON file in the folder.
 
-    python -m attnat_allennlp.bench_startup --label after [--repeats 5] [--dir docs/startup]
+    python -m attnat_allennlp.bench.startup --label after [--repeats 5] [--dir docs/startup]
 
 The machine's load is part of what is measured: read the load average beside the times.
 """
@@ -39,7 +39,7 @@ MODULES = [
     "attnat_allennlp",
 ]
 _INFO_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ - INFO - ")
-_TABLE_START = "<!-- startup-table: written by python -m attnat_allennlp.bench_startup -->"
+_TABLE_START = "<!-- startup-table: written by python -m attnat_allennlp.bench.startup -->"
 _TABLE_END = "<!-- end of startup-table -->"
 
 
@@ -149,7 +149,9 @@ def table(folder: Path) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m attnat_allennlp.bench.startup", description=__doc__.split("\n\n")[1]
+    )
     parser.add_argument("--label", required=True, help="the name of this measurement (a column)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dir", type=Path, default=Path("docs/startup"))

@@ -5,7 +5,7 @@ different lengths, forward and backward, both in one run. On CPU the packed back
 with the length times the batch's total size; the unpacked one linearly. Prints a table and one
 JSON line: for each maximum length the median forward+backward seconds of both and their ratio.
 
-    python -m attnat_allennlp.bench_lstm [--lengths 50 200 1000] [--batch-size 16] [--steps 3]
+    python -m attnat_allennlp.bench.lstm [--lengths 50 200 1000] [--batch-size 16] [--steps 3]
 """
 
 import argparse
@@ -28,7 +28,9 @@ def _seconds(encoder: torch.nn.Module, inputs: torch.Tensor, mask: torch.BoolTen
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m attnat_allennlp.bench.lstm", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--lengths", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--steps", type=int, default=3, help="timed steps per encoder and length")
