@@ -15,6 +15,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Type,
     TypeVar,
 )
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Splits = Dict[str, int]
+SPLITS = ("train", "dev", "test")
 
 
 class PrepareOptions(NamedTuple):
@@ -142,25 +144,51 @@ def labelled_texts(reader: TextClassificationReader, path: Path) -> List[Dict[st
     return records
 
 
-def copy_splits(files: Dict[str, Path], output_dir: Path, ext: str) -> Splits:
-    return {
-        split: write_lines(output_dir / f"{split}.{ext}", read_lines(path))
-        for split, path in files.items()
-    }
+def source_files(options: PrepareOptions, inner: Dict[str, str]) -> Dict[str, Path]:
+    """
+    The files of `options.source` (downloaded and extracted once) at the paths `inner` gives, by
+    the same keys; the first path missing raises a `SourceLayoutError` (see `require_path`).
+    """
+    root = download(options.source)
+    return {key: require_path(root, path, options.source) for key, path in inner.items()}
+
+
+def copied_splits(pattern: str, ext: str) -> Callable[[PrepareOptions], Splits]:
+    """
+    The recipe of an archive whose train, dev and test files are used as they are: the file at
+    `pattern` (with `{split}` in it) -> `{split}.{ext}`, blank lines dropped.
+    """
+
+    def prepare(options: PrepareOptions) -> Splits:
+        files = source_files(options, {split: pattern.format(split=split) for split in SPLITS})
+        return {
+            split: write_lines(options.output_dir / f"{split}.{ext}", read_lines(path))
+            for split, path in files.items()
+        }
+
+    return prepare
 
 
 def text_classification(
-    reader: TextClassificationReader, train: str, test: str, options: PrepareOptions
-) -> Splits:
-    root = download(options.source)
-    train_records = labelled_texts(reader, require_path(root, train, options.source))
-    test_records = labelled_texts(reader, require_path(root, test, options.source))
-    train_records, dev_records = carve_dev(train_records, options.seed, options.dev_fraction)
-    return {
-        split: write_jsonl(options.output_dir / f"{split}.jsonl", records)
-        for split, records in (
-            ("train", train_records),
-            ("dev", dev_records),
-            ("test", test_records),
-        )
-    }
+    reader_type: Type[TextClassificationReader], train: str, test: str
+) -> Callable[[PrepareOptions], Splits]:
+    """
+    The recipe of a text classification archive: the examples of its `train` and `test` paths,
+    read by a `reader_type()` -> `{"text", "label"}` jsonl, dev carved from train.
+    """
+
+    def prepare(options: PrepareOptions) -> Splits:
+        reader = reader_type()
+        files = source_files(options, {"train": train, "test": test})
+        records = {split: labelled_texts(reader, path) for split, path in files.items()}
+        train_records, dev_records = carve_dev(records["train"], options.seed, options.dev_fraction)
+        return {
+            split: write_jsonl(options.output_dir / f"{split}.jsonl", split_records)
+            for split, split_records in (
+                ("train", train_records),
+                ("dev", dev_records),
+                ("test", records["test"]),
+            )
+        }
+
+    return prepare

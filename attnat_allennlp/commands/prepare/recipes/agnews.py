@@ -2,26 +2,14 @@
 
 from typing import Dict
 
-from attnat_allennlp.commands.prepare.helpers import (
-    DatasetRecipe,
-    PrepareOptions,
-    Splits,
-    text_classification,
-)
+from attnat_allennlp.commands.prepare.helpers import DatasetRecipe, text_classification
 from attnat_allennlp.data.dataset_readers.agnews import AgNewsReader
-
-
-def prepare_agnews(options: PrepareOptions) -> Splits:
-    return text_classification(
-        AgNewsReader(), "ag_news_csv/train.csv", "ag_news_csv/test.csv", options
-    )
-
 
 RECIPES: Dict[str, DatasetRecipe] = {
     "agnews": DatasetRecipe(
         # Zhang et al.'s files live on Google Drive; this is fast.ai's copy of the same archive.
         "https://s3.amazonaws.com/fast-ai-nlp/ag_news_csv.tgz",
-        prepare_agnews,
+        text_classification(AgNewsReader, "ag_news_csv/train.csv", "ag_news_csv/test.csv"),
         "AG News World (0) vs Business (1) -> jsonl; dev carved from train.",
     ),
 }

@@ -7,16 +7,17 @@ from attnat_allennlp.commands.prepare.helpers import (
     DatasetRecipe,
     PrepareOptions,
     Splits,
-    download,
-    require_path,
+    source_files,
 )
 
 
 def prepare_cnn(options: PrepareOptions) -> Splits:
-    root = download(options.source)
+    folders = {"train": "training", "dev": "validation", "test": "test"}
+    sources = source_files(
+        options, {split: f"cnn/questions/{folder}" for split, folder in folders.items()}
+    )
     counts = {}
-    for split, folder in (("train", "training"), ("dev", "validation"), ("test", "test")):
-        source = require_path(root, f"cnn/questions/{folder}", options.source)
+    for split, source in sources.items():
         target = options.output_dir / split
         if target.exists():
             shutil.rmtree(target)

@@ -7,23 +7,24 @@ from attnat_allennlp.commands.prepare.helpers import (
     PrepareOptions,
     Splits,
     carve_dev,
-    download,
     read_lines,
-    require_path,
+    source_files,
     write_lines,
 )
 
 
 def prepare_multinli(options: PrepareOptions) -> Splits:
-    root = download(options.source)
-    train = read_lines(require_path(root, "multinli_1.0/multinli_1.0_train.jsonl", options.source))
-    test = read_lines(
-        require_path(root, "multinli_1.0/multinli_1.0_dev_matched.jsonl", options.source)
+    files = source_files(
+        options,
+        {
+            "train": "multinli_1.0/multinli_1.0_train.jsonl",
+            "test": "multinli_1.0/multinli_1.0_dev_matched.jsonl",
+        },
     )
-    train, dev = carve_dev(train, options.seed, options.dev_fraction)
+    train, dev = carve_dev(read_lines(files["train"]), options.seed, options.dev_fraction)
     return {
         split: write_lines(options.output_dir / f"{split}.jsonl", lines)
-        for split, lines in (("train", train), ("dev", dev), ("test", test))
+        for split, lines in (("train", train), ("dev", dev), ("test", read_lines(files["test"])))
     }
 
 

@@ -2,25 +2,13 @@
 
 from typing import Dict
 
-from attnat_allennlp.commands.prepare.helpers import (
-    DatasetRecipe,
-    PrepareOptions,
-    Splits,
-    text_classification,
-)
+from attnat_allennlp.commands.prepare.helpers import DatasetRecipe, text_classification
 from attnat_allennlp.data.dataset_readers.newsgroups import NewsgroupsReader
-
-
-def prepare_20news(options: PrepareOptions) -> Splits:
-    return text_classification(
-        NewsgroupsReader(), "20news-bydate-train", "20news-bydate-test", options
-    )
-
 
 RECIPES: Dict[str, DatasetRecipe] = {
     "20news": DatasetRecipe(
         "http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
-        prepare_20news,
+        text_classification(NewsgroupsReader, "20news-bydate-train", "20news-bydate-test"),
         "20news-bydate baseball (0) vs hockey (1), headers, footers and quoted replies removed -> jsonl; "
         "dev carved from train.",
         "../shared/data/20news",

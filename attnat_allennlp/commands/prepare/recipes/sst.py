@@ -2,32 +2,12 @@
 
 from typing import Dict
 
-from attnat_allennlp.commands.prepare.helpers import (
-    DatasetRecipe,
-    PrepareOptions,
-    Splits,
-    copy_splits,
-    download,
-    require_path,
-)
-
-
-def prepare_sst(options: PrepareOptions) -> Splits:
-    root = download(options.source)
-    return copy_splits(
-        {
-            split: require_path(root, f"trees/{split}.txt", options.source)
-            for split in ("train", "dev", "test")
-        },
-        options.output_dir,
-        "txt",
-    )
-
+from attnat_allennlp.commands.prepare.helpers import DatasetRecipe, copied_splits
 
 RECIPES: Dict[str, DatasetRecipe] = {
     "sst": DatasetRecipe(
         "https://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip",
-        prepare_sst,
+        copied_splits("trees/{split}.txt", "txt"),
         "SST trees/{train,dev,test}.txt as they are -> {train,dev,test}.txt (read by attnat_sst).",
     ),
 }
