@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -44,10 +43,10 @@ from attnat_allennlp.bench.timing import (
     DEFAULT_DATA_DIR,
     Row,
     load_batches,
+    publish,
     run_interleaved,
     step_results,
     write_between_markers,
-    write_json,
 )
 from attnat_allennlp.data.counting_vocabulary import CountingVocabulary
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
@@ -348,20 +347,14 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
     labeled_tokens = sum(tokens(batch) for batch in batches[args.warmup :])
     results = _results(rows, setup, labeled_tokens, args.warmup)
     _print_table(results, setup, vocab.get_vocab_size(), device)
-    summary = {
+    settings = {
         "device": str(device),
         "threads": args.threads,
         "steps": args.steps,
         "batch_size": args.batch_size,
         "unlabeled_max_tokens": args.unlabeled_max_tokens,
-        "torch": torch.__version__,
-        "command": f"{COMMAND} " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "results": results,
     }
-    print(json.dumps(summary))
-    if args.output:
-        write_json(summary, args.output)
-    return results
+    return publish(settings, results, args.output, COMMAND, argv)
 
 
 if __name__ == "__main__":

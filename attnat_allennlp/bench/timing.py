@@ -7,6 +7,7 @@ timed step, the interleaved loop over the rows, the ratios to vanilla, and writi
 import json
 import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Type
@@ -149,6 +150,30 @@ def write_json(summary: Dict, path: str) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(summary, handle, indent=2)
         handle.write("\n")
+
+
+def publish(
+    settings: Dict[str, Any],
+    results: Dict[str, Dict[str, Any]],
+    output: Optional[str],
+    command: str,
+    argv: Optional[List[str]],
+) -> Dict[str, Dict[str, Any]]:
+    """
+    Prints a bench run's summary as one JSON line and writes it to `output` when given
+    (`write_json`): its `settings`, the torch version, the command line (`command` and `argv`,
+    `sys.argv[1:]` when None) and the `results`, which it returns.
+    """
+    summary = {
+        **settings,
+        "torch": torch.__version__,
+        "command": f"{command} " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "results": results,
+    }
+    print(json.dumps(summary))
+    if output:
+        write_json(summary, output)
+    return results
 
 
 def write_between_markers(into: str, name: str, table: str, generated: str) -> None:

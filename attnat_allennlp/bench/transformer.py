@@ -26,7 +26,6 @@ import json
 import os
 import random
 import statistics
-import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
@@ -37,15 +36,7 @@ from allennlp.modules.token_embedders import Embedding
 from allennlp.nn.util import get_text_field_mask
 
 import attnat_allennlp  # noqa: F401
-from attnat_allennlp.bench.timing import (
-    DEFAULT_DATA_DIR,
-    Row,
-    load_batches,
-    run_interleaved,
-    step_results,
-    write_between_markers,
-    write_json,
-)
+from attnat_allennlp.bench import timing
 from attnat_allennlp.data.dataset_readers.jsonl import JsonlTextClassificationReader
 from attnat_allennlp.data.dataset_readers.sst import SstReader
 from attnat_allennlp.data.pretrained_transformer import (
@@ -150,12 +141,14 @@ def render(json_path: str, into: str) -> None:
     with open(json_path, encoding="utf-8") as handle:
         table = markdown_table(json.load(handle))
     generated = f"generated from {json_path} by {COMMAND} --render"
-    write_between_markers(into, os.path.splitext(os.path.basename(json_path))[0], table, generated)
+    timing.write_between_markers(
+        into, os.path.splitext(os.path.basename(json_path))[0], table, generated
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", default=timing.DEFAULT_DATA_DIR)
     parser.add_argument("--model", choices=MODELS, default="scratch")
     parser.add_argument(
         "--model-dir",
@@ -226,7 +219,7 @@ def _row_names(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Lis
     return rows
 
 
-def _rows(names: List[str], args: argparse.Namespace, vocab: Vocabulary) -> Dict[str, Row]:
+def _rows(names: List[str], args: argparse.Namespace, vocab: Vocabulary) -> Dict[str, timing.Row]:
     """A model per row (MiniLM: one pretrained model loaded, copied for every row, so the same
     weights and pooling layer) with the configs' optimizer and the row's callback."""
     minilm = args.model == "minilm"
@@ -249,7 +242,7 @@ def _rows(names: List[str], args: argparse.Namespace, vocab: Vocabulary) -> Dict
             )
             callback = AdversarialTrainingCallback("", [perturbation])
             callback.attach(model)
-        rows[name] = Row(model, optimizer, callback)
+        rows[name] = timing.Row(model, optimizer, callback)
     return rows
 
 
@@ -289,18 +282,18 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         parser.error(f"no labeled data at {data}: give --data-dir (the folder of ../shared/data)")
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
-    vocab, batches = load_batches(reader, data, batch_size, args.steps + args.warmup)
+    vocab, batches = timing.load_batches(reader, data, batch_size, args.steps + args.warmup)
     rows = _rows(["vanilla"] + _row_names(args, parser), args, vocab)
     # the rows train on the CPU (the models are not moved): memory is what is saved for backward
-    run_interleaved(rows, batches, torch.device("cpu"))
-    results = step_results(rows, args.warmup)
+    timing.run_interleaved(rows, batches, torch.device("cpu"))
+    results = timing.step_results(rows, args.warmup)
     targets = TARGETS[args.model]
     for name, result in results.items():
         if name in targets:
             result["target"] = targets[name]
             result["met"] = result["ratio_to_vanilla"] <= targets[name]
     _print_table(results)
-    summary = {
+    settings = {
         "model": "transformer" if not minilm else "minilm",
         "model_dir": args.model_dir if minilm else None,
         "data": data,
@@ -308,14 +301,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         "steps": args.steps,
         "batch_size": batch_size,
         "mean_tokens": _mean_tokens(batches[args.warmup :]),
-        "torch": torch.__version__,
-        "command": f"{COMMAND} " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "results": results,
     }
-    print(json.dumps(summary))
-    if args.output:
-        write_json(summary, args.output)
-    return results
+    return timing.publish(settings, results, args.output, COMMAND, argv)
 
 
 if __name__ == "__main__":
