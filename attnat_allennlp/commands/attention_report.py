@@ -115,20 +115,14 @@ class AttentionReportCommand(Subcommand):
             action="store_true",
             help="skip ERASER's comprehensiveness and sufficiency",
         )
-        subparser.add_argument(
-            "--robustness-eps-scores",
-            nargs="*",
-            type=float,
-            default=list(DEFAULT_ROBUSTNESS_EPS["scores"]),
-            help="eps of the worst-case attention-score perturbations (none: skip)",
-        )
-        subparser.add_argument(
-            "--robustness-eps-embeddings",
-            nargs="*",
-            type=float,
-            default=list(DEFAULT_ROBUSTNESS_EPS["embeddings"]),
-            help="eps of the worst-case word-embedding perturbations (none: skip)",
-        )
+        for target, perturbed in (("scores", "attention-score"), ("embeddings", "word-embedding")):
+            subparser.add_argument(
+                f"--robustness-eps-{target}",
+                nargs="*",
+                type=float,
+                default=list(DEFAULT_ROBUSTNESS_EPS[target]),
+                help=f"eps of the worst-case {perturbed} perturbations (none: skip)",
+            )
         subparser.add_argument(
             "--no-instances",
             action="store_true",

@@ -13,13 +13,17 @@ from attnat_allennlp.interpret.catalogue import BRIEF_MEASURES
 from attnat_allennlp.study.spec import StudySpec
 from attnat_allennlp.study.statistics import CONFIDENCE, choose_eps, is_number
 
+# The families of techniques (by the first word of their names), in the order drawn, and their
+# colours in the bars.
+_FAMILY_COLOURS = {"attention-level": "#3b75af", "word-level": "#d9822b", "other": "#888888"}
 
-def _colour(technique: str) -> str:
-    if technique.startswith("attention"):
-        return "#3b75af"
-    if technique.startswith("word"):
-        return "#d9822b"
-    return "#888888"
+
+def _family(technique: str) -> str:
+    """`attention-level`, `word-level` or `other`, by the first word of `technique`."""
+    for prefix in ("attention", "word"):
+        if technique.startswith(prefix):
+            return f"{prefix}-level"
+    return "other"
 
 
 def plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, path: str) -> None:
@@ -74,7 +78,7 @@ def plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, pat
             differences,
             yerr=[low, high],
             capsize=3,
-            color=[_colour(n) for n in names],
+            color=[_FAMILY_COLOURS[_family(n)] for n in names],
         )
         axis.axhline(0.0, color="black", linewidth=0.8)
         axis.set_xticks(range(len(entries)))
@@ -92,14 +96,6 @@ def plot_bars(study: StudySpec, summary: List[Dict[str, Any]], dataset: str, pat
     plt.close(figure)
 
 
-def _family(technique: str) -> str:
-    if technique.startswith("attention"):
-        return "attention-level"
-    if technique.startswith("word"):
-        return "word-level"
-    return "other"
-
-
 def plot_eps(study: StudySpec, rows: List[Dict[str, Any]], dataset: str, path: str) -> None:
     """
     The choice of eps: per gridded technique the validation metric's mean over the selection seeds
@@ -113,11 +109,7 @@ def plot_eps(study: StudySpec, rows: List[Dict[str, Any]], dataset: str, path: s
     import matplotlib.pyplot as plt
 
     techniques = [t for t in study.techniques if len(study.grid(t)) > 1]
-    families = [
-        f
-        for f in ("attention-level", "word-level", "other")
-        if any(_family(t) == f for t in techniques)
-    ]
+    families = [f for f in _FAMILY_COLOURS if any(_family(t) == f for t in techniques)]
     if not families:
         return
     seeds = set(study.seeds[: study.selection_seeds])

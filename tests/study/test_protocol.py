@@ -338,3 +338,6 @@ def test_the_plots_draw_differences_and_the_eps_choice_per_family(tmp_path, monk
     assert accuracy.get_title() == "accuracy (primary)"
     heights = sorted(round(p.get_height(), 6) for p in accuracy.patches)
     assert heights == [0.02, 0.02]  # the paired differences from vanilla: bars from zero
+    techniques = [label.get_text() for label in accuracy.get_xticklabels()]
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in accuracy.patches]
+    assert dict(zip(techniques, colours)) == {"attention_at": "#3b75af", "word_at": "#d9822b"}
