@@ -171,6 +171,22 @@ def _anchor_rows(anchors: Dict[str, Any], dataset: str, measures: Sequence[str])
     return [f"| *{anchors['name']} (anchor)* | - | - | " + " | ".join(cells) + " |"]
 
 
+def _grids(directory: str) -> Dict[str, List[float]]:
+    """The eps grids of the study that wrote `directory` (its study.json), by technique."""
+    path = os.path.join(directory, "study.json")
+    return json.load(open(path)).get("eps") or {} if os.path.isfile(path) else {}
+
+
+def _eps(eps: str, grid: Optional[List[float]]) -> str:
+    """The chosen eps, marked when it lies at an end of a grid of several values (the dev
+    curve may go on rising past it: a wider grid might choose otherwise)."""
+    if not eps:
+        return "-"
+    if grid and len(grid) > 1 and float(eps) in (min(grid), max(grid)):
+        return f"{eps} (grid's edge)"
+    return eps
+
+
 def dataset_section(
     directory: str,
     dataset: str,
@@ -192,12 +208,13 @@ def dataset_section(
         "| technique | eps | seeds | " + " | ".join(columns) + " |",
         "|---" * (len(columns) + 3) + "|",
     ]
+    grids = _grids(directory)
     for technique, by_measure in cells.items():
         first = next(iter(by_measure.values()))
         seeds = int(first["n"])
         note = "" if seeds >= SEEDS else f" (of {SEEDS})"
         lines.append(
-            f"| {technique} | {first['eps'] or '-'} | {seeds}{note} | "
+            f"| {technique} | {_eps(first['eps'], grids.get(technique))} | {seeds}{note} | "
             + " | ".join(_format_cell(by_measure.get(m)) for m in columns)
             + " |"
         )

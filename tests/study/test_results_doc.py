@@ -213,3 +213,12 @@ def test_a_technique_is_read_at_the_eps_its_summary_chose_and_not_before():
     ]
     assert chosen_values(runs, summary, "d", "attention_iat", "m") == {1: 0.5}
     assert chosen_values(runs, summary, "d", "vanilla", "m") == {1: 0.3}
+
+
+def test_an_eps_chosen_at_the_grids_edge_is_marked(results):
+    (results / "sst" / "study.json").write_text(json.dumps({"eps": {"attention_iat": [0.5, 1.0]}}))
+    page, _ = results_doc.build(str(results))
+    assert "| attention_iat | 1.0 (grid's edge) | 5 |" in page
+    (results / "sst" / "study.json").write_text(json.dumps({"eps": {"attention_iat": [0.5, 1, 2]}}))
+    page, _ = results_doc.build(str(results))
+    assert "| attention_iat | 1.0 | 5 |" in page
