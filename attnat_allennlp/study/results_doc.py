@@ -70,6 +70,19 @@ CLAIMS = (
 RELEASED_MEASURES = (("accuracy", 0.005), ("comprehensiveness_aopc_attention", 0.01))
 TECHNIQUE = "attention_iat"
 RELEASED = "attention_iat_released"
+# Printed under the verdict when a claim of the papers reads "refuted" on some dataset: what was
+# checked, and how this setup differs from theirs (no number: those are in the tables).
+DISAGREEMENT = (
+    'Where a claim reads "refuted", these results disagree with the papers, which report Attention '
+    "iAT better than vanilla. What was checked: the iAT perturbation is the paper's definition "
+    "([methods.md](methods.md); `tests/perturbations/test_perturbations.py` checks that it lies in "
+    "the span of the directions towards the other examples and raises the loss), and the released "
+    "code's step is a separate arm (claim D), not mixed into it. How the setup differs from the "
+    "papers', any of which may explain part of the gap and none of which a study has varied yet: "
+    "GloVe 6B 50d instead of 840B 300d; eps chosen on dev from a small grid (a chosen eps at the "
+    "grid's edge is marked in its table); fewer epochs where a study says so; five seeds and "
+    "paired intervals here, single runs there."
+)
 BEGIN_README = "<!-- results-verdict: written by python -m attnat_allennlp.study.results_doc -->"
 END_README = "<!-- /results-verdict -->"
 
@@ -351,6 +364,8 @@ def build(results_dir: str) -> Tuple[str, str]:
         *verdict_lines,
         "",
     ]
+    if any(text.startswith("refuted") for by in readings.values() for text in by.values()):
+        head += [DISAGREEMENT, ""]
     if pending:
         head += [
             "Not run under the protocol yet (the tables of the earlier round, before the protocol, "

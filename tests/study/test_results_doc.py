@@ -222,3 +222,12 @@ def test_an_eps_chosen_at_the_grids_edge_is_marked(results):
     (results / "sst" / "study.json").write_text(json.dumps({"eps": {"attention_iat": [0.5, 1, 2]}}))
     page, _ = results_doc.build(str(results))
     assert "| attention_iat | 1.0 | 5 |" in page
+
+
+def test_a_refuted_claim_brings_what_was_checked_and_how_the_setup_differs(results):
+    page, _ = results_doc.build(str(results))  # comprehensiveness is refuted in the fixture
+    assert results_doc.DISAGREEMENT in page
+    summary = results / "sst" / "summary.csv"
+    summary.write_text(summary.read_text().replace("comprehensiveness", "other_measure"))
+    page, _ = results_doc.build(str(results))
+    assert "refuted (" not in page and results_doc.DISAGREEMENT not in page
