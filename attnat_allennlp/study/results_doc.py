@@ -15,7 +15,6 @@ shows the runs it has, and its table says how many seeds each cell rests on.
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 from dataclasses import dataclass
@@ -26,7 +25,9 @@ from attnat_allennlp.study.results import read_runs
 from attnat_allennlp.study.results_explanations import (
     chosen_eps,
     chosen_values,
+    delta,
     explanation_section,
+    number,
 )
 from attnat_allennlp.study.summary import paired_difference
 
@@ -87,13 +88,6 @@ BEGIN_README = "<!-- results-verdict: written by python -m attnat_allennlp.study
 END_README = "<!-- /results-verdict -->"
 
 
-def _number(text: Any) -> Optional[float]:
-    if text in ("", None):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
-
-
 def read_summary(directory: str) -> List[Dict[str, Any]]:
     """The rows of a study's `summary.csv` (none when there is none)."""
     path = os.path.join(directory, "summary.csv")
@@ -115,10 +109,10 @@ def reading(claim: Claim, cell: Optional[Dict[str, Any]]) -> str:
     interval is under it), "refuted" (not supported, the whole interval under the smallest effect
     of interest) or "not determined"; "not measured" without a cell.
     """
-    if cell is None or _number(cell.get("difference")) is None:
+    if cell is None or number(cell.get("difference")) is None:
         return "not measured"
     difference = float(cell["difference"])
-    p_holm, high = _number(cell.get("p_holm")), _number(cell.get("ci_high"))
+    p_holm, high = number(cell.get("p_holm")), number(cell.get("ci_high"))
     small = high is not None and high < claim.smallest_effect
     if p_holm is not None and p_holm < LEVEL and difference > 0:
         return "supported, below the smallest effect of interest" if small else "supported"
@@ -128,33 +122,25 @@ def reading(claim: Claim, cell: Optional[Dict[str, Any]]) -> str:
 
 
 def _format_cell(cell: Optional[Dict[str, Any]]) -> str:
-    if cell is None or _number(cell.get("mean")) is None:
+    if cell is None or number(cell.get("mean")) is None:
         return "—"
     text = f"{float(cell['mean']):.3f}"
-    if _number(cell.get("std")) is not None:
+    if number(cell.get("std")) is not None:
         text += f" ± {float(cell['std']):.3f}"
-    if _number(cell.get("difference")) is not None and _number(cell.get("ci_low")) is not None:
-        text += f"<br>{_delta(cell)}"
-    if _number(cell.get("p_holm")) is not None:
+    if number(cell.get("difference")) is not None and number(cell.get("ci_low")) is not None:
+        text += f"<br>{delta(cell)}"
+    if number(cell.get("p_holm")) is not None:
         text += f" p<sub>Holm</sub> {float(cell['p_holm']):.2g}"
-    elif _number(cell.get("p_value")) is not None:
+    elif number(cell.get("p_value")) is not None:
         text += f" p {float(cell['p_value']):.2g}"
     return text
 
 
-def _delta(entry: Dict[str, Any]) -> str:
-    """ "Δ +d [low, high]" of a paired difference (a summary row or `paired_difference`'s dict)."""
-    return (
-        f"Δ {float(entry['difference']):+.3f} [{float(entry['ci_low']):+.3f}, "
-        f"{float(entry['ci_high']):+.3f}]"
-    )
-
-
 def _interval(cell: Optional[Dict[str, Any]]) -> str:
     """ " (Δ +d [low, high])" of a cell with an interval, else ""."""
-    if cell is None or _number(cell.get("ci_low")) is None:
+    if cell is None or number(cell.get("ci_low")) is None:
         return ""
-    return f" ({_delta(cell)})"
+    return f" ({delta(cell)})"
 
 
 def released_difference(
@@ -184,10 +170,10 @@ def _anchor_rows(anchors: Dict[str, Any], dataset: str, measures: Sequence[str])
     return [f"| *{anchors['name']} (anchor)* | - | - | " + " | ".join(cells) + " |"]
 
 
-def _grids(directory: str) -> Dict[str, List[float]]:
-    """The eps grids of the study that wrote `directory` (its study.json), by technique."""
+def _study_file(directory: str) -> Dict[str, Any]:
+    """The study that wrote `directory`, as `attention-study` saved it (study.json), else {}."""
     path = os.path.join(directory, "study.json")
-    return json.load(open(path)).get("eps") or {} if os.path.isfile(path) else {}
+    return json.load(open(path)) if os.path.isfile(path) else {}
 
 
 def _eps(eps: str, grid: Optional[List[float]]) -> str:
@@ -221,7 +207,7 @@ def dataset_section(
         "| technique | eps | seeds | " + " | ".join(columns) + " |",
         "|---" * (len(columns) + 3) + "|",
     ]
-    grids = _grids(directory)
+    grids = _study_file(directory).get("eps") or {}
     for technique, by_measure in cells.items():
         first = next(iter(by_measure.values()))
         seeds = int(first["n"])
@@ -261,7 +247,7 @@ def dataset_section(
         readings[f"D:{measure}"] = "differs" if differs else "same within the interval"
         claim_lines.append(
             f"- **D, the released code's step** (`{measure}`, {RELEASED} - {TECHNIQUE}, "
-            f"{difference['pairs']} seeds): {readings[f'D:{measure}']} ({_delta(difference)})"
+            f"{difference['pairs']} seeds): {readings[f'D:{measure}']} ({delta(difference)})"
         )
     if claim_lines:
         lines += ["The claims ([claims.md](claims.md)), Attention iAT against vanilla:", ""]
@@ -314,8 +300,7 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
 
 def _scope(directory: str) -> str:
     """ " What was left out: ..." from the study file's `scope` (saved in study.json), else ""."""
-    path = os.path.join(directory, "study.json")
-    scope = json.load(open(path)).get("scope") if os.path.isfile(path) else None
+    scope = _study_file(directory).get("scope")
     return f" **What was left out:** {scope}" if scope else ""
 
 

@@ -37,7 +37,8 @@ COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 RIVALS = ("integrated_gradients", "gradient")
 
 
-def _number(text: Any) -> Optional[float]:
+def number(text: Any) -> Optional[float]:
+    """A CSV cell as a finite float, else None (empty, NaN or infinite)."""
     if text in ("", None):
         return None
     value = float(text)
@@ -55,7 +56,7 @@ def _summary_row(
 def chosen_eps(summary: List[Dict[str, Any]], dataset: str, technique: str) -> Optional[float]:
     """The eps the study chose for a technique (None for vanilla or a technique not in it)."""
     row = _summary_row(summary, dataset, technique)
-    return None if row is None else _number(row["eps"])
+    return None if row is None else number(row["eps"])
 
 
 def chosen_values(
@@ -73,20 +74,28 @@ def chosen_values(
     row = _summary_row(summary, dataset, technique)
     if row is None:
         return {}
-    eps = _number(row["eps"])
+    eps = number(row["eps"])
     values = {}
     for run in runs:
         if run["dataset"] != dataset or run["technique"] != technique:
             continue
-        run_eps = _number(run.get("eps"))
+        run_eps = number(run.get("eps"))
         if (eps is None) != (run_eps is None) or (
             eps is not None and not math.isclose(run_eps, eps)
         ):
             continue
-        value = _number(run.get(measure))
+        value = number(run.get(measure))
         if value is not None:
             values[int(run["seed"])] = value
     return values
+
+
+def delta(entry: Dict[str, Any]) -> str:
+    """ "Δ +d [low, high]" of a paired difference (a summary row or `paired_difference`'s dict)."""
+    return (
+        f"Δ {float(entry['difference']):+.3f} [{float(entry['ci_low']):+.3f}, "
+        f"{float(entry['ci_high']):+.3f}]"
+    )
 
 
 def _mean(values: Dict[int, float]) -> str:
@@ -99,10 +108,7 @@ def _difference(values: Dict[int, float], baseline: Dict[int, float]) -> Optiona
     result = paired_difference(values, baseline)
     if result["ci_low"] is None:
         return None
-    text = (
-        f"Δ {result['difference']:+.3f} [{result['ci_low']:+.3f}, {result['ci_high']:+.3f}], "
-        f"{result['pairs']} seeds"
-    )
+    text = f"{delta(result)}, {result['pairs']} seeds"
     if result["p_value"] is not None:
         text += f", p {result['p_value']:.2g}"
     return text
