@@ -165,12 +165,15 @@ def measure(
 ) -> Dict[str, Any]:
     """
     The study's measures of a trained run on its test set (`study_measures`), with the study's
-    `measures` options: `max_instances`, `leave_one_out`, `robustness_eps`, `attention` (the
-    attention that explains a prediction; `None`: the model's default), `attributions` (the
-    standard attributions; default all), `attack` and `stability` (default true).
+    `measures` options: `max_instances` (the first N test instances), `sample` (N instances
+    spread over the test file for every measure but accuracy, F1 and AUC, which keep the whole
+    test set), `leave_one_out`, `robustness_eps`, `attention` (the attention that explains a
+    prediction; `None`: the model's default), `attributions` (the standard attributions; default
+    all), `attack` and `stability` (default true).
     """
     from allennlp.models.archival import load_archive
 
+    from attnat_allennlp.interpret.explanation import prediction_metrics, spread
     from attnat_allennlp.interpret.report import load_instances, study_measures
 
     archive = load_archive(os.path.join(serialization_dir, "model.tar.gz"))
@@ -189,7 +192,10 @@ def measure(
     if options.get("attributions") is not None:
         kwargs["attributions"] = tuple(options["attributions"])
     start = time.time()
-    measures = study_measures(archive.model, instances, **kwargs)
+    measures = study_measures(archive.model, spread(instances, options.get("sample")), **kwargs)
+    if options.get("sample") is not None:
+        whole = prediction_metrics(archive.model, instances)
+        measures.update({name: whole.get(name) for name in ("accuracy", "f1", "auc")})
     return {**measures, "measure_seconds": round(time.time() - start, 1)}
 
 

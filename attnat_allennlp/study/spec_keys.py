@@ -82,6 +82,7 @@ MEASURES_OPTIONS = [
     "leave_one_out",
     "max_instances",
     "robustness_eps",
+    "sample",
     "stability",
 ]
 
@@ -211,6 +212,18 @@ def measures(raw: Dict[str, Any], where: str) -> Dict[str, Any]:
             )
         check_attributions(measures["attributions"], f"{where}: measures.attributions")
     check_attention(measures.get("attention"), f"{where}: measures.attention")
+    for count in ("max_instances", "sample"):
+        value = measures.get(count)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigurationError(
+                f"{where}: measures.{count} must be a positive number of test instances (or null), "
+                f"got {value!r}"
+            )
+    if measures.get("max_instances") is not None and measures.get("sample") is not None:
+        raise ConfigurationError(
+            f"{where}: measures.max_instances (the first N test instances) and measures.sample (N "
+            "instances spread over the test file) exclude each other: give one"
+        )
     for switch in ("leave_one_out", "attack", "stability"):
         if not isinstance(measures.get(switch, True), bool):
             raise ConfigurationError(

@@ -3,7 +3,7 @@
 // AT, attention iAT and word AT under the protocol of docs/study.md and the claims of
 // docs/claims.md. Jain & Wallace train 100 epochs; here at most 30 with early stopping after 5
 // epochs without a better dev accuracy (CPU time; bAbI 1 is solved in a few epochs).
-//   allennlp attention-study studies/babi.jsonnet -s docs/results/babi --jobs 2
+//   allennlp attention-study studies/babi_all.jsonnet -s docs/results/babi_all --jobs 16
 {
   datasets: ['babi1', 'babi2'],
   techniques: ['vanilla', 'attention_at', 'attention_iat', 'word_at'],
