@@ -192,6 +192,25 @@ def _eps(eps: str, grid: Optional[List[float]]) -> str:
     return eps
 
 
+def _per_seed(
+    runs: List[Dict[str, Any]], summary: List[Dict[str, Any]], dataset: str, techniques: List[str]
+) -> List[str]:
+    """
+    Each seed's test accuracy per technique (at its chosen eps), in seed order: what a mean and
+    its interval hide, a seed that did not train or runs split between two outcomes.
+    """
+    parts = []
+    for technique in techniques:
+        values = chosen_values(runs, summary, dataset, technique, "accuracy")
+        if values:
+            parts.append(
+                f"{technique} " + ", ".join(f"{values[seed]:.3f}" for seed in sorted(values))
+            )
+    if not parts:
+        return []
+    return ["Test accuracy of each seed, in seed order (at the chosen eps): " + "; ".join(parts) + "."]
+
+
 def dataset_section(
     directory: str,
     dataset: str,
@@ -224,6 +243,7 @@ def dataset_section(
             + " |"
         )
     lines += _anchor_rows(anchors, dataset, columns)
+    lines += [""] + _per_seed(runs, summary, dataset, list(cells))
     lines += [
         "",
         "Cells: mean ± std over seeds; for a technique, Δ = the mean seed-paired difference "

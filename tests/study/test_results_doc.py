@@ -231,3 +231,13 @@ def test_a_refuted_claim_brings_what_was_checked_and_how_the_setup_differs(resul
     summary.write_text(summary.read_text().replace("comprehensiveness", "other_measure"))
     page, _ = results_doc.build(str(results))
     assert "refuted (" not in page and results_doc.DISAGREEMENT not in page
+
+
+def test_each_seeds_accuracy_is_shown_in_seed_order_at_the_chosen_eps(results):
+    page, _ = results_doc.build(str(results))
+    assert (
+        "Test accuracy of each seed, in seed order (at the chosen eps): "
+        "vanilla 0.802, 0.804, 0.806, 0.808, 0.810; "
+        "attention_iat 0.853, 0.856, 0.859, 0.862, 0.865; "
+        "attention_iat_released 0.832, 0.834, 0.836, 0.838, 0.840."
+    ) in page
