@@ -208,7 +208,9 @@ def _per_seed(
             )
     if not parts:
         return []
-    return ["Test accuracy of each seed, in seed order (at the chosen eps): " + "; ".join(parts) + "."]
+    return [
+        "Test accuracy of each seed, in seed order (at the chosen eps): " + "; ".join(parts) + "."
+    ]
 
 
 def dataset_section(

@@ -214,7 +214,9 @@ def measures(raw: Dict[str, Any], where: str) -> Dict[str, Any]:
     check_attention(measures.get("attention"), f"{where}: measures.attention")
     for count in ("max_instances", "sample"):
         value = measures.get(count)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
             raise ConfigurationError(
                 f"{where}: measures.{count} must be a positive number of test instances (or null), "
                 f"got {value!r}"

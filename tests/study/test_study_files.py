@@ -15,7 +15,14 @@ STUDY_FILES = sorted(glob.glob(os.path.join(REPO_ROOT, "studies", "*.jsonnet")))
 
 def test_there_are_study_files():
     names = {os.path.basename(path) for path in STUDY_FILES}
-    assert {"sst.jsonnet", "sst_all.jsonnet", "rt_polarity.jsonnet", "babi1.jsonnet", "babi_all.jsonnet", "20news_all.jsonnet"} <= names
+    assert {
+        "sst.jsonnet",
+        "sst_all.jsonnet",
+        "rt_polarity.jsonnet",
+        "babi1.jsonnet",
+        "babi_all.jsonnet",
+        "20news_all.jsonnet",
+    } <= names
 
 
 @pytest.mark.parametrize("path", STUDY_FILES, ids=os.path.basename)
