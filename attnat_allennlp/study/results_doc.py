@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from attnat_allennlp.doc_blocks import replace_between
 from attnat_allennlp.study.results import read_runs
+from attnat_allennlp.study.results_checks import longer_training_lines
 from attnat_allennlp.study.results_explanations import (
     chosen_eps,
     chosen_values,
@@ -360,6 +361,7 @@ def build(results_dir: str) -> Tuple[str, str]:
             lines, by_claim = dataset_section(directory, dataset, summary, runs, anchors)
             body += lines
             readings[dataset] = by_claim
+        body += longer_training_lines(directory)
     verdict_lines = verdict(readings)
     head = [
         "# Results: what the techniques did, on real data",
