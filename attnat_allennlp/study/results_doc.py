@@ -253,8 +253,13 @@ def dataset_section(
         "from vanilla with its 95% t interval, and the paired t-test's p Holm-adjusted over the "
         "study's primary measures x techniques (p<sub>Holm</sub>; a plain p is secondary, "
         "unadjusted). More measures: "
-        f"[summary.md](results/{os.path.basename(directory)}/summary.md); the eps choice on dev: "
-        f"[eps_{dataset}.png](results/{os.path.basename(directory)}/eps_{dataset}.png).",
+        f"[summary.md](results/{os.path.basename(directory)}/summary.md)"
+        + (
+            f"; the eps choice on dev: [eps_{dataset}.png](results/{os.path.basename(directory)}"
+            f"/eps_{dataset}.png)."
+            if os.path.isfile(os.path.join(directory, f"eps_{dataset}.png"))
+            else " (no eps choice: every technique at one eps)."
+        ),
         "",
     ]
     readings: Dict[str, str] = {}

@@ -241,3 +241,11 @@ def test_each_seeds_accuracy_is_shown_in_seed_order_at_the_chosen_eps(results):
         "attention_iat 0.853, 0.856, 0.859, 0.862, 0.865; "
         "attention_iat_released 0.832, 0.834, 0.836, 0.838, 0.840."
     ) in page
+
+
+def test_the_eps_plot_is_linked_only_where_the_study_drew_one(results):
+    page, _ = results_doc.build(str(results))
+    assert "eps_tiny.png" not in page and "(no eps choice: every technique at one eps)" in page
+    (results / "sst" / "eps_tiny.png").write_bytes(b"png")
+    page, _ = results_doc.build(str(results))
+    assert "the eps choice on dev: [eps_tiny.png](results/sst/eps_tiny.png)." in page
