@@ -11,16 +11,17 @@ import os
 import re
 from typing import Any, Dict, List, Optional
 
+from attnat_allennlp.study.configs import perturbations
+
 EVERY = 10  # the epochs shown: every tenth, and the last
 
 
 def _technique(config: Dict[str, Any]) -> str:
     """The perturbations of a training config (`type` at `eps`), or "vanilla" without any."""
-    names = []
-    for callback in (config.get("trainer") or {}).get("callbacks") or []:
-        for perturbation in callback.get("perturbations") or []:
-            eps = perturbation.get("eps")
-            names.append(perturbation["type"] + (f" at eps {eps:g}" if eps is not None else ""))
+    names = [
+        p["type"] + (f" at eps {p['eps']:g}" if p.get("eps") is not None else "")
+        for p in perturbations(config)
+    ]
     return ", ".join(names) or "vanilla"
 
 
