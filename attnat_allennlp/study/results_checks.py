@@ -12,6 +12,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from attnat_allennlp.study.configs import perturbations
+from attnat_allennlp.study.spec_keys import RANDOM_SEED_OFFSET
 
 EVERY = 10  # the epochs shown: every tenth, and the last
 
@@ -63,7 +64,7 @@ def longer_training_lines(directory: str) -> List[str]:
         )
         lines.append(
             f"- `{os.path.basename(os.path.dirname(folder))}` ({_technique(config)}, seed "
-            f"{config.get('random_seed', 13370) - 13370}; no early stopping, {end}): validation "
+            f"{config.get('random_seed', RANDOM_SEED_OFFSET) - RANDOM_SEED_OFFSET}; no early stopping, {end}): validation "
             f"{metric} at epochs "
             + ", ".join(f"{e}: {values[e]:.3f}" for e in shown)
             + f"; best {values[best]:.3f}, first reached at epoch {best}"

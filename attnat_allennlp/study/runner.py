@@ -29,6 +29,7 @@ from allennlp.common.checks import ConfigurationError
 from attnat_allennlp.study import provenance
 from attnat_allennlp.study.configs import has_perturbation, set_eps
 from attnat_allennlp.study.spec import DatasetSpec, RunSpec, StudySpec
+from attnat_allennlp.study.spec_keys import RANDOM_SEED_OFFSET
 from attnat_allennlp.training.train_loop import archive_problem
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def run_config(
                 f"{path}: an eps grid for {run.technique}, whose config has no perturbation"
             )
         config = set_eps(config, run.technique, run.eps, path)
-    config["random_seed"] = 13370 + run.seed
+    config["random_seed"] = RANDOM_SEED_OFFSET + run.seed
     config["numpy_seed"] = 1337 + run.seed
     config["pytorch_seed"] = 133 + run.seed
     trainer = config["trainer"]

@@ -37,7 +37,8 @@ _PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 # Seeds become `random_seed` 13370 + seed, `numpy_seed` 1337 + seed and `pytorch_seed` 133 + seed,
 # each of which must be between 0 and 2**32 - 1.
-MAX_SEED = 2**32 - 1 - 13370
+RANDOM_SEED_OFFSET = 13370
+MAX_SEED = 2**32 - 1 - RANDOM_SEED_OFFSET
 
 
 def check_path_part(name: Any, what: str, where: str) -> None:
