@@ -249,3 +249,35 @@ def test_the_eps_plot_is_linked_only_where_the_study_drew_one(results):
     (results / "sst" / "eps_tiny.png").write_bytes(b"png")
     page, _ = results_doc.build(str(results))
     assert "the eps choice on dev: [eps_tiny.png](results/sst/eps_tiny.png)." in page
+
+
+def test_where_two_studies_of_one_dataset_ran_the_verdict_reads_the_later_one(results):
+    # sst_all follows sst in STUDIES; its iAT is 0.05 *less* accurate than vanilla on every seed
+    study = parse_study(
+        {
+            "datasets": [TINY],
+            "techniques": ["vanilla", "attention_iat"],
+            "eps": {"attention_iat": [1.0]},
+            "primary": ["accuracy"],
+        }
+    )
+    rows = []
+    for row in _rows():
+        if row["technique"] == "attention_iat":
+            vanilla = rows[-1]["accuracy"]
+            row = dict(row, accuracy=vanilla - 0.05 - 0.001 * row["seed"])
+        if row["technique"] != "attention_iat_released":
+            rows.append(row)
+    later = results / "sst_all"
+    later.mkdir()
+    write_runs(str(later / "runs.csv"), rows, study)
+    write_summary(study, rows, str(later))
+    page, readme = results_doc.build(str(results))
+    # both studies keep their tables and readings
+    assert "- **A, more accurate** (`accuracy`): supported (Δ +0.053" in page
+    assert "- **A, more accurate** (`accuracy`): refuted (Δ -0.053" in page
+    # the verdict reads the later study's
+    assert (
+        "- **more accurate**: does not hold — supported on 0; refuted on 1: tiny (A, Δ -0.053"
+        in readme
+    )
