@@ -92,11 +92,16 @@ DISAGREEMENT = (
     "([methods.md](methods.md); `tests/perturbations/test_perturbations.py` checks that it lies in "
     "the span of the directions towards the other examples and raises the loss), and the released "
     "code's step is a separate arm (claim D), not mixed into it. How the setup differs from the "
-    "papers', any of which may explain part of the gap and none of which a study has varied yet: "
-    "GloVe 6B 50d instead of 840B 300d; eps chosen on dev from a small grid (a chosen eps at the "
-    "grid's edge is marked in its table); fewer epochs where a study says so; five seeds and "
-    "paired intervals here, single runs there."
+    "papers', any of which may explain part of the gap: GloVe 6B 50d instead of 840B 300d; eps "
+    "chosen on dev from a small grid (a chosen eps at the grid's edge is marked in its table); "
+    "fewer epochs where a study says so; five seeds and paired intervals here, single runs there."
 )
+# The studies that vary one of those differences, and what each varies: named under DISAGREEMENT
+# once it has run.
+VARIES = {
+    "babi1_100_epochs": "the training length on bAbI 1 (Jain & Wallace's 100 epochs, no early "
+    "stopping; its section below)",
+}
 BEGIN_README = "<!-- results-verdict: written by python -m attnat_allennlp.study.results_doc -->"
 END_README = "<!-- /results-verdict -->"
 
@@ -338,6 +343,18 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
     return lines
 
 
+def disagreement(varied: Sequence[str]) -> str:
+    """DISAGREEMENT, and which of the differences it lists the studies in `varied` have varied."""
+    if not varied:
+        return DISAGREEMENT + " No study has varied any of these yet."
+    return (
+        DISAGREEMENT
+        + " Varied so far: "
+        + "; ".join(VARIES[folder] for folder in varied)
+        + ". No study has varied the others yet."
+    )
+
+
 def _scope(directory: str) -> str:
     """ " What was left out: ..." from the study file's `scope` (saved in study.json), else ""."""
     scope = _study_file(directory).get("scope")
@@ -351,12 +368,14 @@ def build(results_dir: str) -> Tuple[str, str]:
     body: List[str] = []
     readings: Dict[str, Dict[str, str]] = {}
     pending = []
+    ran: List[str] = []
     for folder, title, study_file in STUDIES:
         directory = os.path.join(results_dir, folder)
         summary = read_summary(directory)
         if not is_protocol(summary):
             pending.append(f"{title} (`{study_file}`)")
             continue
+        ran.append(folder)
         runs = read_runs(os.path.join(directory, "runs.csv"))
         body += [
             f"## {title}",
@@ -391,7 +410,7 @@ def build(results_dir: str) -> Tuple[str, str]:
         "",
     ]
     if any(text.startswith("refuted") for by in readings.values() for text in by.values()):
-        head += [DISAGREEMENT, ""]
+        head += [disagreement([folder for folder in VARIES if folder in ran]), ""]
     if pending:
         head += [
             "Not run under the protocol yet (the tables of the earlier round, before the protocol, "

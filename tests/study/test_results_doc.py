@@ -226,7 +226,7 @@ def test_an_eps_chosen_at_the_grids_edge_is_marked(results):
 
 def test_a_refuted_claim_brings_what_was_checked_and_how_the_setup_differs(results):
     page, _ = results_doc.build(str(results))  # comprehensiveness is refuted in the fixture
-    assert results_doc.DISAGREEMENT in page
+    assert results_doc.DISAGREEMENT + " No study has varied any of these yet." in page
     summary = results / "sst" / "summary.csv"
     summary.write_text(summary.read_text().replace("comprehensiveness", "other_measure"))
     page, _ = results_doc.build(str(results))
@@ -280,4 +280,18 @@ def test_where_two_studies_of_one_dataset_ran_the_verdict_reads_the_later_one(re
     assert (
         "- **more accurate**: does not hold — supported on 0; refuted on 1: tiny (A, Δ -0.053"
         in readme
+    )
+
+
+def test_the_disagreement_names_what_a_study_that_ran_has_varied(results):
+    import shutil
+
+    page, _ = results_doc.build(str(results))
+    assert "Varied so far" not in page
+    shutil.copytree(results / "sst", results / "babi1_100_epochs")
+    page, _ = results_doc.build(str(results))
+    assert (
+        results_doc.DISAGREEMENT + " Varied so far: the training length on bAbI 1 (Jain & "
+        "Wallace's 100 epochs, no early stopping; its section below). No study has varied the "
+        "others yet." in page
     )
