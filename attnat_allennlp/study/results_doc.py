@@ -50,6 +50,7 @@ STUDIES: Tuple[Tuple[str, str, str], ...] = (
     ),
     ("20news_all", "20 Newsgroups, every technique", "studies/20news_all.jsonnet"),
     ("vitaminc", "VitaminC (NLI pairs)", "studies/vitaminc.jsonnet"),
+    ("vitaminc_all", "VitaminC, every technique", "studies/vitaminc_all.jsonnet"),
     ("babi1", "bAbI task 1 (QA pairs, Jain & Wallace)", "studies/babi1.jsonnet"),
     (
         "babi1_100_epochs",
