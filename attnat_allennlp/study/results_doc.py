@@ -210,20 +210,41 @@ def _per_seed(
 ) -> List[str]:
     """
     Each seed's test accuracy per technique (at its chosen eps), in seed order: what a mean and
-    its interval hide, a seed that did not train or runs split between two outcomes.
+    its interval hide, a seed that did not train or runs split between two outcomes. Then the
+    epoch each seed's best validation score came at, counted from 1, of the epochs it trained: a
+    technique whose best epochs crowd the end was still learning when training stopped.
     """
-    parts = []
+    accuracies, epochs = [], []
     for technique in techniques:
         values = chosen_values(runs, summary, dataset, technique, "accuracy")
         if values:
-            parts.append(
+            accuracies.append(
                 f"{technique} " + ", ".join(f"{values[seed]:.3f}" for seed in sorted(values))
             )
-    if not parts:
-        return []
-    return [
-        "Test accuracy of each seed, in seed order (at the chosen eps): " + "; ".join(parts) + "."
-    ]
+        best = chosen_values(runs, summary, dataset, technique, "best_epoch")
+        trained = chosen_values(runs, summary, dataset, technique, "epochs_trained")
+        if best:
+            epochs.append(
+                f"{technique} "
+                + ", ".join(
+                    f"{int(best[seed]) + 1}"
+                    + (f" of {int(trained[seed])}" if seed in trained else "")
+                    for seed in sorted(best)
+                )
+            )
+    lines = []
+    if accuracies:
+        lines.append(
+            "Test accuracy of each seed, in seed order (at the chosen eps): "
+            + "; ".join(accuracies)
+            + "."
+        )
+    if epochs:
+        lines.append(
+            "The epoch of each seed's best validation score, counted from 1, of the epochs it "
+            "trained: " + "; ".join(epochs) + "."
+        )
+    return lines
 
 
 def dataset_section(

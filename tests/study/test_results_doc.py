@@ -40,6 +40,9 @@ def _rows():
             "attack_accuracy": 0.503 + 0.0001 * seed,
         }
         released = dict(iat, accuracy=iat["accuracy"] - 0.02 - 0.001 * seed)
+        vanilla.update(best_epoch=seed - 1, epochs_trained=seed + 2)  # allennlp's, from 0
+        iat.update(best_epoch=9, epochs_trained=10)
+        released.update(best_epoch=8 + seed % 2)
         rows += [
             {**base, "technique": "vanilla", "eps": None, **vanilla},
             {**base, "technique": "attention_iat", "eps": 1.0, **iat},
@@ -240,6 +243,16 @@ def test_each_seeds_accuracy_is_shown_in_seed_order_at_the_chosen_eps(results):
         "vanilla 0.802, 0.804, 0.806, 0.808, 0.810; "
         "attention_iat 0.853, 0.856, 0.859, 0.862, 0.865; "
         "attention_iat_released 0.832, 0.834, 0.836, 0.838, 0.840."
+    ) in page
+
+
+def test_each_seeds_best_epoch_is_shown_counted_from_one_with_the_epochs_trained(results):
+    page, _ = results_doc.build(str(results))
+    assert (
+        "The epoch of each seed's best validation score, counted from 1, of the epochs it "
+        "trained: vanilla 1 of 3, 2 of 4, 3 of 5, 4 of 6, 5 of 7; "
+        "attention_iat 10 of 10, 10 of 10, 10 of 10, 10 of 10, 10 of 10; "
+        "attention_iat_released 10, 9, 10, 9, 10."
     ) in page
 
 
