@@ -4,9 +4,9 @@
 // eps chosen on dev over the first 3 seeds with the 1-SE rule, from {1, 5}) and the claims of
 // docs/claims.md. What a 2-core CPU session could run: at most 30 epochs (Jain & Wallace train
 // 100) with early stopping after 5 without a better dev accuracy, and every measure but accuracy
-// on 400 of the 1,000 test questions spread over the file (accuracy on all of them). bAbI 2 (two
-// minutes an epoch on one core) and the other techniques are in studies/babi_all.jsonnet, for a
-// machine with more cores or a GPU.
+// on 400 of the 1,000 test questions spread over the file (accuracy on all of them). bAbI 1 at
+// 100 epochs is studies/babi1_100_epochs.jsonnet, bAbI 2 studies/babi2.jsonnet; the other
+// techniques are in studies/babi_all.jsonnet, for a machine with more cores or a GPU.
 //   allennlp attention-study studies/babi1.jsonnet -s docs/results/babi1 --jobs 2
 {
   scope: 'bAbI 1 only, the claims\' arms (vanilla, attention_iat, attention_iat_released), eps '

@@ -57,6 +57,7 @@ STUDIES: Tuple[Tuple[str, str, str], ...] = (
         "bAbI task 1, 100 epochs without early stopping (Jain & Wallace's training length)",
         "studies/babi1_100_epochs.jsonnet",
     ),
+    ("babi2", "bAbI task 2 (QA pairs, Jain & Wallace), 100 epochs", "studies/babi2.jsonnet"),
     ("babi_all", "bAbI tasks 1 and 2 (QA pairs), every technique", "studies/babi_all.jsonnet"),
 )
 # The protocol's number of seeds: a table row with fewer says so.
