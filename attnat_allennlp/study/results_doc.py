@@ -30,6 +30,7 @@ from attnat_allennlp.study.results_explanations import (
     explanation_section,
     number,
 )
+from attnat_allennlp.study.results_validity import ATTACK_CHANGED_NOTHING, attack_changed_nothing
 from attnat_allennlp.study.summary import paired_difference
 
 # The studies of docs/results.md, in its order: (folder under the results folder, title, the
@@ -303,6 +304,18 @@ def dataset_section(
         if claim.measure not in measures:
             continue
         word, interval = reading(claim, iat.get(claim.measure)), _interval(iat.get(claim.measure))
+        if claim.key == "R" and attack_changed_nothing(
+            runs, summary, dataset, ["vanilla", TECHNIQUE]
+        ):
+            readings[claim.key] = f"not measured ({ATTACK_CHANGED_NOTHING})"
+            claim_lines.append(
+                f"- **{claim.key}, {claim.title}** (`{claim.measure}`): not measured: "
+                f"{ATTACK_CHANGED_NOTHING} (`attack_queries` is 1, the first prediction alone, on "
+                "every run of both arms), so `attack_accuracy` is only the accuracy on the "
+                f"measured sample{interval} (a rule added on 2026-12-07, after the bAbI 1 "
+                "numbers were seen: [claims.md](claims.md#what-the-attack-can-change))"
+            )
+            continue
         readings[claim.key] = word + interval
         claim_lines.append(
             f"- **{claim.key}, {claim.title}** (`{claim.measure}`): {word}{interval}"
@@ -327,7 +340,8 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
     """
     Per claim of the papers, the datasets where it was supported, refuted and not determined, and
     the overall word: "holds" (supported on most, refuted on none), "does not hold" (refuted on at
-    least half, supported on none), else "not determined".
+    least half, supported on none), else "not determined". A claim whose measure measured nothing
+    on a dataset (a reading "not measured (why)") is named with its reason and not counted.
     """
     lines = []
     groups = (
@@ -337,18 +351,24 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
     )
     for title, keys in groups:
         counts: Dict[str, List[str]] = {"supported": [], "refuted": [], "not determined": []}
+        unmeasured: List[str] = []
         for dataset, by_claim in readings.items():
             for key in keys:
                 text = by_claim.get(key) or ""
                 word = text.split(" (")[0].split(",")[0]  # "supported, below ..." too
+                if word == "not measured" and text != word:  # a measure that measured nothing
+                    unmeasured.append(f"{dataset} ({key}, {text[len(word) :].strip(' ()')})")
                 if word in counts:
                     interval = text[len(text.split(" (")[0]) :].strip(" ()")
                     counts[word].append(
                         f"{dataset} ({key}" + (f", {interval})" if interval else ")")
                     )
         tested = sum(len(v) for v in counts.values())
+        not_measured = (
+            f"; not measured on {len(unmeasured)}: {', '.join(unmeasured)}" if unmeasured else ""
+        )
         if not tested:
-            lines.append(f"- **{title}**: not tested yet.")
+            lines.append(f"- **{title}**: not tested yet{not_measured}.")
             continue
         if len(counts["supported"]) > tested / 2 and not counts["refuted"]:
             overall = "holds"
@@ -361,6 +381,7 @@ def verdict(readings: Dict[str, Dict[str, str]]) -> List[str]:
             + "; ".join(
                 f"{k} on {len(v)}" + (f": {', '.join(v)}" if v else "") for k, v in counts.items()
             )
+            + not_measured
             + "."
         )
     return lines

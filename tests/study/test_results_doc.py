@@ -53,6 +53,11 @@ def _rows():
 
 @pytest.fixture
 def results(tmp_path):
+    return _written(tmp_path, _rows())
+
+
+def _written(tmp_path, rows):
+    """A results folder holding the study of `rows` (under `sst`) and an anchors file."""
     study = parse_study(
         {
             "datasets": [TINY],
@@ -68,7 +73,6 @@ def results(tmp_path):
     )
     directory = tmp_path / "results" / "sst"  # a folder results_doc knows
     directory.mkdir(parents=True)
-    rows = _rows()
     write_runs(str(directory / "runs.csv"), rows, study)
     write_summary(study, rows, str(directory))
     (tmp_path / "results" / "anchors.json").write_text(
@@ -308,3 +312,24 @@ def test_the_disagreement_names_what_a_study_that_ran_has_varied(results):
         "Wallace's 100 epochs, no early stopping; its section below). No study has varied the "
         "others yet." in page
     )
+
+
+def test_claim_r_is_not_measured_where_the_attack_changed_no_word(tmp_path):
+    """bAbI: every question word is a stop word or in the story, so one query per example."""
+    rows = _rows()
+    for row in rows:
+        row["attack_queries"] = 1.0
+    page, readme = results_doc.build(str(_written(tmp_path, rows)))
+    assert (
+        "- **R, more robust to the word-substitution attack** (`attack_accuracy`): not measured: "
+        "the attack found no word it may change (`attack_queries` is 1," in page
+    )
+    assert (
+        "- **more robust (attack)**: not tested yet; not measured on 1: "
+        "tiny (R, the attack found no word it may change)." in readme
+    )
+    # one run of vanilla that did change a word: the attack measured something, R is read
+    rows[0]["attack_queries"] = 3.0
+    page, readme = results_doc.build(str(_written(tmp_path / "again", rows)))
+    assert "(`attack_accuracy`): supported, below the smallest effect of interest" in page
+    assert "- **more robust (attack)**: holds — supported on 1: tiny (R, " in readme
