@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from attnat_allennlp.study import results_doc
+from attnat_allennlp.study import claims, results_doc
 from attnat_allennlp.study.results import write_runs
 from attnat_allennlp.study.spec import parse_study
 from attnat_allennlp.study.summary import write_summary
@@ -233,11 +233,11 @@ def test_an_eps_chosen_at_the_grids_edge_is_marked(results):
 
 def test_a_refuted_claim_brings_what_was_checked_and_how_the_setup_differs(results):
     page, _ = results_doc.build(str(results))  # comprehensiveness is refuted in the fixture
-    assert results_doc.DISAGREEMENT + " No study has varied any of these yet." in page
+    assert claims.DISAGREEMENT + " No study has varied any of these yet." in page
     summary = results / "sst" / "summary.csv"
     summary.write_text(summary.read_text().replace("comprehensiveness", "other_measure"))
     page, _ = results_doc.build(str(results))
-    assert "refuted (" not in page and results_doc.DISAGREEMENT not in page
+    assert "refuted (" not in page and claims.DISAGREEMENT not in page
 
 
 def test_each_seeds_accuracy_is_shown_in_seed_order_at_the_chosen_eps(results):
@@ -308,7 +308,7 @@ def test_the_disagreement_names_what_a_study_that_ran_has_varied(results):
     shutil.copytree(results / "sst", results / "babi1_100_epochs")
     page, _ = results_doc.build(str(results))
     assert (
-        results_doc.DISAGREEMENT + " Varied so far: the training length on bAbI 1 (Jain & "
+        claims.DISAGREEMENT + " Varied so far: the training length on bAbI 1 (Jain & "
         "Wallace's 100 epochs, no early stopping; its section below). No study has varied the "
         "others yet." in page
     )
