@@ -1,4 +1,7 @@
 # attnat-allennlp: every target creates .venv from the lock file when it is missing or stale.
+# The packages are compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set (Docker
+# images, this project's machines) Python never writes it, and every command, test subprocess and
+# study worker compiled allennlp's and torch's sources again before doing anything.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +13,7 @@ RUN ?= runs/demo
 $(BIN)/.installed: requirements/lock.txt setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
-	$(BIN)/uv pip sync -q --python $(BIN)/python requirements/lock.txt
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements/lock.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
