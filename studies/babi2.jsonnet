@@ -6,9 +6,10 @@
 // docs/claims.md. What a 2-core CPU session can run: iAT at eps 1, bAbI 1's dev choice (no choice
 // on bAbI 2's dev: it would add three 100-epoch runs), no released-code arm, every measure but
 // accuracy on 400 of the 1,000 test questions spread over the file (accuracy on all of them), no
-// leave-one-out. The passages are 2.6 times bAbI 1's (95 tokens on average, at most 422): one
-// epoch of Attention iAT took about 16 s on one core with another training beside it, so about
-// 27 minutes a run, 10 runs. The other techniques are in studies/babi_all.jsonnet.
+// leave-one-out. The passages are 2.6 times bAbI 1's (95 tokens on average, at most 422), and
+// bAbI 2's configs use the BiLSTM without packing (training_config/lib/datasets.libsonnet): one
+// epoch of Attention iAT took about 11 s on one core with two other trainings on the machine, so
+// about 20 minutes a run, 10 runs. The other techniques are in studies/babi_all.jsonnet.
 //   allennlp attention-study studies/babi2.jsonnet -s docs/results/babi2 --jobs 2
 {
   scope: 'bAbI 2 only, the claims\' arms without the released-code arm (vanilla, attention_iat), '
