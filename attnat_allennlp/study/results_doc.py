@@ -167,6 +167,7 @@ def _per_seed(
     technique whose best epochs crowd the end was still learning when training stopped.
     """
     accuracies, epochs = [], []
+    at_last, with_epochs = 0, 0
     for technique in techniques:
         values = chosen_values(runs, summary, dataset, technique, "accuracy")
         if values:
@@ -184,6 +185,8 @@ def _per_seed(
                     for seed in sorted(best)
                 )
             )
+        with_epochs += sum(1 for seed in best if seed in trained)
+        at_last += sum(1 for seed in best if seed in trained and best[seed] + 1 >= trained[seed])
     lines = []
     if accuracies:
         lines.append(
@@ -194,7 +197,16 @@ def _per_seed(
     if epochs:
         lines.append(
             "The epoch of each seed's best validation score, counted from 1, of the epochs it "
-            "trained: " + "; ".join(epochs) + "."
+            "trained: "
+            + "; ".join(epochs)
+            + "."
+            + (
+                f" {at_last} of these {with_epochs} runs had their best at their last epoch: they "
+                "were still improving when training stopped, and a longer training may read them "
+                "otherwise."
+                if at_last
+                else ""
+            )
         )
     return lines
 

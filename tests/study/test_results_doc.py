@@ -256,7 +256,8 @@ def test_each_seeds_best_epoch_is_shown_counted_from_one_with_the_epochs_trained
         "The epoch of each seed's best validation score, counted from 1, of the epochs it "
         "trained: vanilla 1 of 3, 2 of 4, 3 of 5, 4 of 6, 5 of 7; "
         "attention_iat 10 of 10, 10 of 10, 10 of 10, 10 of 10, 10 of 10; "
-        "attention_iat_released 10, 9, 10, 9, 10."
+        "attention_iat_released 10, 9, 10, 9, 10. "
+        "5 of these 10 runs had their best at their last epoch: they were still improving"
     ) in page
 
 
