@@ -296,6 +296,18 @@ def test_where_two_studies_of_one_dataset_ran_the_verdict_reads_the_later_one(re
     )
 
 
+def test_a_secondary_study_is_shown_and_the_verdict_does_not_read_it(results):
+    import shutil
+
+    _, before = results_doc.build(str(results))
+    shutil.copytree(results / "sst", results / "rt_polarity_matched_eps")
+    (results / "sst" / "summary.csv").unlink()  # only the secondary study of the dataset ran
+    page, readme = results_doc.build(str(results))
+    assert "## rt-polarity, attention RP, AT and iAT at one eps" in page
+    assert "- **A, more accurate** (`accuracy`): supported (Δ +0.053" in page
+    assert "- **more accurate**: not tested yet." in readme and readme != before
+
+
 def test_the_disagreement_names_what_a_study_that_ran_has_varied(results):
     import shutil
 
