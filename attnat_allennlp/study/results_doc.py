@@ -33,6 +33,7 @@ from attnat_allennlp.study.claims import (
 from attnat_allennlp.study.results import read_runs
 from attnat_allennlp.study.results_checks import longer_training_lines
 from attnat_allennlp.study.results_explanations import (
+    arm_difference,
     chosen_eps,
     chosen_values,
     delta,
@@ -40,7 +41,6 @@ from attnat_allennlp.study.results_explanations import (
     number,
 )
 from attnat_allennlp.study.results_validity import ATTACK_CHANGED_NOTHING, attack_changed_nothing
-from attnat_allennlp.study.summary import paired_difference
 
 # The studies of docs/results.md, in its order: (folder under the results folder, title, the
 # study file that ran it). A dataset's whole table (`*_all`) follows the study sized for 2 cores,
@@ -75,6 +75,8 @@ STUDIES: Tuple[Tuple[str, str, str], ...] = (
     ("babi2", "bAbI task 2 (QA pairs, Jain & Wallace), 100 epochs", "studies/babi2.jsonnet"),
     ("babi_all", "bAbI tasks 1 and 2 (QA pairs), every technique", "studies/babi_all.jsonnet"),
 )
+# The techniques Attention iAT is set against at one eps: a random direction and the gradient's.
+DIRECTIONS = ("attention_rp", "attention_at")
 # Studies that answer a secondary question (docs/claims.md, "Secondary studies"): their tables
 # and readings are shown, and the verdict reads their dataset from the other studies.
 SECONDARY = frozenset({"rt_polarity_matched_eps"})
@@ -120,25 +122,6 @@ def _interval(cell: Optional[Dict[str, Any]]) -> str:
     if cell is None or number(cell.get("ci_low")) is None:
         return ""
     return f" ({delta(cell)})"
-
-
-def released_difference(
-    runs: List[Dict[str, Any]], summary: List[Dict[str, Any]], dataset: str, measure: str
-) -> Optional[Dict[str, Any]]:
-    """
-    Claim D: the seed-paired difference `attention_iat_released` - `attention_iat`, each at the
-    eps its study chose (the summary's), from `runs.csv`; None when either arm is missing.
-    """
-    if (
-        chosen_eps(summary, dataset, TECHNIQUE) is None
-        or chosen_eps(summary, dataset, RELEASED) is None
-    ):
-        return None
-    result = paired_difference(
-        chosen_values(runs, summary, dataset, RELEASED, measure),
-        chosen_values(runs, summary, dataset, TECHNIQUE, measure),
-    )
-    return result if result["pairs"] else None
 
 
 def _anchor_rows(anchors: Dict[str, Any], dataset: str, measures: Sequence[str]) -> List[str]:
@@ -291,7 +274,7 @@ def dataset_section(
             f"- **{claim.key}, {claim.title}** (`{claim.measure}`): {word}{interval}"
         )
     for measure, _ in RELEASED_MEASURES:
-        difference = released_difference(runs, summary, dataset, measure)
+        difference = arm_difference(runs, summary, dataset, RELEASED, TECHNIQUE, measure)
         if difference is None or difference["ci_low"] is None:
             continue
         differs = difference["ci_low"] > 0 or difference["ci_high"] < 0
@@ -303,7 +286,46 @@ def dataset_section(
     if claim_lines:
         lines += ["The claims ([claims.md](claims.md)), Attention iAT against vanilla:", ""]
         lines += claim_lines + [""]
+    lines += _directions(
+        runs, summary, dataset, [c.measure for c in CLAIMS if c.measure in measures]
+    )
     return lines + explanation_section(runs, summary, dataset), readings
+
+
+def _directions(
+    runs: List[Dict[str, Any]], summary: List[Dict[str, Any]], dataset: str, measures: List[str]
+) -> List[str]:
+    """
+    Attention iAT against Attention RP and AT trained at the same eps, seed-paired on the claims'
+    measures (docs/claims.md, "Secondary studies"): does the direction of the perturbation matter?
+    Nothing where neither technique ran at iAT's eps.
+    """
+    iat_eps = chosen_eps(summary, dataset, TECHNIQUE)
+    others = [
+        other
+        for other in DIRECTIONS
+        if iat_eps is not None and chosen_eps(summary, dataset, other) == iat_eps
+    ]
+    items = []
+    for measure in measures:
+        parts = []
+        for other in others:
+            difference = arm_difference(runs, summary, dataset, TECHNIQUE, other, measure)
+            if difference is not None and difference["ci_low"] is not None:
+                parts.append(
+                    f"{TECHNIQUE} − {other}: {delta(difference)}, {difference['pairs']} seeds"
+                )
+        if parts:
+            items.append(f"- `{measure}`: " + "; ".join(parts))
+    if not items:
+        return []
+    return [
+        f"Attention iAT against the other directions at the same eps ({iat_eps:g}), seed-paired, "
+        "unadjusted 95% intervals ([claims.md](claims.md#secondary-studies)):",
+        "",
+        *items,
+        "",
+    ]
 
 
 def _scope(directory: str) -> str:

@@ -172,3 +172,24 @@ def explanation_section(
             *readings,
         ]
     return lines + [""]
+
+
+def arm_difference(
+    runs: List[Dict[str, Any]],
+    summary: List[Dict[str, Any]],
+    dataset: str,
+    arm: str,
+    against: str,
+    measure: str,
+) -> Optional[Dict[str, Any]]:
+    """
+    The seed-paired difference `arm` - `against` on `measure`, each technique at the eps its
+    study chose (the summary's), from `runs.csv`; None when either is missing or no seed pairs.
+    """
+    if chosen_eps(summary, dataset, arm) is None or chosen_eps(summary, dataset, against) is None:
+        return None
+    result = paired_difference(
+        chosen_values(runs, summary, dataset, arm, measure),
+        chosen_values(runs, summary, dataset, against, measure),
+    )
+    return result if result["pairs"] else None

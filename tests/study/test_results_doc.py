@@ -341,3 +341,37 @@ def test_claim_r_is_not_measured_where_the_attack_changed_no_word(tmp_path):
     page, readme = results_doc.build(str(_written(tmp_path / "again", rows)))
     assert "(`attack_accuracy`): supported, below the smallest effect of interest" in page
     assert "- **more robust (attack)**: holds — supported on 1: tiny (R, " in readme
+
+
+def test_iat_is_set_against_rp_and_at_where_they_ran_at_its_eps(tmp_path):
+    study = parse_study(
+        {
+            "datasets": [TINY],
+            "techniques": ["vanilla", "attention_rp", "attention_iat"],
+            "eps": {"attention_rp": [1.0], "attention_iat": [1.0]},
+            "primary": ["accuracy"],
+        }
+    )
+    rows = [
+        dict(row, technique="attention_rp")  # iAT's accuracy - 0.02 - 0.001 x seed
+        if row["technique"] == "attention_iat_released"
+        else row
+        for row in _rows()
+    ]
+    directory = tmp_path / "results" / "rt_polarity_matched_eps"
+    directory.mkdir(parents=True)
+    write_runs(str(directory / "runs.csv"), rows, study)
+    write_summary(study, rows, str(directory))
+    page, _ = results_doc.build(str(tmp_path / "results"))
+    assert "Attention iAT against the other directions at the same eps (1), seed-paired" in page
+    # iAT - RP: 0.02 + 0.001 x seed on every seed, so a mean of +0.023
+    assert "- `accuracy`: attention_iat − attention_rp: Δ +0.023 [+0.021, +0.025], 5 seeds" in page
+    # RP at another eps than iAT's: no comparison
+    study.eps["attention_rp"] = [2.0]
+    for row in rows:
+        if row["technique"] == "attention_rp":
+            row["eps"] = 2.0
+    write_runs(str(directory / "runs.csv"), rows, study)
+    write_summary(study, rows, str(directory))
+    page, _ = results_doc.build(str(tmp_path / "results"))
+    assert "other directions at the same eps" not in page
