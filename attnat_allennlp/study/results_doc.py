@@ -48,6 +48,11 @@ from attnat_allennlp.study.results_validity import ATTACK_CHANGED_NOTHING, attac
 # verdict reads the later one's claims (docs/claims.md, "Two studies of one dataset").
 STUDIES: Tuple[Tuple[str, str, str], ...] = (
     ("sst", "SST (the papers' dataset)", "studies/sst.jsonnet"),
+    (
+        "sst_matched_eps",
+        "SST, attention RP, AT and iAT at one eps (matched eps 5)",
+        "studies/sst_matched_eps.jsonnet",
+    ),
     ("sst_all", "SST, every technique", "studies/sst_all.jsonnet"),
     ("rt_polarity", "rt-polarity (+ unlabeled plot snippets)", "studies/rt_polarity.jsonnet"),
     (
@@ -79,7 +84,7 @@ STUDIES: Tuple[Tuple[str, str, str], ...] = (
 DIRECTIONS = ("attention_rp", "attention_at")
 # Studies that answer a secondary question (docs/claims.md, "Secondary studies"): their tables
 # and readings are shown, and the verdict reads their dataset from the other studies.
-SECONDARY = frozenset({"rt_polarity_matched_eps"})
+SECONDARY = frozenset({"sst_matched_eps", "rt_polarity_matched_eps"})
 # The protocol's number of seeds: a table row with fewer says so.
 SEEDS = 5
 
