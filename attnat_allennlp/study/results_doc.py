@@ -198,8 +198,8 @@ def _per_seed(
             + "."
             + (
                 f" {at_last} of these {with_epochs} runs had their best at their last epoch: they "
-                "were still improving when training stopped, and a longer training may read them "
-                "otherwise."
+                "were still improving when training stopped, and longer training might change "
+                "what they show."
                 if at_last
                 else ""
             )
