@@ -191,6 +191,7 @@ def _per_seed(
             + "."
         )
     if epochs:
+        lines += [""] if lines else []
         lines.append(
             "The epoch of each seed's best validation score, counted from 1, of the epochs it "
             "trained: "

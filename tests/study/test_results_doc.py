@@ -246,7 +246,7 @@ def test_each_seeds_accuracy_and_best_epoch_are_shown_in_seed_order_at_the_chose
         "Test accuracy of each seed, in seed order (at the chosen eps): "
         "vanilla 0.802, 0.804, 0.806, 0.808, 0.810; "
         "attention_iat 0.853, 0.856, 0.859, 0.862, 0.865; "
-        "attention_iat_released 0.832, 0.834, 0.836, 0.838, 0.840.\n"
+        "attention_iat_released 0.832, 0.834, 0.836, 0.838, 0.840.\n\n"
         # and the epoch of each one's best, counted from 1, with the epochs it trained
         "The epoch of each seed's best validation score, counted from 1, of the epochs it "
         "trained: vanilla 1 of 3, 2 of 4, 3 of 5, 4 of 6, 5 of 7; "
